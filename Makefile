@@ -1,0 +1,93 @@
+# twirl: make, make test, make bench, make install, make uninstall, make clean
+#
+# CC and CFLAGS are the user's; the warnings and the language level are
+# added to them. SANITIZE=1 builds everything with AddressSanitizer and
+# UndefinedBehaviorSanitizer; the flags are remembered in build/flags, so
+# switching rebuilds everything and never mixes the two.
+
+VERSION = 0.1.0
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+LIBDIR ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
+MANDIR ?= $(PREFIX)/share/man
+DATADIR ?= $(PREFIX)/share
+
+CC ?= cc
+CFLAGS ?= -O2 -g
+AR ?= ar
+WARN = -std=c11 -Wall -Wextra -Wpedantic -Werror
+ifeq ($(SANITIZE),1)
+SAN = -fsanitize=address,undefined -fno-sanitize-recover=all \
+	-fno-omit-frame-pointer
+endif
+ALL_CFLAGS = $(WARN) $(CFLAGS) $(SAN) -iquote lib
+ALL_LDFLAGS = $(LDFLAGS) $(SAN)
+LDLIBS = -lpthread
+
+LIB_SRC = $(wildcard lib/*.c)
+LIB_OBJ = $(LIB_SRC:lib/%.c=build/lib/%.o)
+PROGS = $(patsubst %.c,%,$(wildcard bin/*.c))
+UNIT_SRC = $(wildcard tests/unit/test_*.c)
+UNIT = $(UNIT_SRC:tests/unit/%.c=build/tests/%)
+BENCH = build/bench/reactor
+LIB = lib/libtwirl.a
+
+all: $(LIB) $(PROGS)
+
+# Rebuild everything when the compiler or its flags change.
+build/flags: FORCE
+	@mkdir -p build
+	@echo '$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS)' | cmp -s - $@ || \
+		echo '$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS)' > $@
+
+build/lib/%.o: lib/%.c build/flags
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(LIB): $(LIB_OBJ)
+	rm -f $@
+	$(AR) rcs $@ $(LIB_OBJ)
+
+bin/%: bin/%.c $(LIB) build/flags
+	$(CC) $(ALL_CFLAGS) -MMD -MP -MF build/$(@F).d $(ALL_LDFLAGS) \
+		-o $@ $< $(LIB) $(LDLIBS)
+
+build/tests/%: tests/unit/%.c tests/unit/tap.h $(LIB) build/flags
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -MMD -MP $(ALL_LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
+
+build/bench/%: bench/%.c $(LIB) build/flags
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -MMD -MP $(ALL_LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
+
+test: all $(UNIT)
+	@tests/run $(UNIT)
+
+bench-reactor: $(BENCH)
+	$(BENCH)
+
+bench: bench-reactor
+
+install: all
+	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) \
+		$(DESTDIR)$(INCLUDEDIR)/twirl $(DESTDIR)$(MANDIR)/man3
+	for p in $(PROGS); do cp $$p $(DESTDIR)$(BINDIR)/; done
+	cp $(LIB) $(DESTDIR)$(LIBDIR)/
+	cp lib/twirl.h lib/addr.h lib/bytes.h lib/conn.h lib/deferred.h \
+		lib/lines.h lib/reactor.h lib/signals.h lib/thread.h \
+		lib/timer.h $(DESTDIR)$(INCLUDEDIR)/twirl/
+	cp man/twirl.3 $(DESTDIR)$(MANDIR)/man3/
+
+uninstall:
+	for p in $(PROGS); do rm -f $(DESTDIR)$(BINDIR)/$${p#bin/}; done
+	rm -f $(DESTDIR)$(LIBDIR)/libtwirl.a $(DESTDIR)$(MANDIR)/man3/twirl.3
+	rm -rf $(DESTDIR)$(INCLUDEDIR)/twirl
+
+clean:
+	rm -rf build $(LIB) $(PROGS)
+
+FORCE:
+.PHONY: all test bench bench-reactor install uninstall clean FORCE
+
+-include $(wildcard build/*.d build/lib/*.d build/tests/*.d build/bench/*.d)

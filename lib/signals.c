@@ -1,0 +1,220 @@
+/*
+ * signals.c - signals as loop callbacks, through a self-pipe.
+ *
+ * The handler does the two async-signal-safe things it must: set a flag and
+ * write one byte to a non-blocking pipe (a full pipe already means "wake
+ * up", so a failed write loses nothing). The loop watches the pipe's read
+ * end with a weak watcher (it does not keep the loop alive), drains it, and
+ * runs the watchers of every flagged signal. A self-pipe rather than
+ * signalfd: signalfd needs the signal blocked in every thread, worker
+ * threads and children included, which a library cannot promise.
+ */
+#define _GNU_SOURCE
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "internal.h"
+#include "signals.h"
+
+#ifndef NSIG
+#define NSIG 65
+#endif
+
+static tw_reactor *owner;
+static int wake[2] = { -1, -1 };
+static tw_io wake_io;
+static tw_signal *watchers[NSIG];
+static struct sigaction saved[NSIG];
+static volatile sig_atomic_t pending[NSIG];
+static unsigned round_gen;
+
+static void
+handler(int signo)
+{
+	int saved_errno = errno;
+
+	pending[signo] = 1;
+	if (write(wake[1], "", 1) == -1) {
+		/* Full pipe: a wake-up is already on its way. */
+	}
+	errno = saved_errno;
+}
+
+static void
+run_watchers(int signo)
+{
+	tw_signal *s;
+
+	/*
+	 * A callback may stop any watcher, so walk from the head again after
+	 * each call and run those not yet run in this round.
+	 */
+	for (;;) {
+		for (s = watchers[signo]; s != NULL; s = s->next)
+			if (s->gen != round_gen)
+				break;
+		if (s == NULL)
+			return;
+		s->gen = round_gen;
+		s->cb(s, signo);
+	}
+}
+
+static void
+wake_cb(tw_io *io, int events)
+{
+	char buf[64];
+	int signo;
+
+	(void)io;
+	(void)events;
+	while (read(wake[0], buf, sizeof(buf)) > 0)
+		;
+	round_gen++;
+	for (signo = 1; signo < NSIG; signo++) {
+		if (!pending[signo])
+			continue;
+		pending[signo] = 0;
+		run_watchers(signo);
+	}
+}
+
+static int
+open_wake(tw_reactor *r)
+{
+	int i;
+
+	if (pipe(wake) == -1)
+		return -1;
+	for (i = 0; i < 2; i++) {
+		if (fcntl(wake[i], F_SETFL, O_NONBLOCK) == -1 ||
+		    fcntl(wake[i], F_SETFD, FD_CLOEXEC) == -1)
+			goto fail;
+	}
+	tw_io_init(&wake_io, wake[0], wake_cb, NULL);
+	wake_io.weak = 1;
+	if (tw_io_start(r, &wake_io, TW_READ) == -1)
+		goto fail;
+	owner = r;
+	return 0;
+fail:
+	i = errno;
+	close(wake[0]);
+	close(wake[1]);
+	wake[0] = wake[1] = -1;
+	errno = i;
+	return -1;
+}
+
+static void
+close_wake(tw_reactor *r)
+{
+	tw_io_stop(r, &wake_io);
+	close(wake[0]);
+	close(wake[1]);
+	wake[0] = wake[1] = -1;
+	owner = NULL;
+}
+
+void
+tw_signal_init(tw_signal *s, tw_signal_cb cb, void *data)
+{
+	memset(s, 0, sizeof(*s));
+	s->cb = cb;
+	s->data = data;
+}
+
+int
+tw_signal_start(tw_reactor *r, tw_signal *s, int signo)
+{
+	struct sigaction sa;
+
+	if (signo <= 0 || signo >= NSIG || signo == SIGKILL || signo == SIGSTOP) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (owner != NULL && owner != r) {
+		errno = EBUSY;
+		return -1;
+	}
+	if (s->signo != 0)
+		tw_signal_stop(r, s);
+	if (owner == NULL && open_wake(r) == -1)
+		return -1;
+	if (watchers[signo] == NULL) {
+		memset(&sa, 0, sizeof(sa));
+		sa.sa_handler = handler;
+		sa.sa_flags = SA_RESTART;
+		sigfillset(&sa.sa_mask);
+		if (sigaction(signo, &sa, &saved[signo]) == -1)
+			return -1;
+	}
+	s->signo = signo;
+	s->gen = round_gen;	/* not run in a round already under way */
+	s->next = watchers[signo];
+	watchers[signo] = s;
+	return 0;
+}
+
+static int
+any_watcher(void)
+{
+	int i;
+
+	for (i = 1; i < NSIG; i++)
+		if (watchers[i] != NULL)
+			return 1;
+	return 0;
+}
+
+void
+tw_signal_stop(tw_reactor *r, tw_signal *s)
+{
+	tw_signal **p;
+	int signo = s->signo;
+
+	if (signo == 0 || owner != r)
+		return;
+	for (p = &watchers[signo]; *p != NULL; p = &(*p)->next) {
+		if (*p == s) {
+			*p = s->next;
+			break;
+		}
+	}
+	s->signo = 0;
+	s->next = NULL;
+	if (watchers[signo] == NULL) {
+		sigaction(signo, &saved[signo], NULL);
+		pending[signo] = 0;
+	}
+	if (!any_watcher())
+		close_wake(r);
+}
+
+void
+tw__signals_forget(tw_reactor *r)
+{
+	int i;
+
+	if (owner != r)
+		return;
+	for (i = 1; i < NSIG; i++) {
+		tw_signal *s, *next;
+
+		if (watchers[i] == NULL)
+			continue;
+		sigaction(i, &saved[i], NULL);
+		for (s = watchers[i]; s != NULL; s = next) {
+			next = s->next;
+			s->signo = 0;
+			s->next = NULL;
+		}
+		watchers[i] = NULL;
+		pending[i] = 0;
+	}
+	close_wake(r);
+}

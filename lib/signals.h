@@ -1,0 +1,40 @@
+/*
+ * signals.h - Unix signals delivered as ordinary callbacks in the loop.
+ *
+ * The handler installed by tw_signal_start() only records the signal and
+ * writes a byte to a non-blocking self-pipe; the reactor reads the pipe and
+ * runs every watcher of each signal that arrived, on the loop's thread, where
+ * any library call is safe. Signals that arrive twice before the loop sees
+ * them are reported once, as the kernel itself merges pending signals.
+ *
+ * Signal dispositions are process-wide: one reactor at a time may watch
+ * signals. Watchers alone do not keep tw_reactor_run() going. When the last
+ * watcher of a signal stops, its disposition is restored.
+ */
+#ifndef TWIRL_SIGNALS_H
+#define TWIRL_SIGNALS_H
+
+#include "reactor.h"
+
+typedef struct tw_signal tw_signal;
+typedef void (*tw_signal_cb)(tw_signal *s, int signo);
+
+struct tw_signal {
+	tw_signal_cb cb;
+	void *data;		/* the caller's */
+	/* private */
+	int signo;
+	unsigned gen;		/* last delivery round that ran it */
+	tw_signal *next;
+};
+
+void tw_signal_init(tw_signal *s, tw_signal_cb cb, void *data);
+
+/*
+ * Deliver signo to s->cb. Returns 0, or -1 with errno (EINVAL for a signal
+ * that cannot be caught, EBUSY if another reactor watches signals).
+ */
+int tw_signal_start(tw_reactor *r, tw_signal *s, int signo);
+void tw_signal_stop(tw_reactor *r, tw_signal *s);
+
+#endif
