@@ -178,7 +178,8 @@ tw_reactor_turn(tw_reactor *r, int timeout_ms)
 	int n, nev, t;
 
 	n = run_soon(r);
-	if (r->soon_head != NULL || r->stopping)
+	/* More to do now, or nothing left that could ever wake us. */
+	if (r->soon_head != NULL || r->stopping || !alive(r))
 		timeout_ms = 0;
 	t = tw__timers_timeout_ms(r);
 	if (t >= 0 && (timeout_ms < 0 || t < timeout_ms))
