@@ -78,6 +78,8 @@ struct tw_listener {
 	tw_timer retry;
 	tw_listener *prev, *next;
 	int unlink_path;	/* we made the Unix socket file */
+	int accepting;		/* inside accept_cb: a close must not free */
+	int closed;
 	tw_addr addr;		/* as bound */
 };
 
@@ -704,7 +706,8 @@ accept_cb(tw_io *io, int events)
 	int i;
 
 	(void)events;
-	for (i = 0; i < ACCEPTS_PER_TURN && tw_io_active(&l->io); i++) {
+	l->accepting = 1;
+	for (i = 0; i < ACCEPTS_PER_TURN && !l->closed; i++) {
 		struct sockaddr_storage ss;
 		socklen_t len = sizeof(ss);
 		struct tw__conn *c;
@@ -729,7 +732,7 @@ accept_cb(tw_io *io, int events)
 				tw_io_stop(l->r, &l->io);
 				tw_call_later(l->r, &l->retry, ACCEPT_RETRY);
 			}
-			return;
+			break;
 		}
 		if ((c = new_conn(l->r, fd, l->f->proto, l->f, NULL)) == NULL) {
 			close(fd);
@@ -753,8 +756,11 @@ accept_cb(tw_io *io, int events)
 		}
 		c->made = 1;
 		if (c->p->made != NULL)
-			c->p->made(&c->pub);
+			c->p->made(&c->pub);	/* may close the listener */
 	}
+	l->accepting = 0;
+	if (l->closed)
+		free(l);
 }
 
 static void
@@ -863,9 +869,11 @@ tw_listener_address(const tw_listener *l, char *buf, size_t n)
 	    buf, n);
 }
 
+/* Close the socket and unlink l; free it unless accept_cb is using it. */
 static void
 free_listener(tw_listener *l)
 {
+	l->closed = 1;
 	tw_io_stop(l->r, &l->io);
 	tw_timer_cancel(l->r, &l->retry);
 	close(l->io.fd);
@@ -877,7 +885,8 @@ free_listener(tw_listener *l)
 		l->r->listeners = l->next;
 	if (l->next != NULL)
 		l->next->prev = l->prev;
-	free(l);
+	if (!l->accepting)
+		free(l);
 }
 
 void
