@@ -105,14 +105,15 @@ stop_at_second(void *arg, const char *line, size_t len, int flags)
 static void
 a_callback_can_stop_the_split(void)
 {
+	static const char text[] = "a\nb\nc\n";
 	tw_lines l;
 	size_t used;
 
 	reset();
 	tw_lines_init(&l, 64);
-	CHECK_EQ(tw_lines_feed(&l, "a\nb\nc\n", 6, stop_at_second, NULL, &used), 7);
+	CHECK_EQ(tw_lines_feed(&l, text, 6, stop_at_second, NULL, &used), 7);
 	CHECK_EQ(used, 4);
-	CHECK_EQ(tw_lines_feed(&l, "a\nb\nc\n" + used, 6 - used, collect, NULL,
+	CHECK_EQ(tw_lines_feed(&l, &text[used], 6 - used, collect, NULL,
 	    &used), 0);
 	CHECK(strcmp(out, "a|b|c|") == 0);
 	tw_lines_free(&l);
