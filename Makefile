@@ -69,20 +69,41 @@ bench-reactor: $(BENCH)
 
 bench: bench-reactor
 
+# The public headers: every header but the library's internal ones.
+HEADERS = $(filter-out lib/internal.h lib/backend.h,$(wildcard lib/*.h))
+MANPAGES = $(wildcard man/*.[1-9])
+BASHCOMP = $(wildcard completions/*.bash)
+ZSHCOMP = $(wildcard completions/_*)
+FISHCOMP = $(wildcard completions/*.fish)
+BASHCOMPDIR ?= $(DATADIR)/bash-completion/completions
+ZSHCOMPDIR ?= $(DATADIR)/zsh/site-functions
+FISHCOMPDIR ?= $(DATADIR)/fish/vendor_completions.d
+
 install: all
 	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) \
-		$(DESTDIR)$(INCLUDEDIR)/twirl $(DESTDIR)$(MANDIR)/man3
+		$(DESTDIR)$(INCLUDEDIR)/twirl $(DESTDIR)$(BASHCOMPDIR) \
+		$(DESTDIR)$(ZSHCOMPDIR) $(DESTDIR)$(FISHCOMPDIR)
 	for p in $(PROGS); do cp $$p $(DESTDIR)$(BINDIR)/; done
 	cp $(LIB) $(DESTDIR)$(LIBDIR)/
-	cp lib/twirl.h lib/addr.h lib/bytes.h lib/conn.h lib/deferred.h \
-		lib/lines.h lib/reactor.h lib/signals.h lib/thread.h \
-		lib/timer.h $(DESTDIR)$(INCLUDEDIR)/twirl/
-	cp man/twirl.3 $(DESTDIR)$(MANDIR)/man3/
+	cp $(HEADERS) $(DESTDIR)$(INCLUDEDIR)/twirl/
+	for m in $(MANPAGES); do s=$${m##*.}; \
+		mkdir -p $(DESTDIR)$(MANDIR)/man$$s && \
+		cp $$m $(DESTDIR)$(MANDIR)/man$$s/; done
+	for f in $(BASHCOMP); do b=$${f##*/}; \
+		cp $$f $(DESTDIR)$(BASHCOMPDIR)/$${b%.bash}; done
+	for f in $(ZSHCOMP); do cp $$f $(DESTDIR)$(ZSHCOMPDIR)/; done
+	for f in $(FISHCOMP); do cp $$f $(DESTDIR)$(FISHCOMPDIR)/; done
 
 uninstall:
 	for p in $(PROGS); do rm -f $(DESTDIR)$(BINDIR)/$${p#bin/}; done
-	rm -f $(DESTDIR)$(LIBDIR)/libtwirl.a $(DESTDIR)$(MANDIR)/man3/twirl.3
+	rm -f $(DESTDIR)$(LIBDIR)/libtwirl.a
 	rm -rf $(DESTDIR)$(INCLUDEDIR)/twirl
+	for m in $(MANPAGES); do s=$${m##*.}; \
+		rm -f $(DESTDIR)$(MANDIR)/man$$s/$${m##*/}; done
+	for f in $(BASHCOMP); do b=$${f##*/}; \
+		rm -f $(DESTDIR)$(BASHCOMPDIR)/$${b%.bash}; done
+	for f in $(ZSHCOMP); do rm -f $(DESTDIR)$(ZSHCOMPDIR)/$${f##*/}; done
+	for f in $(FISHCOMP); do rm -f $(DESTDIR)$(FISHCOMPDIR)/$${f##*/}; done
 
 clean:
 	rm -rf build $(LIB) $(PROGS)

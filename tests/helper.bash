@@ -1,0 +1,87 @@
+# tests/helper.bash - shared by every bats suite: a temp dir per test, free
+# loopback ports, waiting on conditions with deadlines, and stopping what a
+# test started by its pid.
+#
+#   load helper            at the top of a .bats file
+#   start NAME CMD...      run CMD in the background; its pid is in $NAME_pid
+#                          (stdout/stderr in $T/NAME.out, $T/NAME.err)
+#   wait_for DEADLINE CMD  retry CMD every 20 ms until it succeeds or
+#                          DEADLINE seconds pass (then fail the test)
+#   wait_port PORT         wait until 127.0.0.1:PORT accepts
+#   free_port              print a loopback TCP port nobody listens on
+#   stop_all               teardown: TERM, then KILL, every started pid
+
+BIN="$BATS_TEST_DIRNAME/../bin"
+PY=/usr/bin/python3
+
+setup() {
+	T=$(mktemp -d "${BATS_TMPDIR:-/tmp}/twirl.XXXXXX")
+	STARTED=""
+	if declare -F suite_setup >/dev/null; then suite_setup; fi
+}
+
+teardown() {
+	stop_all
+	rm -rf "$T"
+}
+
+start() {
+	local name=$1
+	shift
+	"$@" >"$T/$name.out" 2>"$T/$name.err" &
+	eval "${name}_pid=$!"
+	STARTED="$STARTED $!"
+}
+
+stop_all() {
+	local p deadline
+	for p in $STARTED; do kill -TERM "$p" 2>/dev/null; done
+	deadline=$((SECONDS + 5))
+	for p in $STARTED; do
+		while kill -0 "$p" 2>/dev/null && [ $SECONDS -lt $deadline ]; do
+			sleep 0.02
+		done
+		kill -KILL "$p" 2>/dev/null
+		wait "$p" 2>/dev/null
+	done
+	STARTED=""
+}
+
+wait_for() {
+	local deadline=$1
+	shift
+	local end=$(( $(date +%s%N) + deadline * 1000000000 ))
+	until "$@"; do
+		if [ "$(date +%s%N)" -gt "$end" ]; then
+			echo "timed out after ${deadline}s waiting for: $*" >&2
+			return 1
+		fi
+		sleep 0.02
+	done
+}
+
+port_open() {
+	$PY -c 'import socket,sys
+s=socket.socket()
+s.settimeout(0.2)
+sys.exit(s.connect_ex(("127.0.0.1", int(sys.argv[1]))) != 0)' "$1"
+}
+
+wait_port() {
+	wait_for "${2:-10}" port_open "$1"
+}
+
+free_port() {
+	$PY -c 'import socket
+s=socket.socket()
+s.bind(("127.0.0.1", 0))
+print(s.getsockname()[1])'
+}
+
+# Wait until process $1 has exited; its status is then in $EXIT.
+wait_exit() {
+	local pid=$1 deadline=${2:-10}
+	wait_for "$deadline" eval "! kill -0 $pid 2>/dev/null" || return 1
+	wait "$pid"
+	EXIT=$?
+}
