@@ -1,0 +1,147 @@
+/*
+ * cli.c - one-line messages, range-checked numbers, seconds.
+ */
+#define _POSIX_C_SOURCE 200809L
+
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+static const char *progname = "twirl";
+
+void
+tw_setprogname(const char *argv0)
+{
+	const char *slash;
+
+	if (argv0 == NULL || *argv0 == '\0')
+		return;
+	slash = strrchr(argv0, '/');
+	progname = slash != NULL ? slash + 1 : argv0;
+}
+
+const char *
+tw_getprogname(void)
+{
+	return progname;
+}
+
+static void
+vmsg(int with_errno, const char *fmt, va_list ap)
+{
+	int e = errno;
+	char buf[1024];
+	size_t n;
+
+	/* One write: lines from concurrent processes do not interleave. */
+	n = (size_t)snprintf(buf, sizeof(buf), "%s: ", progname);
+	if (n < sizeof(buf))
+		n += (size_t)vsnprintf(buf + n, sizeof(buf) - n, fmt, ap);
+	if (with_errno && n < sizeof(buf))
+		n += (size_t)snprintf(buf + n, sizeof(buf) - n, ": %s",
+		    strerror(e));
+	if (n >= sizeof(buf) - 1)
+		n = sizeof(buf) - 2;
+	buf[n++] = '\n';
+	fwrite(buf, 1, n, stderr);
+	fflush(stderr);
+	errno = e;
+}
+
+void
+tw_warn(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vmsg(1, fmt, ap);
+	va_end(ap);
+}
+
+void
+tw_warnx(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vmsg(0, fmt, ap);
+	va_end(ap);
+}
+
+void
+tw_err(int status, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vmsg(1, fmt, ap);
+	va_end(ap);
+	exit(status);
+}
+
+void
+tw_errx(int status, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vmsg(0, fmt, ap);
+	va_end(ap);
+	exit(status);
+}
+
+long long
+tw_strtonum(const char *s, long long min, long long max, const char **errstr)
+{
+	long long v;
+	char *end;
+
+	*errstr = "invalid";
+	if (s == NULL || *s == '\0' || min > max)
+		return 0;
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (*end != '\0' || end == s || s[0] == ' ' || s[0] == '\t')
+		return 0;
+	if ((errno == ERANGE && v == LLONG_MIN) || v < min) {
+		*errstr = "too small";
+		return 0;
+	}
+	if ((errno == ERANGE && v == LLONG_MAX) || v > max) {
+		*errstr = "too large";
+		return 0;
+	}
+	*errstr = NULL;
+	return v;
+}
+
+int
+tw_parse_seconds(const char *s, double max, double *out, const char **errstr)
+{
+	double v;
+	char *end;
+
+	*errstr = "invalid";
+	if (s == NULL || *s == '\0' || *s == ' ' || *s == '\t')
+		return -1;
+	errno = 0;
+	v = strtod(s, &end);
+	if (*end != '\0' || errno == ERANGE || !isfinite(v))
+		return -1;
+	if (v < 0) {
+		*errstr = "too small";
+		return -1;
+	}
+	if (v > max) {
+		*errstr = "too large";
+		return -1;
+	}
+	*errstr = NULL;
+	*out = v;
+	return 0;
+}
