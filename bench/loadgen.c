@@ -1,0 +1,479 @@
+/*
+ * loadgen.c - the load generator for make bench: epoll, libc only, and no
+ * twirl code, so it measures twirl and its peers alike.
+ *
+ *   loadgen rr ADDRESS CONNS DEPTH SECONDS [REQUEST]
+ *	Closed-loop request and response: CONNS connections each keep DEPTH
+ *	requests outstanding (pipelining); every response is one line.
+ *	REQUEST defaults to "\n" (fib-serve); "INCR n\r\n" speaks to Redis.
+ *	Prints requests per second and p50/p99/max latency.
+ *
+ *   loadgen fanout ADDRESS CLIENTS LINES RATE FEED
+ *	Connects CLIENTS stream clients to a weblog server, then writes LINES
+ *	access-log lines to FEED (a FIFO or file the server reads), RATE lines
+ *	per second (0: as fast as it can). Each line carries the monotonic
+ *	time it was written; each client timestamps each hit it receives.
+ *	Prints deliveries per second and p50/p99/max per-hit latency.
+ *
+ *   loadgen idle ADDRESS CONNS PID
+ *	Opens CONNS idle connections and prints the server's (PID) resident
+ *	memory before and after, per connection.
+ *
+ * Output is one line of key=value pairs, so a script can pick figures out.
+ */
+#define _GNU_SOURCE
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+struct conn {
+	int fd;
+	uint64_t *sent;		/* ring of send times of outstanding requests */
+	unsigned head, n;
+	uint64_t lines;
+	char *partial;		/* fanout: the current line, bounded */
+	size_t plen;
+};
+
+static struct sockaddr_storage dst;
+static socklen_t dstlen;
+static uint64_t *lat;		/* latency samples, ns */
+static size_t nlat, caplat;
+
+static void
+die(const char *what)
+{
+	fprintf(stderr, "loadgen: %s: %s\n", what, strerror(errno));
+	exit(1);
+}
+
+static uint64_t
+now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static void
+parse_addr(const char *s)
+{
+	struct sockaddr_in *sin = (struct sockaddr_in *)&dst;
+	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&dst;
+	char host[256];
+	const char *colon;
+
+	memset(&dst, 0, sizeof(dst));
+	if (strncmp(s, "unix:", 5) == 0) {
+		struct sockaddr_un *sun = (struct sockaddr_un *)&dst;
+
+		sun->sun_family = AF_UNIX;
+		snprintf(sun->sun_path, sizeof(sun->sun_path), "%s", s + 5);
+		dstlen = sizeof(*sun);
+		return;
+	}
+	if ((colon = strrchr(s, ':')) == NULL) {
+		snprintf(host, sizeof(host), "127.0.0.1");
+		colon = s - 1;
+	} else {
+		snprintf(host, sizeof(host), "%.*s", (int)(colon - s), s);
+	}
+	if (host[0] == '[') {
+		host[strlen(host) - 1] = '\0';
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons((uint16_t)atoi(colon + 1));
+		if (inet_pton(AF_INET6, host + 1, &sin6->sin6_addr) != 1)
+			die("bad IPv6 address");
+		dstlen = sizeof(*sin6);
+		return;
+	}
+	sin->sin_family = AF_INET;
+	sin->sin_port = htons((uint16_t)atoi(colon + 1));
+	if (inet_pton(AF_INET, host, &sin->sin_addr) != 1)
+		die("bad IPv4 address");
+	dstlen = sizeof(*sin);
+}
+
+static int
+dial(void)
+{
+	int fd, one = 1;
+
+	if ((fd = socket(dst.ss_family, SOCK_STREAM, 0)) == -1)
+		die("socket");
+	if (connect(fd, (struct sockaddr *)&dst, dstlen) == -1)
+		die("connect");
+	if (dst.ss_family != AF_UNIX)
+		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	fcntl(fd, F_SETFL, O_NONBLOCK);
+	return fd;
+}
+
+static void
+raise_nofile(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
+static void
+sample(uint64_t ns)
+{
+	if (nlat == caplat) {
+		caplat = caplat ? caplat * 2 : 1 << 16;
+		if ((lat = realloc(lat, caplat * sizeof(*lat))) == NULL)
+			die("realloc");
+	}
+	lat[nlat++] = ns;
+}
+
+static int
+cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static void
+print_latency(void)
+{
+	if (nlat == 0) {
+		printf(" p50_ms=nan p99_ms=nan max_ms=nan");
+		return;
+	}
+	qsort(lat, nlat, sizeof(*lat), cmp_u64);
+	printf(" p50_ms=%.3f p99_ms=%.3f max_ms=%.3f",
+	    lat[nlat / 2] / 1e6, lat[(size_t)((double)nlat * 0.99)] / 1e6,
+	    lat[nlat - 1] / 1e6);
+}
+
+/* -------------------------------------------------------------- rr */
+
+static void
+send_requests(struct conn *c, unsigned k, const char *req, size_t reqlen,
+    unsigned depth)
+{
+	static char buf[16 * 64];
+	size_t n = 0;
+	unsigned i;
+	uint64_t t = now_ns();
+
+	for (i = 0; i < k && n + reqlen <= sizeof(buf); i++) {
+		memcpy(buf + n, req, reqlen);
+		n += reqlen;
+		c->sent[(c->head + c->n) % depth] = t;
+		c->n++;
+	}
+	/* Small writes into an empty socket buffer: they go whole. */
+	if (write(c->fd, buf, n) != (ssize_t)n)
+		die("write");
+}
+
+static int
+rr(int argc, char **argv)
+{
+	unsigned nconn, depth, i;
+	double seconds;
+	const char *req = "\n";
+	size_t reqlen;
+	struct conn *cs;
+	struct epoll_event ev, evs[256];
+	uint64_t start, end, total = 0, warm;
+	static char buf[1 << 16];
+	int ep;
+
+	if (argc < 5)
+		return 2;
+	parse_addr(argv[1]);
+	nconn = (unsigned)atoi(argv[2]);
+	depth = (unsigned)atoi(argv[3]);
+	seconds = atof(argv[4]);
+	if (argc > 5)
+		req = argv[5];
+	reqlen = strlen(req);
+	if (depth == 0 || depth > 64 || nconn == 0)
+		return 2;
+	raise_nofile();
+	if ((ep = epoll_create1(0)) == -1)
+		die("epoll_create1");
+	cs = calloc(nconn, sizeof(*cs));
+	for (i = 0; i < nconn; i++) {
+		cs[i].fd = dial();
+		cs[i].sent = calloc(depth, sizeof(uint64_t));
+		ev.events = EPOLLIN;
+		ev.data.u32 = i;
+		epoll_ctl(ep, EPOLL_CTL_ADD, cs[i].fd, &ev);
+	}
+	start = now_ns();
+	/* The first 10% warms up: not counted. */
+	warm = start + (uint64_t)(seconds * 1e8);
+	end = start + (uint64_t)(seconds * 1e9);
+	for (i = 0; i < nconn; i++)
+		send_requests(&cs[i], depth, req, reqlen, depth);
+	while (now_ns() < end) {
+		int n = epoll_wait(ep, evs, 256, 100), k;
+
+		for (k = 0; k < n; k++) {
+			struct conn *c = &cs[evs[k].data.u32];
+			ssize_t r = read(c->fd, buf, sizeof(buf));
+			unsigned answered = 0;
+			char *p = buf, *q;
+			uint64_t t;
+
+			if (r == 0) {
+				errno = ECONNRESET;
+				die("server closed the connection");
+			}
+			if (r < 0)
+				continue;
+			t = now_ns();
+			while ((q = memchr(p, '\n', (size_t)(buf + r - p))) != NULL) {
+				if (c->n > 0) {
+					if (t > warm) {
+						sample(t - c->sent[c->head]);
+						total++;
+					}
+					c->head = (c->head + 1) % depth;
+					c->n--;
+					answered++;
+				}
+				p = q + 1;
+			}
+			if (answered > 0)
+				send_requests(c, answered, req, reqlen, depth);
+		}
+	}
+	printf("mode=rr conns=%u depth=%u seconds=%.1f requests=%llu rps=%.0f",
+	    nconn, depth, seconds, (unsigned long long)total,
+	    total / ((end - warm) / 1e9));
+	print_latency();
+	printf("\n");
+	for (i = 0; i < nconn; i++) {
+		close(cs[i].fd);
+		free(cs[i].sent);
+	}
+	free(cs);
+	close(ep);
+	return 0;
+}
+
+/* ---------------------------------------------------------- fanout */
+
+#define MARK "/t/"		/* the timestamp follows this in each request */
+
+static void
+hit_line(struct conn *c, const char *line, size_t len, uint64_t t)
+{
+	const char *m;
+
+	if (len < 5 || memcmp(line, "<hit>", 5) != 0)
+		return;
+	c->lines++;
+	if ((m = memmem(line, len, MARK, strlen(MARK))) != NULL)
+		sample(t - strtoull(m + strlen(MARK), NULL, 10));
+}
+
+static void
+feed_line(int fd, uint64_t seq)
+{
+	char line[256];
+	int n;
+
+	n = snprintf(line, sizeof(line),
+	    "10.0.0.%u - - [25/Nov/2026:10:00:00 +0000] \"GET " MARK
+	    "%llu HTTP/1.1\" 200 %llu \"-\" \"loadgen\"\n", (unsigned)(seq % 250),
+	    (unsigned long long)now_ns(), (unsigned long long)seq);
+	if (write(fd, line, (size_t)n) != n)
+		die("write to feed");
+}
+
+static int
+fanout(int argc, char **argv)
+{
+	unsigned nclients, i;
+	uint64_t nlines, fed = 0, delivered = 0, want, t0 = 0, tlast = 0;
+	double rate;
+	struct conn *cs;
+	struct epoll_event ev, evs[256];
+	static char buf[1 << 16];
+	int ep, feed, idle = 0;
+
+	if (argc < 6)
+		return 2;
+	parse_addr(argv[1]);
+	nclients = (unsigned)atoi(argv[2]);
+	nlines = strtoull(argv[3], NULL, 10);
+	rate = atof(argv[4]);
+	raise_nofile();
+	if ((ep = epoll_create1(0)) == -1)
+		die("epoll_create1");
+	cs = calloc(nclients, sizeof(*cs));
+	for (i = 0; i < nclients; i++) {
+		cs[i].fd = dial();
+		cs[i].partial = malloc(65536);
+		ev.events = EPOLLIN;
+		ev.data.u32 = i;
+		epoll_ctl(ep, EPOLL_CTL_ADD, cs[i].fd, &ev);
+	}
+	/* Wait until every client has its "<hits>": all are connected. */
+	for (i = 0; i < nclients; i++) {
+		fcntl(cs[i].fd, F_SETFL, 0);
+		if (read(cs[i].fd, buf, 7) != 7)
+			die("read <hits>");
+		fcntl(cs[i].fd, F_SETFL, O_NONBLOCK);
+	}
+	if ((feed = open(argv[5], O_WRONLY)) == -1)
+		die(argv[5]);
+	want = nlines * nclients;
+	t0 = now_ns();
+	while (delivered < want && idle < 50) {
+		int n, k, timeout = 0;
+
+		if (fed < nlines) {
+			uint64_t due = rate > 0 ?
+			    (uint64_t)((double)(now_ns() - t0) * rate / 1e9) + 1 :
+			    fed + 100;
+
+			while (fed < nlines && fed < due)
+				feed_line(feed, fed++);
+			if (rate > 0)
+				timeout = 1;
+		} else {
+			timeout = 100;
+		}
+		n = epoll_wait(ep, evs, 256, timeout);
+		idle = n == 0 && fed == nlines ? idle + 1 : 0;
+		for (k = 0; k < n; k++) {
+			struct conn *c = &cs[evs[k].data.u32];
+			ssize_t r = read(c->fd, buf, sizeof(buf));
+			char *p = buf, *q;
+			uint64_t t = now_ns();
+
+			if (r <= 0)
+				continue;
+			tlast = t;
+			while ((q = memchr(p, '\n', (size_t)(buf + r - p))) != NULL) {
+				size_t len = (size_t)(q - p);
+
+				if (c->plen > 0) {
+					if (c->plen + len <= 65536)
+						memcpy(c->partial + c->plen, p, len);
+					hit_line(c, c->partial, c->plen + len, t);
+					c->plen = 0;
+				} else {
+					hit_line(c, p, len, t);
+				}
+				p = q + 1;
+			}
+			if (p < buf + r && c->plen + (size_t)(buf + r - p) <= 65536) {
+				memcpy(c->partial + c->plen, p, (size_t)(buf + r - p));
+				c->plen += (size_t)(buf + r - p);
+			}
+		}
+		delivered = 0;
+		for (i = 0; i < nclients; i++)
+			delivered += cs[i].lines;
+	}
+	printf("mode=fanout clients=%u lines=%llu rate=%.0f delivered=%llu "
+	    "expected=%llu seconds=%.3f deliveries_per_s=%.0f", nclients,
+	    (unsigned long long)nlines, rate, (unsigned long long)delivered,
+	    (unsigned long long)want, (tlast - t0) / 1e9,
+	    delivered / ((tlast - t0) / 1e9));
+	print_latency();
+	printf("\n");
+	close(feed);
+	for (i = 0; i < nclients; i++) {
+		close(cs[i].fd);
+		free(cs[i].partial);
+	}
+	free(cs);
+	close(ep);
+	return 0;
+}
+
+/* ------------------------------------------------------------ idle */
+
+static long
+rss_kib(const char *pid)
+{
+	char path[64], line[256];
+	long kib = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%s/status", pid);
+	if ((f = fopen(path, "r")) == NULL)
+		die(path);
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (sscanf(line, "VmRSS: %ld kB", &kib) == 1)
+			break;
+	fclose(f);
+	return kib;
+}
+
+static int
+idle_conns(int argc, char **argv)
+{
+	unsigned n, i;
+	long before, after;
+	int *fds;
+	struct timespec settle = { 0, 500 * 1000000 };
+
+	if (argc < 4)
+		return 2;
+	parse_addr(argv[1]);
+	n = (unsigned)atoi(argv[2]);
+	raise_nofile();
+	fds = calloc(n, sizeof(*fds));
+	before = rss_kib(argv[3]);
+	for (i = 0; i < n; i++)
+		fds[i] = dial();
+	/* Give the server time to accept the backlog; then read its RSS. */
+	nanosleep(&settle, NULL);
+	after = rss_kib(argv[3]);
+	printf("mode=idle conns=%u rss_before_kib=%ld rss_after_kib=%ld "
+	    "bytes_per_conn=%.0f\n", n, before, after,
+	    (after - before) * 1024.0 / n);
+	for (i = 0; i < n; i++)
+		close(fds[i]);
+	free(fds);
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	int rc = 2;
+
+	if (argc > 1 && strcmp(argv[1], "rr") == 0)
+		rc = rr(argc - 1, argv + 1);
+	else if (argc > 1 && strcmp(argv[1], "fanout") == 0)
+		rc = fanout(argc - 1, argv + 1);
+	else if (argc > 1 && strcmp(argv[1], "idle") == 0)
+		rc = idle_conns(argc - 1, argv + 1);
+	if (rc == 2)
+		fprintf(stderr, "usage: loadgen rr ADDRESS CONNS DEPTH SECONDS [REQUEST]\n"
+		    "       loadgen fanout ADDRESS CLIENTS LINES RATE FEED\n"
+		    "       loadgen idle ADDRESS CONNS PID\n");
+	free(lat);
+	return rc;
+}
