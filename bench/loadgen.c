@@ -2,10 +2,13 @@
  * loadgen.c - the load generator for make bench: epoll, libc only, and no
  * twirl code, so it measures twirl and its peers alike.
  *
- *   loadgen rr ADDRESS CONNS DEPTH SECONDS [REQUEST]
+ *   loadgen rr ADDRESS CONNS DEPTH SECONDS [REQUEST [COUNT]]
  *	Closed-loop request and response: CONNS connections each keep DEPTH
  *	requests outstanding (pipelining); every response is one line.
  *	REQUEST defaults to "\n" (fib-serve); "INCR n\r\n" speaks to Redis.
+ *	With COUNT, stops after COUNT answers (every system then does the
+ *	same work: fib numbers grow with every answer) and counts them all;
+ *	without it, runs SECONDS and leaves the first tenth out as warm-up.
  *	Prints requests per second and p50/p99/max latency.
  *
  *   loadgen fanout ADDRESS CLIENTS LINES RATE FEED
@@ -198,7 +201,7 @@ rr(int argc, char **argv)
 	size_t reqlen;
 	struct conn *cs;
 	struct epoll_event ev, evs[256];
-	uint64_t start, end, total = 0, warm;
+	uint64_t start, end, total = 0, warm, count = 0, stop;
 	static char buf[1 << 16];
 	int ep;
 
@@ -210,6 +213,8 @@ rr(int argc, char **argv)
 	seconds = atof(argv[4]);
 	if (argc > 5)
 		req = argv[5];
+	if (argc > 6)
+		count = strtoull(argv[6], NULL, 10);
 	reqlen = strlen(req);
 	if (depth == 0 || depth > 64 || nconn == 0)
 		return 2;
@@ -225,12 +230,12 @@ rr(int argc, char **argv)
 		epoll_ctl(ep, EPOLL_CTL_ADD, cs[i].fd, &ev);
 	}
 	start = now_ns();
-	/* The first 10% warms up: not counted. */
-	warm = start + (uint64_t)(seconds * 1e8);
+	/* The first 10% warms up: not counted (unless counting answers). */
+	warm = count ? start : start + (uint64_t)(seconds * 1e8);
 	end = start + (uint64_t)(seconds * 1e9);
 	for (i = 0; i < nconn; i++)
 		send_requests(&cs[i], depth, req, reqlen, depth);
-	while (now_ns() < end) {
+	while ((stop = now_ns()) < end && (count == 0 || total < count)) {
 		int n = epoll_wait(ep, evs, 256, 100), k;
 
 		for (k = 0; k < n; k++) {
@@ -259,13 +264,13 @@ rr(int argc, char **argv)
 				}
 				p = q + 1;
 			}
-			if (answered > 0)
+			if (answered > 0 && (count == 0 || total < count))
 				send_requests(c, answered, req, reqlen, depth);
 		}
 	}
-	printf("mode=rr conns=%u depth=%u seconds=%.1f requests=%llu rps=%.0f",
-	    nconn, depth, seconds, (unsigned long long)total,
-	    total / ((end - warm) / 1e9));
+	printf("mode=rr conns=%u depth=%u seconds=%.3f requests=%llu rps=%.0f",
+	    nconn, depth, (stop - warm) / 1e9, (unsigned long long)total,
+	    total / ((stop - warm) / 1e9));
 	print_latency();
 	printf("\n");
 	for (i = 0; i < nconn; i++) {
@@ -434,9 +439,9 @@ static int
 idle_conns(int argc, char **argv)
 {
 	unsigned n, i;
-	long before, after;
-	int *fds;
-	struct timespec settle = { 0, 500 * 1000000 };
+	long before, after, last = -1;
+	int *fds, same = 0, tries;
+	struct timespec tick = { 0, 100 * 1000000 };
 
 	if (argc < 4)
 		return 2;
@@ -447,9 +452,14 @@ idle_conns(int argc, char **argv)
 	before = rss_kib(argv[3]);
 	for (i = 0; i < n; i++)
 		fds[i] = dial();
-	/* Give the server time to accept the backlog; then read its RSS. */
-	nanosleep(&settle, NULL);
-	after = rss_kib(argv[3]);
+	/* The server accepts the backlog at its pace: wait for RSS to settle. */
+	for (tries = 0; tries < 100 && same < 3; tries++) {
+		nanosleep(&tick, NULL);
+		after = rss_kib(argv[3]);
+		same = after == last ? same + 1 : 0;
+		last = after;
+	}
+	after = last;
 	printf("mode=idle conns=%u rss_before_kib=%ld rss_after_kib=%ld "
 	    "bytes_per_conn=%.0f\n", n, before, after,
 	    (after - before) * 1024.0 / n);
