@@ -1,0 +1,68 @@
+/*
+ * hit.c - encode one log line as a <hit> element.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "clf.h"
+#include "hit.h"
+
+#define STACK_OUT 8192		/* most lines encode within this */
+
+static char *
+put(char *o, const char *s)
+{
+	size_t n = strlen(s);
+
+	memcpy(o, s, n);
+	return o + n;
+}
+
+/* <name>escaped text</name> */
+static char *
+element(char *o, const char *name, const char *text, size_t len)
+{
+	*o++ = '<';
+	o = put(o, name);
+	*o++ = '>';
+	o += tw_xml_escape(text, len, o);
+	*o++ = '<';
+	*o++ = '/';
+	o = put(o, name);
+	*o++ = '>';
+	return o;
+}
+
+size_t
+tw_hit_encode(const char *line, size_t len, char *out)
+{
+	tw_clf c;
+	char *o = put(out, "<hit>");
+	int i;
+
+	if (tw_clf_parse(&c, line, len) == 0) {
+		o = element(o, "line", line, len);
+	} else {
+		for (i = 0; i < c.nfields; i++)
+			o = element(o, tw_clf_names[i], c.field[i], c.len[i]);
+	}
+	o = put(o, "</hit>\n");
+	return (size_t)(o - out);
+}
+
+tw_bytes *
+tw_hit_new(const char *line, size_t len)
+{
+	char stack[STACK_OUT], *out = stack;
+	tw_bytes *b;
+	size_t n;
+
+	if (TW_HIT_ENCODED_MAX(len) > sizeof(stack) &&
+	    (out = malloc(TW_HIT_ENCODED_MAX(len))) == NULL)
+		return NULL;
+	n = tw_hit_encode(line, len, out);
+	b = tw_bytes_copy(out, n);
+	if (out != stack)
+		free(out);
+	return b;
+}

@@ -1,0 +1,37 @@
+/*
+ * hit.h - one access-log line as the SPEC's <hit> element, ready to send.
+ *
+ *   <hit><client>..</client>..<bytes>..</bytes></hit>                  Common
+ *   <hit><client>..</client>..<agent>..</agent></hit>                  Combined
+ *   <hit><line>..</line></hit>                                         anything else
+ *
+ * each followed by a newline. The line is split by clf.h and each field's
+ * text escaped by xmlesc.h, so any bytes at all make well-formed XML that
+ * gives back the line exactly. The delimiters between CLF fields are ASCII,
+ * so escaping field by field gives what escaping the whole line would.
+ *
+ * weblog-serve encodes each hit once, into a tw_bytes that every client's
+ * write queue then shares (bytes.h).
+ */
+#ifndef TWIRL_HIT_H
+#define TWIRL_HIT_H
+
+#include <stddef.h>
+
+#include "bytes.h"
+#include "xmlesc.h"
+
+/* The most bytes tw_hit_encode() writes for a line of len bytes. */
+#define TW_HIT_ENCODED_MAX(len) (TW_XML_ESCAPED_MAX(len) + 256)
+
+/*
+ * Encode line[0..len) (without its '\n') into out, which has room for
+ * TW_HIT_ENCODED_MAX(len) bytes. Returns the bytes written, the final
+ * newline included.
+ */
+size_t tw_hit_encode(const char *line, size_t len, char *out);
+
+/* The same into a new tw_bytes of exactly that size (one reference), or NULL. */
+tw_bytes *tw_hit_new(const char *line, size_t len);
+
+#endif
