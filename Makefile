@@ -67,7 +67,9 @@ test: all $(UNIT)
 bench-reactor: $(BENCH)
 	$(BENCH)
 
-bench: bench-reactor
+# twirl against Twisted, a thread-per-client server and Redis: bench/RESULTS.md
+bench: all build/bench/loadgen bench-reactor
+	bench/run
 
 # The public headers: every header but the library's internal ones.
 HEADERS = $(filter-out lib/internal.h lib/backend.h,$(wildcard lib/*.h))
