@@ -67,6 +67,29 @@ test: all $(UNIT)
 bench-reactor: $(BENCH)
 	$(BENCH)
 
+# Fuzzing (clang's libFuzzer): every tests/fuzz/fuzz_NAME.c, built with the
+# library's sources, runs FUZZ_SECONDS on a scratch corpus seeded from
+# tests/fuzz/corpus/NAME; crashes land in build/fuzz/.
+FUZZ_CC ?= clang
+FUZZ_SECONDS ?= 20
+FUZZ_FLAGS = -g -O1 -fsanitize=fuzzer,address,undefined \
+	-fno-sanitize-recover=all -iquote lib
+FUZZ = $(patsubst tests/fuzz/%.c,build/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
+
+build/fuzz/%: tests/fuzz/%.c $(LIB_SRC) $(wildcard lib/*.h)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $< $(LIB_SRC) -lpthread
+
+fuzz: $(FUZZ)
+	@for f in $(FUZZ); do n=$${f##*/fuzz_}; \
+		rm -rf build/fuzz/corpus-$$n; mkdir -p build/fuzz/corpus-$$n; \
+		echo "== $$f ($(FUZZ_SECONDS) s)"; \
+		$$f -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+			-artifact_prefix=build/fuzz/$$n- build/fuzz/corpus-$$n \
+			tests/fuzz/corpus/$$n 2>&1 | grep -E 'stat::number_of_executed_units|ERROR|Done' \
+			|| exit 1; \
+	done
+
 # twirl against Twisted, a thread-per-client server and Redis: bench/RESULTS.md
 bench: all build/bench/loadgen bench-reactor
 	bench/run
@@ -111,6 +134,6 @@ clean:
 	rm -rf build $(LIB) $(PROGS)
 
 FORCE:
-.PHONY: all test bench bench-reactor install uninstall clean FORCE
+.PHONY: all test bench bench-reactor fuzz install uninstall clean FORCE
 
 -include $(wildcard build/*.d build/lib/*.d build/tests/*.d build/bench/*.d)
