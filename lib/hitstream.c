@@ -1,0 +1,696 @@
+/*
+ * hitstream.c - the stream of hits: an incremental parser and the output
+ * formats.
+ *
+ * Two small machines. The lexer knows only "in text" and "in a tag": text
+ * inside a field is copied to the buffer in bulk up to the next '<'; text
+ * anywhere else must be whitespace and is dropped; a tag is gathered into a
+ * fixed buffer up to its '>'. The grammar machine then judges each whole
+ * tag against where the stream is. Entities and \xHH are left in the raw
+ * text until the field's end tag arrives, so a chunk may end anywhere.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hitstream.h"
+#include "xmlesc.h"
+
+enum state {
+	S_PROLOG,		/* before <hits> */
+	S_HITS,			/* between the elements of <hits> */
+	S_HIT,			/* between the fields of a <hit> */
+	S_FIELD,		/* inside a field: text */
+	S_DROPPED,		/* inside <dropped count="N">, before its end tag */
+	S_NONE,			/* inside <none>, before its end tag */
+	S_END,			/* after </hits> */
+	S_FAILED
+};
+
+enum { LEX_TEXT, LEX_TAG };
+
+#define FIRST_CAP 4096
+#define LINE_FIELD TW_HS_NFIELDS	/* "field" index of <line> */
+
+static const char *const names[TW_HS_NFIELDS + 1] = {
+	"client", "ident", "user", "time", "request", "status", "bytes",
+	"referrer", "agent", "line"
+};
+
+void
+tw_hitstream_init(tw_hitstream *hs, size_t max)
+{
+	memset(hs, 0, sizeof(*hs));
+	hs->max = max > 0 ? max : 1;
+	tw_hitstream_reset(hs);
+}
+
+void
+tw_hitstream_reset(tw_hitstream *hs)
+{
+	hs->flen = hs->rawlen = 0;
+	hs->nfields = 0;
+	hs->line = 0;
+	hs->state = S_PROLOG;
+	hs->lex = LEX_TEXT;
+	hs->taglen = 0;
+	hs->offset = 0;
+	hs->err[0] = '\0';
+}
+
+void
+tw_hitstream_free(tw_hitstream *hs)
+{
+	free(hs->buf);
+	hs->buf = NULL;
+	hs->cap = 0;
+}
+
+int
+tw_hitstream_started(const tw_hitstream *hs)
+{
+	return hs->state != S_PROLOG;
+}
+
+int
+tw_hitstream_ended(const tw_hitstream *hs)
+{
+	return hs->state == S_END;
+}
+
+const char *
+tw_hitstream_error(const tw_hitstream *hs)
+{
+	return hs->err;
+}
+
+/* --------------------------------------------------------------- errors */
+
+static int
+fail(tw_hitstream *hs, unsigned long long pos, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	n = snprintf(hs->err, sizeof(hs->err), "at byte %llu: ", pos);
+	va_start(ap, fmt);
+	if (n > 0 && (size_t)n < sizeof(hs->err))
+		vsnprintf(hs->err + n, sizeof(hs->err) - (size_t)n, fmt, ap);
+	va_end(ap);
+	hs->state = S_FAILED;
+	errno = EBADMSG;
+	return -1;
+}
+
+/* A tag name fit for a message: printable ASCII, at most 24 bytes. */
+static const char *
+printable(const char *s, size_t len, char *out)
+{
+	size_t i;
+
+	if (len > 24)
+		len = 24;
+	for (i = 0; i < len; i++)
+		out[i] = s[i] > ' ' && s[i] < 0x7f ? s[i] : '?';
+	out[len] = '\0';
+	return out;
+}
+
+static const char *
+where(const tw_hitstream *hs)
+{
+	switch (hs->state) {
+	case S_PROLOG:
+		return "before <hits>";
+	case S_HITS:
+		return "in <hits>";
+	case S_HIT:
+		return "in <hit>";
+	case S_FIELD:
+		return "in a field";
+	case S_DROPPED:
+		return "in <dropped>";
+	case S_NONE:
+		return "in <none>";
+	default:
+		return "after </hits>";
+	}
+}
+
+/* --------------------------------------------------------------- buffer */
+
+/* Make room for need bytes in all; the limit was checked by the caller. */
+static int
+room(tw_hitstream *hs, size_t need)
+{
+	size_t cap;
+	char *p;
+
+	if (need <= hs->cap)
+		return 0;
+	cap = hs->cap > 0 ? hs->cap : FIRST_CAP;
+	while (cap < need)
+		cap *= 2;
+	if (cap > TW_XML_ESCAPED_MAX(hs->max))
+		cap = TW_XML_ESCAPED_MAX(hs->max);
+	if ((p = realloc(hs->buf, cap)) == NULL) {
+		snprintf(hs->err, sizeof(hs->err), "out of memory");
+		hs->state = S_FAILED;
+		errno = ENOMEM;
+		return -1;
+	}
+	hs->buf = p;
+	hs->cap = cap;
+	return 0;
+}
+
+/* ----------------------------------------------------------------- tags */
+
+static int
+is_space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+static int
+all_space(const char *s, size_t len)
+{
+	while (len > 0 && is_space(*s))
+		s++, len--;
+	return len == 0;
+}
+
+static int
+is_name(const char *s, size_t len, const char *name)
+{
+	return strlen(name) == len && memcmp(s, name, len) == 0;
+}
+
+/* dropped's attributes: exactly count="N" (either quote, spaces allowed). */
+static int
+parse_count(const char *s, size_t len, unsigned long long *out)
+{
+	const char *e = s + len;
+	unsigned long long v = 0;
+	char q;
+
+	while (s < e && is_space(*s))
+		s++;
+	if ((size_t)(e - s) < 5 || memcmp(s, "count", 5) != 0)
+		return -1;
+	s += 5;
+	while (s < e && is_space(*s))
+		s++;
+	if (s == e || *s++ != '=')
+		return -1;
+	while (s < e && is_space(*s))
+		s++;
+	if (s == e || (*s != '"' && *s != '\''))
+		return -1;
+	q = *s++;
+	if (s == e || *s < '0' || *s > '9')
+		return -1;
+	for (; s < e && *s >= '0' && *s <= '9'; s++) {
+		unsigned d = (unsigned)(*s - '0');
+
+		if (v > (UINT64_MAX - d) / 10)
+			return -1;
+		v = v * 10 + d;
+	}
+	if (s == e || *s++ != q || !all_space(s, (size_t)(e - s)))
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static int
+emit_hit(tw_hitstream *hs, tw_hitstream_cb cb, void *arg)
+{
+	tw_hitev ev;
+	int i;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.type = TW_HS_HIT;
+	for (i = 0; i < hs->nfields; i++) {
+		ev.field[i] = hs->buf != NULL ? hs->buf + hs->fstart[i] : "";
+		ev.len[i] = hs->flens[i];
+	}
+	if (hs->line) {
+		ev.line = ev.field[0];
+		ev.linelen = ev.len[0];
+		ev.field[0] = NULL;
+		ev.len[0] = 0;
+	} else {
+		ev.nfields = hs->nfields;
+	}
+	hs->state = S_HITS;
+	return cb(arg, &ev);
+}
+
+static int
+emit(int type, unsigned long long count,
+    tw_hitstream_cb cb, void *arg)
+{
+	tw_hitev ev;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.type = type;
+	ev.count = count;
+	return cb(arg, &ev);
+}
+
+/* The field (LINE_FIELD for <line>) that is open or would open next. */
+static int
+current_field(const tw_hitstream *hs)
+{
+	return hs->line ? LINE_FIELD : hs->nfields;
+}
+
+/* The end of a field: restore its text after the fields before it. */
+static int
+end_field(tw_hitstream *hs, unsigned long long pos)
+{
+	char *raw = hs->buf != NULL ? hs->buf + hs->flen : NULL;
+	long n = 0;
+
+	if (hs->rawlen > 0 &&
+	    (n = tw_xml_unescape(raw, hs->rawlen, raw)) < 0)
+		return fail(hs, pos, "malformed reference in <%s>",
+		    names[current_field(hs)]);
+	if (hs->flen + (size_t)n > hs->max)
+		return fail(hs, pos, "hit longer than %zu bytes", hs->max);
+	hs->fstart[hs->nfields] = hs->flen;
+	hs->flens[hs->nfields] = (size_t)n;
+	hs->flen += (size_t)n;
+	hs->rawlen = 0;
+	hs->nfields++;
+	hs->state = S_HIT;
+	return 0;
+}
+
+/* A whole tag, without its '<' and '>', found at byte pos. */
+static int
+tag(tw_hitstream *hs, unsigned long long pos, tw_hitstream_cb cb, void *arg)
+{
+	char *t = hs->tag, shown[32];
+	size_t len = hs->taglen, nlen = 0;
+	int end = 0, empty = 0, f;
+	unsigned long long count = 0;
+	const char *attrs;
+	size_t alen;
+
+	if (len > 0 && t[0] == '/')
+		end = 1, t++, len--;
+	else if (len > 0 && t[len - 1] == '/')
+		empty = 1, len--;
+	while (nlen < len && !is_space(t[nlen]))
+		nlen++;
+	if (nlen == 0)
+		return fail(hs, pos, "empty tag %s", where(hs));
+	attrs = t + nlen;
+	alen = len - nlen;
+	if (end && !all_space(attrs, alen))
+		return fail(hs, pos, "attributes in an end tag");
+	if (!end && !is_name(t, nlen, "dropped") && !all_space(attrs, alen))
+		return fail(hs, pos, "unexpected attributes in <%s>",
+		    printable(t, nlen, shown));
+
+	switch (hs->state) {
+	case S_PROLOG:
+		if (end || !is_name(t, nlen, "hits"))
+			break;
+		hs->state = S_HITS;
+		if (!empty)
+			return emit(TW_HS_START, 0, cb, arg);
+		hs->state = S_END;	/* <hits/>: an empty stream */
+		if ((f = emit(TW_HS_START, 0, cb, arg)) != 0)
+			return f;
+		return emit(TW_HS_END, 0, cb, arg);
+	case S_HITS:
+		if (end) {
+			if (!is_name(t, nlen, "hits"))
+				break;
+			hs->state = S_END;
+			return emit(TW_HS_END, 0, cb, arg);
+		}
+		if (is_name(t, nlen, "hit")) {
+			if (empty)
+				return fail(hs, pos, "a hit without fields");
+			hs->state = S_HIT;
+			hs->nfields = 0;
+			hs->line = 0;
+			hs->flen = hs->rawlen = 0;
+			return 0;
+		}
+		if (is_name(t, nlen, "dropped")) {
+			if (parse_count(attrs, alen, &count) == -1)
+				return fail(hs, pos, "<dropped> needs "
+				    "count=\"N\"");
+			if (!empty) {
+				hs->state = S_DROPPED;
+				hs->count = count;
+				return 0;
+			}
+			return emit(TW_HS_DROPPED, count, cb, arg);
+		}
+		if (is_name(t, nlen, "none")) {
+			if (!empty) {
+				hs->state = S_NONE;
+				return 0;
+			}
+			return emit(TW_HS_NONE, 0, cb, arg);
+		}
+		break;
+	case S_HIT:
+		if (end) {
+			if (!is_name(t, nlen, "hit"))
+				break;
+			if (hs->line || hs->nfields == 7 || hs->nfields == 9)
+				return emit_hit(hs, cb, arg);
+			return fail(hs, pos, "a hit with %d fields",
+			    hs->nfields);
+		}
+		f = -1;
+		if (hs->nfields == 0 && is_name(t, nlen, "line"))
+			f = LINE_FIELD;
+		else if (!hs->line && hs->nfields < TW_HS_NFIELDS &&
+		    is_name(t, nlen, names[hs->nfields]))
+			f = hs->nfields;
+		if (f == -1)
+			break;
+		if (f == LINE_FIELD)
+			hs->line = 1;
+		hs->state = S_FIELD;
+		hs->rawlen = 0;
+		return empty ? end_field(hs, pos) : 0;
+	case S_FIELD:
+		if (!end || !is_name(t, nlen, names[current_field(hs)]))
+			break;
+		return end_field(hs, pos);
+	case S_DROPPED:
+		if (!end || !is_name(t, nlen, "dropped"))
+			break;
+		hs->state = S_HITS;
+		return emit(TW_HS_DROPPED, hs->count, cb, arg);
+	case S_NONE:
+		if (!end || !is_name(t, nlen, "none"))
+			break;
+		hs->state = S_HITS;
+		return emit(TW_HS_NONE, 0, cb, arg);
+	}
+	if (hs->state == S_HIT && hs->line && !end)
+		return fail(hs, pos, "<%s> after <line> in <hit>",
+		    printable(t, nlen, shown));
+	if (hs->state == S_HIT && !end && !hs->line &&
+	    hs->nfields < TW_HS_NFIELDS)
+		return fail(hs, pos, "unexpected <%s> in <hit>: expected <%s>",
+		    printable(t, nlen, shown), names[hs->nfields]);
+	return fail(hs, pos, "unexpected <%s%s> %s", end ? "/" : "",
+	    printable(t, nlen, shown), where(hs));
+}
+
+/* ---------------------------------------------------------------- feed */
+
+int
+tw_hitstream_feed(tw_hitstream *hs, const char *data, size_t n,
+    tw_hitstream_cb cb, void *arg, size_t *used)
+{
+	size_t i = 0, limit = TW_XML_ESCAPED_MAX(hs->max);
+	int rc = 0;
+
+	if (hs->state == S_FAILED) {
+		if (used != NULL)
+			*used = 0;
+		errno = EBADMSG;
+		return -1;
+	}
+	while (i < n) {
+		const char *p = data + i, *stop;
+		size_t take;
+
+		if (hs->lex == LEX_TAG) {
+			stop = memchr(p, '>', n - i);
+			take = stop != NULL ? (size_t)(stop - p) : n - i;
+			if (memchr(p, '<', take) != NULL) {
+				rc = fail(hs, hs->offset + i, "'<' inside a tag");
+				break;
+			}
+			if (hs->taglen + take >= sizeof(hs->tag)) {
+				rc = fail(hs, hs->offset + i, "tag too long");
+				break;
+			}
+			memcpy(hs->tag + hs->taglen, p, take);
+			hs->taglen += take;
+			i += take;
+			if (stop == NULL)
+				break;
+			i++;
+			hs->lex = LEX_TEXT;
+			if ((rc = tag(hs, hs->offset + i - 1, cb, arg)) != 0)
+				break;
+			continue;
+		}
+		if (hs->state == S_FIELD) {
+			stop = memchr(p, '<', n - i);
+			take = stop != NULL ? (size_t)(stop - p) : n - i;
+			if (hs->flen + hs->rawlen + take > limit) {
+				rc = fail(hs, hs->offset + i,
+				    "<%s> longer than %zu bytes",
+				    names[current_field(hs)], limit);
+				break;
+			}
+			if (take > 0) {
+				if ((rc = room(hs, hs->flen + hs->rawlen +
+				    take)) != 0)
+					break;
+				memcpy(hs->buf + hs->flen + hs->rawlen, p, take);
+				hs->rawlen += take;
+				i += take;
+			}
+			if (stop == NULL)
+				break;
+			i++;
+			hs->lex = LEX_TAG;
+			hs->taglen = 0;
+			continue;
+		}
+		if (*p == '<') {
+			hs->lex = LEX_TAG;
+			hs->taglen = 0;
+		} else if (!is_space(*p)) {
+			rc = fail(hs, hs->offset + i, "text %s", where(hs));
+			break;
+		}
+		i++;
+	}
+	hs->offset += i;
+	if (used != NULL)
+		*used = i;
+	return rc;
+}
+
+/* -------------------------------------------------------------- formats */
+
+static char *
+put(char *o, const char *s, size_t len)
+{
+	if (len > 0)
+		memcpy(o, s, len);
+	return o + len;
+}
+
+static char *
+puts0(char *o, const char *s)
+{
+	return put(o, s, strlen(s));
+}
+
+/* The fields in log form: client ident user [time] "request" ... */
+static char *
+log_form(char *o, const tw_hitev *ev, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++) {
+		int quoted = i == TW_HS_REQUEST || i == TW_HS_REFERRER ||
+		    i == TW_HS_AGENT;
+
+		if (i > 0)
+			*o++ = ' ';
+		if (i == TW_HS_TIME)
+			*o++ = '[';
+		if (quoted)
+			*o++ = '"';
+		o = put(o, ev->field[i], ev->len[i]);
+		if (i == TW_HS_TIME)
+			*o++ = ']';
+		if (quoted)
+			*o++ = '"';
+	}
+	return o;
+}
+
+static char *
+tsv_field(char *o, const char *s, size_t len)
+{
+	size_t i;
+
+	if (len == 0)
+		return puts0(o, "-");
+	for (i = 0; i < len; i++) {
+		if (s[i] == '\t')
+			o = puts0(o, "\\t");
+		else if (s[i] == '\r')
+			o = puts0(o, "\\r");
+		else
+			*o++ = s[i];
+	}
+	return o;
+}
+
+/* Length of the valid UTF-8 sequence at p (at most n bytes), or 0. */
+static size_t
+utf8_len(const unsigned char *p, size_t n)
+{
+	uint32_t cp;
+	size_t len, i;
+
+	if (p[0] < 0x80)
+		return 1;
+	if (p[0] >= 0xc2 && p[0] <= 0xdf)
+		len = 2, cp = p[0] & 0x1fu;
+	else if (p[0] >= 0xe0 && p[0] <= 0xef)
+		len = 3, cp = p[0] & 0x0fu;
+	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
+		len = 4, cp = p[0] & 0x07u;
+	else
+		return 0;
+	if (len > n)
+		return 0;
+	for (i = 1; i < len; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (p[i] & 0x3fu);
+	}
+	if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
+	    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return len;
+}
+
+static char *
+json_string(char *o, const char *s, size_t len)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0, n;
+
+	*o++ = '"';
+	while (i < len) {
+		unsigned char c = p[i];
+
+		if (c == '"' || c == '\\') {
+			*o++ = '\\';
+			*o++ = (char)c;
+			i++;
+		} else if (c < 0x20) {
+			switch (c) {
+			case '\b': o = puts0(o, "\\b"); break;
+			case '\f': o = puts0(o, "\\f"); break;
+			case '\n': o = puts0(o, "\\n"); break;
+			case '\r': o = puts0(o, "\\r"); break;
+			case '\t': o = puts0(o, "\\t"); break;
+			default:
+				o = puts0(o, "\\u00");
+				*o++ = hex[c >> 4];
+				*o++ = hex[c & 15];
+			}
+			i++;
+		} else if ((n = utf8_len(p + i, len - i)) == 0) {
+			/* As the text \xHH; its backslash escaped for JSON. */
+			o = puts0(o, "\\\\x");
+			*o++ = hex[c >> 4];
+			*o++ = hex[c & 15];
+			i++;
+		} else {
+			o = put(o, s + i, n);
+			i += n;
+		}
+	}
+	*o++ = '"';
+	return o;
+}
+
+static char *
+xml_element(char *o, const char *name, const char *s, size_t len)
+{
+	*o++ = '<';
+	o = puts0(o, name);
+	*o++ = '>';
+	o += tw_xml_escape(s, len, o);
+	o = puts0(o, "</");
+	o = puts0(o, name);
+	*o++ = '>';
+	return o;
+}
+
+size_t
+tw_hitstream_format(const tw_hitev *ev, int fmt, char *out)
+{
+	char *o = out;
+	int i;
+
+	switch (fmt) {
+	case TW_HS_COMBINED:
+	case TW_HS_COMMON:
+		if (ev->nfields == 0)
+			o = put(o, ev->line, ev->linelen);
+		else
+			o = log_form(o, ev, fmt == TW_HS_COMMON &&
+			    ev->nfields > 7 ? 7 : ev->nfields);
+		break;
+	case TW_HS_TSV:
+		for (i = 0; i < TW_HS_NFIELDS; i++) {
+			if (i > 0)
+				*o++ = '\t';
+			if (ev->nfields == 0)
+				o = i == TW_HS_REQUEST ?
+				    tsv_field(o, ev->line, ev->linelen) :
+				    puts0(o, "-");
+			else
+				o = i < ev->nfields ?
+				    tsv_field(o, ev->field[i], ev->len[i]) :
+				    puts0(o, "-");
+		}
+		break;
+	case TW_HS_JSON:
+		*o++ = '{';
+		if (ev->nfields == 0) {
+			o = puts0(o, "\"line\":");
+			o = json_string(o, ev->line, ev->linelen);
+		}
+		for (i = 0; i < ev->nfields; i++) {
+			if (i > 0)
+				*o++ = ',';
+			*o++ = '"';
+			o = puts0(o, names[i]);
+			o = puts0(o, "\":");
+			o = json_string(o, ev->field[i], ev->len[i]);
+		}
+		*o++ = '}';
+		break;
+	case TW_HS_XML:
+		o = puts0(o, "<hit>");
+		if (ev->nfields == 0)
+			o = xml_element(o, "line", ev->line, ev->linelen);
+		for (i = 0; i < ev->nfields; i++)
+			o = xml_element(o, names[i], ev->field[i], ev->len[i]);
+		o = puts0(o, "</hit>");
+		break;
+	}
+	*o++ = '\n';
+	return (size_t)(o - out);
+}

@@ -1,0 +1,173 @@
+/*
+ * hitstream.h - parse weblog-serve's stream of hits incrementally, in
+ * bounded memory, whatever the server sends; and format a hit for output.
+ *
+ * The stream (SPEC "The stream"):
+ *
+ *   <hits>
+ *   <hit><client>..</client> .. <bytes>..</bytes>[<referrer>..</referrer><agent>..</agent>]</hit>
+ *   <hit><line>..</line></hit>
+ *   <dropped count="N"/>
+ *   <none/>
+ *   </hits>
+ *
+ * Feed it whatever read(2) returned, split anywhere (inside a tag, an
+ * entity or a \xHH); it calls back once per event: the stream's start, a
+ * hit, a drop, a poll's empty answer, the stream's end. Whitespace between
+ * elements is allowed and ignored; an element may be written empty
+ * (<none></none>, <referrer/>). Field text is restored with
+ * tw_xml_unescape(), so every byte of the original log line comes back.
+ *
+ * This is the SPEC's grammar, not all of XML: no declaration, comments,
+ * CDATA or processing instructions, no attributes but dropped's count.
+ * Anything else (an unknown element, bad nesting, text other than
+ * whitespace outside a field, a malformed reference, a tag or field too
+ * long, anything but whitespace after </hits>) makes the stream not
+ * well-formed: tw_hitstream_feed() returns -1 with EBADMSG, and
+ * tw_hitstream_error() says why. The parser then stays failed until reset.
+ *
+ * Memory: one buffer, grown on demand, holds the current hit's fields
+ * restored and the escaped text of the field being read. A hit stands for
+ * one log line of at most max bytes (weblog-serve's --max-line cuts longer
+ * lines), so its fields together may hold at most max bytes once restored,
+ * and the buffer never grows past TW_XML_ESCAPED_MAX(max) bytes, the most
+ * the SPEC's escaping can make of max bytes. Whitespace between elements
+ * is skipped, never stored. Tags are read into a small fixed buffer.
+ */
+#ifndef TWIRL_HITSTREAM_H
+#define TWIRL_HITSTREAM_H
+
+#include <stddef.h>
+
+/* The fields of a hit, in stream order. */
+enum {
+	TW_HS_CLIENT, TW_HS_IDENT, TW_HS_USER, TW_HS_TIME,
+	TW_HS_REQUEST, TW_HS_STATUS, TW_HS_BYTES, TW_HS_REFERRER,
+	TW_HS_AGENT,
+	TW_HS_NFIELDS
+};
+
+/* Events, in tw_hitev.type. */
+enum {
+	TW_HS_START = 1,	/* <hits> */
+	TW_HS_HIT,		/* <hit>..</hit> */
+	TW_HS_DROPPED,		/* <dropped count="N"/> */
+	TW_HS_NONE,		/* <none/> */
+	TW_HS_END		/* </hits> */
+};
+
+/*
+ * One event. For TW_HS_HIT, nfields is 9 (Combined Log Format), 7 (Common)
+ * or 0 (a line in neither: line and linelen hold it); field[i] and len[i]
+ * hold the restored bytes, which may contain NUL. The pointers are valid
+ * only during the callback.
+ */
+typedef struct tw_hitev {
+	int type;
+	int nfields;
+	const char *field[TW_HS_NFIELDS];
+	size_t len[TW_HS_NFIELDS];
+	const char *line;
+	size_t linelen;
+	unsigned long long count;	/* TW_HS_DROPPED */
+} tw_hitev;
+
+/*
+ * Called per event. A non-zero return stops tw_hitstream_feed(), which
+ * returns that value; the parser is then just past the event's last byte,
+ * and *used says where that is, so the caller may feed the rest later.
+ */
+typedef int (*tw_hitstream_cb)(void *arg, const tw_hitev *ev);
+
+#define TW_HITSTREAM_TAG_MAX 64
+
+typedef struct tw_hitstream {
+	/* private */
+	size_t max;		/* bytes of one log line, restored */
+	char *buf;		/* restored fields, then the raw text being read */
+	size_t cap;
+	size_t flen;		/* restored bytes of the fields so far */
+	size_t rawlen;		/* raw text of the current field */
+	size_t fstart[TW_HS_NFIELDS], flens[TW_HS_NFIELDS];
+	int nfields;		/* fields done in this hit */
+	int line;		/* this hit is a <line> */
+	int state;		/* where in the grammar: see hitstream.c */
+	unsigned long long count;	/* <dropped count="N">, until its end tag */
+	int lex;		/* in text, or in a tag */
+	char tag[TW_HITSTREAM_TAG_MAX];
+	size_t taglen;
+	unsigned long long offset;	/* bytes consumed since the reset */
+	char err[128];
+} tw_hitstream;
+
+/* A parser for lines of at most max bytes (max >= 1). Allocates nothing yet. */
+void tw_hitstream_init(tw_hitstream *hs, size_t max);
+
+/* Forget everything but the buffer: ready for a new stream (a reconnect). */
+void tw_hitstream_reset(tw_hitstream *hs);
+
+void tw_hitstream_free(tw_hitstream *hs);
+
+/*
+ * Parse n bytes of data. Returns 0 once all of it is consumed, the
+ * callback's non-zero value if it stopped, or -1 with errno EBADMSG (not
+ * well-formed) or ENOMEM. *used (if not NULL) is how many bytes of data were
+ * consumed.
+ */
+int tw_hitstream_feed(tw_hitstream *hs, const char *data, size_t n,
+    tw_hitstream_cb cb, void *arg, size_t *used);
+
+/* Has the stream started (<hits>)? Ended (</hits>)? */
+int tw_hitstream_started(const tw_hitstream *hs);
+int tw_hitstream_ended(const tw_hitstream *hs);
+
+/*
+ * Why the stream is not well-formed, with the byte offset where it was
+ * found ("at byte 12: unexpected element <foo>"); "" when it is.
+ */
+const char *tw_hitstream_error(const tw_hitstream *hs);
+
+/* ------------------------------------------------------------ formats */
+
+enum {
+	TW_HS_COMBINED,	/* the original line, byte for byte */
+	TW_HS_COMMON,		/* the first seven fields, Common Log Format */
+	TW_HS_TSV,		/* nine tab-separated fields, "-" for absent */
+	TW_HS_JSON,		/* one JSON object */
+	TW_HS_XML		/* the <hit> element, as the SPEC escapes it */
+};
+
+/*
+ * The most bytes tw_hitstream_format() writes for a hit of at most max bytes,
+ * its newline included: JSON's \u00XX makes six of one byte, and the keys
+ * or tags add less than 256.
+ */
+#define TW_HS_FORMAT_MAX(max) ((max) * 6 + 256)
+
+/*
+ * Write ev (a TW_HS_HIT) in format fmt, ending with a newline, into out
+ * (room for TW_HS_FORMAT_MAX(max) bytes, max the restored length of its
+ * fields together). Returns the bytes written.
+ *
+ *   combined  a <line> hit: its line. Fields:
+ *             client ident user [time] "request" status bytes "referrer" "agent"
+ *             (the last two only when there are nine): the original line
+ *             when it was written with single spaces, as logs are.
+ *   common    the first seven fields as above; a <line> hit: its line.
+ *   tsv       the nine fields separated by tabs, "-" for an absent or
+ *             empty field; in a field a tab is written \t and a carriage
+ *             return \r. A <line> hit: the line in the request column,
+ *             "-" in the others.
+ *   json      {"client":"..",...,"agent":".."} with the fields present, or
+ *             {"line":".."}. Strings are valid UTF-8: '"', '\' and control
+ *             bytes are escaped as JSON does (\" \\ \t \u0001 ...); a byte
+ *             that is not part of valid UTF-8 is written as the text \xHH,
+ *             as Apache itself logs such bytes. (Backslashes are left as
+ *             they are, so a line holding both is ambiguous: the exact
+ *             bytes are -f combined's job.)
+ *   xml       <hit>..</hit> re-serialised with tw_xml_escape(): what
+ *             weblog-serve sends, byte for byte.
+ */
+size_t tw_hitstream_format(const tw_hitev *ev, int fmt, char *out);
+
+#endif
