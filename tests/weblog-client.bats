@@ -1,0 +1,295 @@
+#!/usr/bin/env bats
+# weblog-client: formats, exit statuses, hostile servers, poll mode,
+# reconnecting, every address form; and the round trip through weblog-serve.
+# Most tests talk to tests/fake_weblog_server.py, which sends what a test
+# scripts (or something hostile) and logs what the client sends to $FAKE_LOG.
+
+load helper
+
+CLIENT="$BIN/weblog-client"
+FAKE="$BATS_TEST_DIRNAME/fake_weblog_server.py"
+
+suite_setup() {
+	PORT=$(free_port)
+	export FAKE_LOG="$T/fake.log"
+	: >"$FAKE_LOG"
+}
+
+# fake NAME MODE [ARG]: a fake server on $PORT, ready when this returns.
+fake() {
+	start "$1" "$PY" "$FAKE" "$PORT" "$2" ${3+"$3"}
+	wait_port "$PORT"
+}
+
+hit9() {
+	printf '<hit><client>%s</client><ident>-</ident><user>frank</user>' "$1"
+	printf '<time>10/Oct/2000:13:55:36 -0700</time>'
+	printf '<request>GET /a.gif HTTP/1.0</request><status>200</status>'
+	printf '<bytes>2326</bytes><referrer>http://x/</referrer>'
+	printf '<agent>Mozilla/4.08</agent></hit>\n'
+}
+
+hit7() {
+	printf '<hit><client>%s</client><ident>-</ident><user>-</user>' "$1"
+	printf '<time>t</time><request>GET / HTTP/1.0</request>'
+	printf '<status>404</status><bytes>-</bytes></hit>\n'
+}
+
+# A stream with a combined hit, a common one, an odd line and a drop.
+sample() {
+	printf '<hits>\n'
+	hit9 1.2.3.4
+	hit7 5.6.7.8
+	printf '<dropped count="2"/>\n'
+	printf '<hit><line>odd &amp; &lt;line&gt; \\x00\\x5Cx41&#13;\xc3\xa9</line></hit>\n'
+	printf '</hits>\n'
+}
+
+lines() {
+	[ "$(wc -l <"$1")" -ge "$2" ]
+}
+
+@test "combined prints the original lines byte for byte" {
+	sample >"$T/s.xml"
+	fake srv send "$T/s.xml"
+	run "$CLIENT" -f combined "$PORT"
+	[ "$status" -eq 0 ]
+	"$CLIENT" "$PORT" >"$T/got" 2>/dev/null
+	{
+		echo '1.2.3.4 - frank [10/Oct/2000:13:55:36 -0700] "GET /a.gif HTTP/1.0" 200 2326 "http://x/" "Mozilla/4.08"'
+		echo '5.6.7.8 - - [t] "GET / HTTP/1.0" 404 -'
+		printf 'odd & <line> \0\\x41\r\xc3\xa9\n'
+	} >"$T/want"
+	cmp "$T/got" "$T/want"
+}
+
+@test "common prints seven fields, tsv nine columns, json objects, xml the hit lines" {
+	sample >"$T/s.xml"
+	fake srv send "$T/s.xml"
+	run "$CLIENT" -f common "$PORT"
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = '1.2.3.4 - frank [10/Oct/2000:13:55:36 -0700] "GET /a.gif HTTP/1.0" 200 2326' ]
+	[ "${lines[1]}" = '5.6.7.8 - - [t] "GET / HTTP/1.0" 404 -' ]
+
+	run "$CLIENT" -f tsv "$PORT"
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "$(printf '1.2.3.4\t-\tfrank\t10/Oct/2000:13:55:36 -0700\tGET /a.gif HTTP/1.0\t200\t2326\thttp://x/\tMozilla/4.08')" ]
+	[ "${lines[1]}" = "$(printf '5.6.7.8\t-\t-\tt\tGET / HTTP/1.0\t404\t-\t-\t-')" ]
+
+	"$CLIENT" -f json "$PORT" >"$T/json" 2>/dev/null
+	"$PY" -c 'import json,sys
+rows = [json.loads(l) for l in open(sys.argv[1], encoding="utf-8")]
+assert rows[0]["agent"] == "Mozilla/4.08" and rows[0]["status"] == "200", rows[0]
+assert "referrer" not in rows[1] and rows[1]["bytes"] == "-", rows[1]
+assert rows[2] == {"line": "odd & <line> \0\\x41\r\u00e9"}, rows[2]
+assert len(rows) == 3' "$T/json"
+
+	"$CLIENT" -f xml "$PORT" >"$T/xml" 2>/dev/null
+	sample | grep '^<hit>' | cmp - "$T/xml"
+}
+
+@test "a stream sent one byte at a time gives the same output" {
+	sample >"$T/s.xml"
+	fake srv trickle "$T/s.xml"
+	"$CLIENT" -f xml "$PORT" >"$T/xml" 2>/dev/null
+	sample | grep '^<hit>' | cmp - "$T/xml"
+}
+
+@test "each hit reaches a pipe as soon as it is parsed" {
+	{ printf '<hits>\n'; hit9 1.1.1.1; } >"$T/s.xml"
+	fake srv hold "$T/s.xml"
+	start cl "$CLIENT" "$PORT"
+	wait_for 5 lines "$T/cl.out" 1
+	kill -0 "$cl_pid"
+}
+
+@test "dropped hits are reported on stderr and the stream goes on" {
+	sample >"$T/s.xml"
+	fake srv send "$T/s.xml"
+	"$CLIENT" "$PORT" >"$T/out" 2>"$T/err"
+	[ "$(wc -l <"$T/out")" -eq 3 ]
+	grep -qx 'weblog-client: 2 hits dropped by the server (2 in all)' "$T/err"
+}
+
+@test "a stream that ends without </hits> exits 1" {
+	{ printf '<hits>\n'; hit9 1.1.1.1; } >"$T/s.xml"
+	fake srv send "$T/s.xml"
+	run "$CLIENT" "$PORT"
+	[ "$status" -eq 1 ]
+	[[ "${lines[0]}" = 1.1.1.1* ]]
+	[[ "$output" = *"stream ended without </hits>"* ]]
+}
+
+@test "a refused connection exits 1 and says why" {
+	run "$CLIENT" "$PORT"
+	[ "$status" -eq 1 ]
+	[ "$output" = "weblog-client: $PORT: connect: Connection refused" ]
+}
+
+@test "an unparseable address exits 1" {
+	run "$CLIENT" 127.0.0.1:99999
+	[ "$status" -eq 1 ]
+	[[ "$output" = "weblog-client: 127.0.0.1:99999: "* ]]
+}
+
+@test "a 1 GB element is refused in bounded memory with exit 3" {
+	fake srv big 1000000000
+	run "$CLIENT" "$PORT"
+	[ "$status" -eq 3 ]
+	[[ "$output" = *"not well-formed"*"longer than"* ]]
+	# The client gave up long before the server could send it all:
+	# what it read is at most 5 x 64 KiB, the rest sat in socket buffers.
+	# (wait_port's probe made a connection too: two lines.)
+	wait_for 5 eval '[ "$(grep -c "^sent" "$FAKE_LOG")" -eq 2 ]'
+	awk '/^sent/ && $2 >= 50000000 { bad = 1 } END { exit bad }' "$FAKE_LOG"
+}
+
+@test "--max-line lowers the limit" {
+	{ printf '<hits>\n<hit><line>'; head -c 2000 /dev/zero | tr '\0' a; printf '</line></hit>\n</hits>\n'; } >"$T/s.xml"
+	fake srv send "$T/s.xml"
+	run "$CLIENT" --max-line 2000 "$PORT"
+	[ "$status" -eq 0 ]
+	run "$CLIENT" --max-line 1999 "$PORT"
+	[ "$status" -eq 3 ]
+	[[ "$output" = *"hit longer than 1999 bytes"* ]]
+}
+
+@test "endless nesting exits 3" {
+	fake srv nest
+	run "$CLIENT" "$PORT"
+	[ "$status" -eq 3 ]
+	[[ "$output" = *"unexpected <hit> in <hit>"* ]]
+}
+
+@test "garbage exits 3" {
+	fake srv garbage
+	run "$CLIENT" "$PORT"
+	[ "$status" -eq 3 ]
+	[[ "$output" = "weblog-client: $PORT: stream not well-formed: at byte "* ]]
+}
+
+@test "an unknown element exits 3 after the hits before it" {
+	{ printf '<hits>\n'; hit9 1.1.1.1; printf '<hit><foo/></hit>\n</hits>\n'; } >"$T/s.xml"
+	fake srv send "$T/s.xml"
+	run "$CLIENT" "$PORT"
+	[ "$status" -eq 3 ]
+	[[ "${lines[0]}" = 1.1.1.1* ]]
+	[[ "$output" = *"unexpected <foo> in <hit>: expected <client>"* ]]
+}
+
+@test "--timeout exits 4 when no hit comes for that long" {
+	printf '<hits>\n' >"$T/s.xml"
+	fake srv hold "$T/s.xml"
+	run "$CLIENT" -t 0.3 "$PORT"
+	[ "$status" -eq 4 ]
+	[ "$output" = "weblog-client: no hit for 0.3 seconds" ]
+}
+
+@test "--timeout also runs while the server is refusing" {
+	run "$CLIENT" --reconnect -t 0.5 "$PORT"
+	[ "$status" -eq 4 ]
+	[[ "$output" = *"reconnecting in 0.1 s"* ]]
+}
+
+@test "--count exits 0 after N hits" {
+	{ printf '<hits>\n'; for i in 1 2 3 4 5; do hit9 "10.0.0.$i"; done; } >"$T/s.xml"
+	fake srv hold "$T/s.xml"
+	run "$CLIENT" -n 3 "$PORT"
+	[ "$status" -eq 0 ]
+	[ "${#lines[@]}" -eq 3 ]
+	[[ "${lines[2]}" = 10.0.0.3* ]]
+}
+
+@test "poll mode sends NEW? on connect and on a timer" {
+	fake srv poll
+	run "$CLIENT" -p 0.1 -n 3 -f tsv "$PORT"
+	[ "$status" -eq 0 ]
+	[ "${#lines[@]}" -eq 3 ]
+	[ "$(cut -f5 <<<"$output")" = "$(printf 'GET /1 HTTP/1.0\nGET /3 HTTP/1.0\nGET /5 HTTP/1.0')" ]
+	# One request answered <none/> between hits: five in all.
+	[ "$(grep -c '^NEW?$' "$FAKE_LOG")" -eq 5 ]
+}
+
+@test "a reader that goes away ends the client with exit 0" {
+	fake srv poll
+	"$CLIENT" -p 0.02 "$PORT" 2>"$T/err" | head -n 1 >"$T/out"
+	[ "${PIPESTATUS[0]}" -eq 0 ]
+	[ "$(wc -l <"$T/out")" -eq 1 ]
+	[ ! -s "$T/err" ]
+}
+
+@test "--reconnect reconnects after the server restarts" {
+	{ printf '<hits>\n'; hit9 1.1.1.1; } >"$T/s.xml"
+	fake srv hold "$T/s.xml"
+	start cl "$CLIENT" --reconnect -n 2 "$PORT"
+	wait_for 5 lines "$T/cl.out" 1
+	kill "$srv_pid"
+	wait_for 5 grep -q 'reconnecting in' "$T/cl.err"
+	fake srv2 hold "$T/s.xml"
+	wait_exit "$cl_pid" 10
+	[ "$EXIT" -eq 0 ]
+	[ "$(grep -c '^1\.1\.1\.1 ' "$T/cl.out")" -eq 2 ]
+}
+
+@test "--reconnect treats </hits> as a server stop and reconnects" {
+	{ printf '<hits>\n'; hit7 2.2.2.2; printf '</hits>\n'; } >"$T/s.xml"
+	fake srv send "$T/s.xml"
+	run "$CLIENT" --reconnect -n 3 "$PORT"
+	[ "$status" -eq 0 ]
+	[ "$(grep -c '^2\.2\.2\.2 ' <<<"$output")" -eq 3 ]
+	[[ "$output" = *"the server ended the stream; reconnecting in 0.1 s"* ]]
+}
+
+@test "--reconnect backs off exponentially while the server is down" {
+	start cl "$CLIENT" --reconnect "$PORT"
+	wait_for 5 grep -q 'reconnecting in 0.4 s' "$T/cl.err"
+	grep -q 'reconnecting in 0.1 s' "$T/cl.err"
+	grep -q 'reconnecting in 0.2 s' "$T/cl.err"
+	kill -0 "$cl_pid"
+}
+
+port6_open() {
+	"$PY" -c 'import socket,sys
+s=socket.socket(socket.AF_INET6)
+sys.exit(s.connect_ex(("::1", int(sys.argv[1]))) != 0)' "$1"
+}
+
+@test "an IPv6 address works" {
+	"$PY" -c 'import socket; socket.socket(socket.AF_INET6).bind(("::1", 0))' 2>/dev/null ||
+		skip "no IPv6 loopback"
+	sample >"$T/s.xml"
+	start srv "$PY" "$FAKE" "[::1]:$PORT" send "$T/s.xml"
+	wait_for 10 port6_open "$PORT"
+	run "$CLIENT" "[::1]:$PORT"
+	[ "$status" -eq 0 ]
+	[ "${#lines[@]}" -eq 4 ]
+}
+
+@test "a unix:PATH address works" {
+	sample >"$T/s.xml"
+	start srv "$PY" "$FAKE" "unix:$T/sock" send "$T/s.xml"
+	wait_for 10 test -S "$T/sock"
+	run "$CLIENT" -f common "unix:$T/sock"
+	[ "$status" -eq 0 ]
+	[ "${#lines[@]}" -eq 4 ]
+}
+
+@test "bad options exit 2 with the usage on stderr" {
+	local bad
+	for bad in "-f bogus" "-n 0" "-n x" "-p 0" "-p -1" "-t 0" "-t x" \
+	    "--max-line 0" "--bogus" "-x" "a b"; do
+		run "$CLIENT" $bad
+		[ "$status" -eq 2 ] || { echo "$bad: $status"; false; }
+		[[ "$output" = *"usage: weblog-client"* ]]
+	done
+}
+
+@test "--help prints the usage on stdout and --version the version" {
+	run "$CLIENT" --help
+	[ "$status" -eq 0 ]
+	[[ "${lines[0]}" = "usage: weblog-client [-f combined|common|tsv|json|xml]"* ]]
+	"$CLIENT" -h 2>/dev/null | grep -q '^usage'
+	run "$CLIENT" --version
+	[ "$status" -eq 0 ]
+	[ "$output" = "weblog-client 0.1.0" ]
+}
