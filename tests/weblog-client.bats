@@ -293,3 +293,30 @@ sys.exit(s.connect_ex(("::1", int(sys.argv[1]))) != 0)' "$1"
 	[ "$status" -eq 0 ]
 	[ "$output" = "weblog-client 0.1.0" ]
 }
+
+@test "the bash, zsh and fish completions offer every option" {
+	local c="$BATS_TEST_DIRNAME/../completions" opt
+	for opt in format poll count timeout reconnect max-line help version; do
+		grep -q -- "--$opt" "$c/weblog-client.bash"
+		grep -q -- "--$opt" "$c/_weblog-client"
+		grep -q -- "-l $opt" "$c/weblog-client.fish"
+	done
+	source "$c/weblog-client.bash"
+	COMP_WORDS=(weblog-client -f j)
+	COMP_CWORD=2
+	_weblog_client
+	[ "${COMPREPLY[*]}" = json ]
+	COMP_WORDS=(weblog-client --re)
+	COMP_CWORD=1
+	_weblog_client
+	[ "${COMPREPLY[*]}" = --reconnect ]
+}
+
+@test "the usage matches the man page's synopsis" {
+	local man="$BATS_TEST_DIRNAME/../man/weblog-client.1"
+	# Compared without white space: the two wrap their lines differently.
+	synopsis=$(mandoc -Tascii "$man" | col -b |
+		sed -n '/^SYNOPSIS/,/^DESCRIPTION/p' | sed '1d;$d' | tr -d ' \t\n')
+	usage=$("$CLIENT" --help | sed 's/^usage: //' | tr -d ' \t\n')
+	[ "$synopsis" = "$usage" ]
+}
