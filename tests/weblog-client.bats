@@ -320,3 +320,44 @@ sys.exit(s.connect_ex(("::1", int(sys.argv[1]))) != 0)' "$1"
 	usage=$("$CLIENT" --help | sed 's/^usage: //' | tr -d ' \t\n')
 	[ "$synopsis" = "$usage" ]
 }
+
+# Run a command with the test's fd 7 (the fifo's writer) closed.
+without_fd7() {
+	exec "$@" 7>&-
+}
+
+@test "1,000 random byte lines go through weblog-serve and come back exactly" {
+	[ -x "$BIN/weblog-serve" ] || skip "bin/weblog-serve is missing: weblog-serve is not written yet"
+	"$PY" - "$T/lines" <<'PY'
+import random, sys
+rnd = random.Random(2026)
+tokens = [b"\\x41", b"\\x", b"\\", b"&", b"<", b">", b"&amp;", b"\0", b"\r",
+          b"\xff", b"\xc3\xa9", b"\xc3", b"\xef\xbf\xbe", b"\xed\xa0\x80",
+          b"\t", b"]]>", b"\"", b"[", b"]", b" ", b"-"]
+with open(sys.argv[1], "wb") as f:
+    for i in range(1000):
+        parts = []
+        for _ in range(rnd.randrange(0, 60)):
+            if rnd.random() < 0.5:
+                parts.append(rnd.choice(tokens))
+            else:
+                parts.append(bytes([rnd.choice([b for b in range(256) if b != 10])]))
+        if i % 10 == 0:   # some in Combined Log Format, with odd bytes
+            parts = [b'1.2.3.4 - - [10/Oct/2000:13:55:36 -0700] "GET /%d\xff&\\x41 HTTP/1.0" 200 5 "-" "a\0b"' % i]
+        f.write(b"".join(parts).replace(b"\n", b"") + b"\n")
+PY
+	mkfifo "$T/in"
+	start srv sh -c 'exec "$0" -q -k 1000 -r 1000 -l "$1" <"$2"' \
+	    "$BIN/weblog-serve" "$PORT" "$T/in"
+	exec 7>"$T/in"
+	wait_port "$PORT"
+	start cl without_fd7 "$CLIENT" -f combined "$PORT"
+	cat "$T/lines" >&7
+	wait_for 20 lines "$T/cl.out" 1000
+	exec 7>&-
+	wait_exit "$cl_pid" 10
+	[ "$EXIT" -eq 0 ]
+	wait_exit "$srv_pid" 10
+	[ "$EXIT" -eq 0 ]
+	cmp "$T/lines" "$T/cl.out"
+}
