@@ -1,0 +1,867 @@
+/*
+ * fib-serve - hand every client distinct Fibonacci numbers, forever.
+ *
+ * For each newline a client sends, the next number of the sequence, in
+ * decimal, one per line. The position lives in a state file (fib-state(5))
+ * that must never fall behind what was served, or a crash would serve a
+ * number twice; so the server works inside a reservation:
+ *
+ *   limit   the served count the file on disk covers: it says "position
+ *           served, and up to reserve more may be gone", so a restart after
+ *           kill -9 skips to limit and never repeats a number.
+ *
+ * A request is answered only while served < limit. Halfway through the
+ * range, the next reservation (the current position, plus --reserve) is
+ * written on a worker thread, so the loop never waits on fsync while
+ * numbers remain; at most one write is in flight, and limit moves only
+ * once the file, and its directory, are on disk. If the write fails, the
+ * server answers nothing past limit and retries every second.
+ *
+ * Requests are counted, never buffered: each '\n' read is one request
+ * (content before it is ignored), and a number is assigned only as its
+ * answer is queued. A client that does not read is not answered past
+ * 1 MiB of unsent output, and not read from until it catches up.
+ */
+#define _GNU_SOURCE
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "bignum.h"
+#include "cli.h"
+#include "fibstate.h"
+#include "lockfile.h"
+#include "twirl.h"
+
+#define DEFAULT_STATE "fib.state"
+#define DEFAULT_LISTEN "127.0.0.1:8889"
+#define DEFAULT_RESERVE 1000
+#define HIGH_WATER (1024 * 1024)	/* unsent bytes past which we stop */
+#define LOW_WATER (256 * 1024)
+#define RETRY_DELAY 1.0		/* after a failed write */
+#define STOP_DEADLINE 5.0	/* for clients that stop reading at exit */
+
+struct client {
+	tw_conn *c;
+	struct server *s;
+	uint64_t pending;	/* requests read, not yet answered */
+	uint64_t answered;
+	int paused;		/* we stopped reading it */
+	int eof;		/* it sent end of file */
+	int closing;		/* we closed it: write nothing more */
+	struct client *prev, *next;
+};
+
+struct server {
+	tw_reactor *r;
+	tw_listener *l;
+	char *state_path;
+	tw_fibstate st;		/* the position now: next is st.a + st.b */
+	uint64_t limit;		/* served count the file on disk covers */
+	uint64_t reserve;	/* --reserve */
+	int writing;		/* a reservation write is in flight */
+	int failed;		/* the last write failed; said so once */
+	tw_timer retry;
+	char *scratch;		/* one number's digits and newline */
+	size_t scratch_cap;
+	struct client *clients;
+	size_t nclients;
+	int stopping;
+	tw_timer stop_timer;
+	int quiet;
+};
+
+/* A reservation on its way to disk: a copy the worker alone touches. */
+struct write_job {
+	struct server *s;
+	tw_fibstate st;
+	int error;
+};
+
+static struct server srv;
+static char *pidfile_path;
+static int pidfile_fd = -1;
+static char *logfile_path;
+static int detached;		/* a daemon: stderr is the parent's pipe */
+
+static void usage(FILE *f);
+static char *absolute(const char *path);
+static void daemonize(void);
+static void ready(int logfd);
+static int open_log(void);
+static void remove_pidfile(void);
+static int take_pidfile(void);
+static void lock_state(const char *state);
+static void read_state(struct server *s);
+static tw_listener *listen_on(struct server *s, const char *spec, int daemon);
+static void advance_and_reserve(struct server *s);
+static void on_signal(tw_signal *sig, int signo);
+static void begin_stop(struct server *s);
+static void maybe_write_ahead(struct server *s);
+static void retry_cb(tw_timer *t);
+
+static const tw_protocol fib_protocol;
+
+int
+main(int argc, char *argv[])
+{
+	static const struct option longopts[] = {
+		{ "state", required_argument, NULL, 's' },
+		{ "listen", required_argument, NULL, 'l' },
+		{ "reserve", required_argument, NULL, 'R' },
+		{ "daemon", no_argument, NULL, 'd' },
+		{ "pidfile", required_argument, NULL, 'P' },
+		{ "logfile", required_argument, NULL, 'L' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct server *s = &srv;
+	const char *state = DEFAULT_STATE, *listen_spec = NULL, *errstr;
+	tw_signal sigterm, sigint, sighup;
+	char addr[TW_ADDR_STRLEN];
+	int ch, daemon = 0, logfd = -1;
+
+	tw_setprogname(argv[0]);
+	s->reserve = DEFAULT_RESERVE;
+	while ((ch = getopt_long(argc, argv, "dhl:qs:", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'd':
+			daemon = 1;
+			break;
+		case 'h':
+			usage(stdout);
+			exit(0);
+		case 'l':
+			listen_spec = optarg;
+			break;
+		case 'L':
+			logfile_path = optarg;
+			break;
+		case 'P':
+			pidfile_path = optarg;
+			break;
+		case 'q':
+			s->quiet = 1;
+			break;
+		case 'R':
+			s->reserve = (uint64_t)tw_strtonum(optarg, 1,
+			    (long long)TW_FIBSTATE_RESERVE_MAX, &errstr);
+			if (errstr != NULL)
+				tw_errx(2, "--reserve %s: %s (1 to %llu)", optarg,
+				    errstr, TW_FIBSTATE_RESERVE_MAX);
+			break;
+		case 's':
+			state = optarg;
+			break;
+		case 'V':
+			printf("fib-serve %s\n", TWIRL_VERSION);
+			exit(0);
+		default:
+			usage(stderr);
+			exit(2);
+		}
+	}
+	argc -= optind;
+	if (argc != 0) {
+		usage(stderr);
+		exit(2);
+	}
+
+	/* A daemon works from /, so every path it keeps must be absolute. */
+	s->state_path = daemon ? absolute(state) : strdup(state);
+	if (logfile_path != NULL)
+		logfile_path = absolute(logfile_path);
+	if (pidfile_path != NULL)
+		pidfile_path = absolute(pidfile_path);
+	if (s->state_path == NULL)
+		tw_err(1, "malloc");
+	signal(SIGPIPE, SIG_IGN);
+	if (daemon)
+		daemonize();	/* from here on, in the child */
+	if (logfile_path != NULL && (logfd = open_log()) == -1)
+		tw_err(1, "%s", logfile_path);
+
+	lock_state(s->state_path);
+	if (pidfile_path != NULL && take_pidfile() == -1)
+		exit(1);
+	read_state(s);
+
+	if ((s->r = tw_reactor_create(NULL)) == NULL)
+		tw_err(1, "cannot create the reactor");
+	tw_thread_pool_size(s->r, 1);	/* one write at a time anyway */
+	if (listen_spec == NULL)
+		listen_spec = s->st.listen[0] != '\0' ? s->st.listen :
+		    DEFAULT_LISTEN;
+	s->l = listen_on(s, listen_spec, daemon);
+	/* Bound first: a busy address must not cost a reservation. */
+	advance_and_reserve(s);
+
+	tw_timer_init(&s->retry, retry_cb, s);
+	tw_timer_init(&s->stop_timer, NULL, s);
+	tw_signal_init(&sigterm, on_signal, s);
+	tw_signal_init(&sigint, on_signal, s);
+	tw_signal_init(&sighup, on_signal, s);
+	if (tw_signal_start(s->r, &sigterm, SIGTERM) == -1 ||
+	    tw_signal_start(s->r, &sigint, SIGINT) == -1 ||
+	    tw_signal_start(s->r, &sighup, SIGHUP) == -1)
+		tw_err(1, "signals");
+
+	ready(logfd);
+	tw_warnx("listening on %s; served %llu, reserved up to %llu",
+	    tw_listener_address(s->l, addr, sizeof(addr)),
+	    (unsigned long long)s->st.served, (unsigned long long)s->limit);
+
+	if (tw_reactor_run(s->r) == -1)
+		tw_err(1, "event loop");
+
+	/* Every client is answered and gone: write the exact position. */
+	s->st.reserve = 0;
+	if (tw_fibstate_write(&s->st, s->state_path) == -1)
+		tw_err(1, "cannot write %s; it keeps the reservation up to %llu",
+		    s->state_path, (unsigned long long)s->limit);
+	tw_warnx("stopped; served %llu, %s written with reserve 0",
+	    (unsigned long long)s->st.served, s->state_path);
+
+	tw_signal_stop(s->r, &sigterm);
+	tw_signal_stop(s->r, &sigint);
+	tw_signal_stop(s->r, &sighup);
+	tw_reactor_destroy(s->r);
+	tw_fibstate_free(&s->st);
+	free(s->scratch);
+	free(s->state_path);
+	remove_pidfile();
+	free(pidfile_path);
+	free(logfile_path);
+	return 0;
+}
+
+static void
+usage(FILE *f)
+{
+	fprintf(f, "usage: fib-serve [-s STATE] [-l ADDRESS] [--reserve N] [-d] "
+	    "[--pidfile FILE]\n                 [--logfile FILE] [-q]\n");
+	if (f != stdout)
+		return;
+	fprintf(f, "\n"
+	    "  -s, --state STATE    state file (default fib.state; create it "
+	    "with fib-snapshot init)\n"
+	    "  -l, --listen ADDR    PORT, HOST:PORT, [IPV6]:PORT or unix:PATH\n"
+	    "                       (default: the state's listen, or "
+	    "127.0.0.1:8889)\n"
+	    "      --reserve N      keep the file at most N numbers behind "
+	    "(default 1000)\n"
+	    "  -d, --daemon         detach; exit once the server listens\n"
+	    "      --pidfile FILE   write the pid there, locked, removed at exit\n"
+	    "      --logfile FILE   append the log there; SIGHUP reopens it\n"
+	    "  -q, --quiet          do not log connections\n"
+	    "  -h, --help           this help\n"
+	    "      --version        print the version\n");
+}
+
+/* ----------------------------------------------------------- serving */
+
+static void
+oom(void)
+{
+	/* The file on disk covers what was served: exiting repeats nothing. */
+	tw_errx(1, "out of memory");
+}
+
+/* Queue the next number for cl. The number is gone once this is called. */
+static void
+serve_one(struct server *s, struct client *cl)
+{
+	tw_big t;
+	size_t n;
+
+	if (tw_big_add(&s->st.a, &s->st.b) == -1)
+		oom();
+	t = s->st.a;		/* a, b = b, a + b */
+	s->st.a = s->st.b;
+	s->st.b = t;
+	s->st.served++;
+	n = tw_big_digits(&s->st.b) + 1;
+	if (n > s->scratch_cap) {
+		char *p = realloc(s->scratch, n * 2);
+
+		if (p == NULL)
+			oom();
+		s->scratch = p;
+		s->scratch_cap = n * 2;
+	}
+	n = tw_big_print(&s->st.b, s->scratch);
+	s->scratch[n++] = '\n';
+	if (tw_conn_write(cl->c, s->scratch, n) == -1) {
+		/* Never happens while open; a lost number is not a repeat. */
+		cl->closing = 1;
+		tw_conn_abort(cl->c);
+		return;
+	}
+	cl->answered++;
+}
+
+static void
+set_reading(struct client *cl, int on)
+{
+	if (on && cl->paused) {
+		cl->paused = 0;
+		tw_conn_resume(cl->c);
+	} else if (!on && !cl->paused) {
+		cl->paused = 1;
+		tw_conn_pause(cl->c);
+	}
+}
+
+/*
+ * Answer what cl asked, as far as the reservation and cl's queue allow.
+ * What is left waits for a write to land (served == limit) or for low().
+ */
+static void
+answer(struct client *cl)
+{
+	struct server *s = cl->s;
+
+	maybe_write_ahead(s);
+	while (cl->pending > 0 && !cl->closing && s->st.served < s->limit &&
+	    tw_conn_queued(cl->c) <= HIGH_WATER) {
+		serve_one(s, cl);
+		cl->pending--;
+		/* Reserve the next range while this one still has numbers. */
+		if (s->st.served + s->reserve / 2 >= s->limit)
+			maybe_write_ahead(s);
+	}
+	if (cl->closing)
+		return;
+	if (cl->pending > 0) {
+		/* Counting more requests we cannot answer yet helps nobody. */
+		set_reading(cl, 0);
+		return;
+	}
+	if (cl->eof || s->stopping) {
+		cl->closing = 1;
+		tw_conn_close(cl->c, 0);
+		return;
+	}
+	set_reading(cl, 1);
+}
+
+static void
+answer_all(struct server *s)
+{
+	struct client *cl, *next;
+
+	for (cl = s->clients; cl != NULL; cl = next) {
+		next = cl->next;
+		if (cl->pending > 0)
+			answer(cl);
+	}
+}
+
+static void
+fib_made(tw_conn *c)
+{
+	struct server *s = tw_conn_factory(c)->data;
+	struct client *cl;
+
+	if ((cl = calloc(1, sizeof(*cl))) == NULL) {
+		tw_conn_abort(c);
+		return;
+	}
+	cl->c = c;
+	cl->s = s;
+	c->data = cl;
+	if ((cl->next = s->clients) != NULL)
+		cl->next->prev = cl;
+	s->clients = cl;
+	s->nclients++;
+	tw_conn_set_watermarks(c, HIGH_WATER, LOW_WATER);
+	if (!s->quiet)
+		tw_warnx("%s connected", tw_conn_peer(c));
+}
+
+static void
+fib_data(tw_conn *c, const char *buf, size_t len)
+{
+	struct client *cl = c->data;
+	const char *p = buf, *end = buf + len;
+
+	if (cl == NULL)
+		return;
+	/* Count the newlines; the bytes around them are never kept. */
+	while ((p = memchr(p, '\n', (size_t)(end - p))) != NULL) {
+		cl->pending++;
+		p++;
+	}
+	if (cl->pending > 0)
+		answer(cl);
+}
+
+static void
+fib_eof(tw_conn *c)
+{
+	struct client *cl = c->data;
+
+	if (cl == NULL) {
+		tw_conn_close(c, 0);
+		return;
+	}
+	/* Keep it until what it asked is written. */
+	cl->eof = 1;
+	if (cl->pending == 0 && !cl->closing) {
+		cl->closing = 1;
+		tw_conn_close(c, 0);
+	}
+}
+
+static void
+fib_low(tw_conn *c)
+{
+	struct client *cl = c->data;
+
+	if (cl != NULL && cl->pending > 0)
+		answer(cl);
+}
+
+static void check_stopped(struct server *s);
+
+static void
+fib_lost(tw_conn *c, int reason)
+{
+	struct client *cl = c->data;
+	struct server *s;
+
+	if (cl == NULL)
+		return;
+	s = cl->s;
+	if (cl->prev != NULL)
+		cl->prev->next = cl->next;
+	else
+		s->clients = cl->next;
+	if (cl->next != NULL)
+		cl->next->prev = cl->prev;
+	s->nclients--;
+	if (!s->quiet) {
+		if (reason != 0)
+			tw_warnx("%s gone after %llu numbers: %s",
+			    tw_conn_peer(c), (unsigned long long)cl->answered,
+			    strerror(reason));
+		else
+			tw_warnx("%s gone after %llu numbers", tw_conn_peer(c),
+			    (unsigned long long)cl->answered);
+	}
+	free(cl);
+	c->data = NULL;
+	check_stopped(s);
+}
+
+static const tw_protocol fib_protocol = {
+	.made = fib_made,
+	.data = fib_data,
+	.lost = fib_lost,
+	.eof = fib_eof,
+	.low = fib_low,
+};
+
+/* ------------------------------------------------------- reservations */
+
+static int
+write_work(void *arg, void **value)
+{
+	struct write_job *j = arg;
+
+	(void)value;
+	/* On a worker: fsync may take its time here. */
+	return tw_fibstate_write(&j->st, j->s->state_path) == -1 ? errno : 0;
+}
+
+static int
+write_done(void *arg, void **value, int error)
+{
+	struct write_job *j = arg;
+	struct server *s = j->s;
+
+	(void)value;
+	s->writing = 0;
+	if (error == 0) {
+		s->limit = j->st.served + j->st.reserve;
+		if (s->failed)
+			tw_warnx("wrote %s again; serving resumes",
+			    s->state_path);
+		s->failed = 0;
+	} else {
+		if (!s->failed)
+			tw_warnx("cannot write %s: %s; serving stops at %llu",
+			    s->state_path, strerror(error),
+			    (unsigned long long)s->limit);
+		s->failed = 1;
+		if (tw_call_later(s->r, &s->retry, RETRY_DELAY) == -1)
+			oom();
+	}
+	tw_fibstate_free(&j->st);
+	free(j);
+	if (error == 0) {
+		maybe_write_ahead(s);
+		answer_all(s);
+	}
+	check_stopped(s);
+	return 0;
+}
+
+static void
+submit_write(struct server *s)
+{
+	struct write_job *j;
+	tw_deferred *d;
+
+	if ((j = calloc(1, sizeof(*j))) == NULL)
+		oom();
+	j->s = s;
+	tw_fibstate_init(&j->st);
+	if (tw_fibstate_copy(&j->st, &s->st) == -1)
+		oom();
+	j->st.reserve = s->reserve;
+	if ((d = tw_defer_to_thread(s->r, write_work, j)) == NULL)
+		oom();
+	tw_deferred_add(d, write_done, write_done, j);
+	tw_deferred_unref(d);	/* the job holds its own reference */
+	s->writing = 1;
+}
+
+/* Halfway through the range, reserve the next one: ahead of need. */
+static void
+maybe_write_ahead(struct server *s)
+{
+	if (s->writing || tw_timer_active(&s->retry))
+		return;
+	if (s->st.served + s->reserve / 2 >= s->limit)
+		submit_write(s);
+}
+
+static void
+retry_cb(tw_timer *t)
+{
+	struct server *s = t->data;
+
+	if (!s->writing)
+		submit_write(s);
+}
+
+/*
+ * At start: the file says up to reserve numbers past its pair may have been
+ * served before the last crash, so skip them all; then write the first
+ * reservation, before any client is answered. The loop is not running:
+ * blocking here stalls nobody.
+ */
+static void
+advance_and_reserve(struct server *s)
+{
+	uint64_t i;
+
+	if (s->st.served > UINT64_MAX - s->st.reserve - s->reserve)
+		tw_errx(1, "%s: served count would overflow", s->state_path);
+	for (i = 0; i < s->st.reserve; i++) {
+		tw_big t;
+
+		if (tw_big_add(&s->st.a, &s->st.b) == -1)
+			oom();
+		t = s->st.a;
+		s->st.a = s->st.b;
+		s->st.b = t;
+	}
+	s->st.served += s->st.reserve;
+	s->st.reserve = s->reserve;
+	if (tw_fibstate_write(&s->st, s->state_path) == -1)
+		tw_err(1, "cannot write %s", s->state_path);
+	s->limit = s->st.served + s->reserve;
+}
+
+/* ------------------------------------------------------------ stopping */
+
+static void
+stop_deadline_cb(tw_timer *t)
+{
+	struct server *s = t->data;
+	struct client *cl;
+
+	/* Clients that would not read their answers: drop what is left. */
+	for (cl = s->clients; cl != NULL; cl = cl->next)
+		if (!cl->closing) {
+			cl->closing = 1;
+			tw_conn_abort(cl->c);
+		}
+}
+
+static void
+begin_stop(struct server *s)
+{
+	struct client *cl;
+
+	if (s->stopping) {
+		/* A second signal: stop waiting for slow clients. */
+		stop_deadline_cb(&s->stop_timer);
+		return;
+	}
+	s->stopping = 1;
+	tw_listener_close(s->l);
+	s->l = NULL;
+	for (cl = s->clients; cl != NULL; cl = cl->next) {
+		if (cl->closing)
+			continue;
+		if (cl->pending == 0) {
+			cl->closing = 1;
+			tw_conn_close(cl->c, 0);
+		} else {
+			set_reading(cl, 0);
+		}
+	}
+	s->stop_timer.cb = stop_deadline_cb;
+	if (tw_call_later(s->r, &s->stop_timer, STOP_DEADLINE) == -1)
+		oom();
+	check_stopped(s);
+}
+
+/* Once stopping, every client gone and no write in flight: end the loop. */
+static void
+check_stopped(struct server *s)
+{
+	if (!s->stopping || s->nclients > 0 || s->writing)
+		return;
+	tw_timer_cancel(s->r, &s->retry);
+	tw_timer_cancel(s->r, &s->stop_timer);
+	tw_reactor_stop(s->r);
+}
+
+static void
+on_signal(tw_signal *sig, int signo)
+{
+	struct server *s = sig->data;
+	int fd;
+
+	if (signo != SIGHUP) {
+		tw_warnx("%s: stopping", strsignal(signo));
+		begin_stop(s);
+		return;
+	}
+	if (logfile_path == NULL)
+		return;
+	/* Reopen the log: it was rotated. */
+	if ((fd = open_log()) == -1) {
+		tw_warn("cannot reopen %s", logfile_path);
+		return;
+	}
+	dup2(fd, STDOUT_FILENO);
+	dup2(fd, STDERR_FILENO);
+	close(fd);
+	tw_warnx("log reopened");
+}
+
+/* ------------------------------------------------------------ setting up */
+
+static char *
+absolute(const char *path)
+{
+	char cwd[4096], *p;
+	size_t n;
+
+	if (path[0] == '/')
+		return strdup(path);
+	if (getcwd(cwd, sizeof(cwd)) == NULL)
+		tw_err(1, "getcwd");
+	n = strlen(cwd) + strlen(path) + 2;
+	if ((p = malloc(n)) == NULL)
+		tw_err(1, "malloc");
+	snprintf(p, n, "%s/%s", cwd, path);
+	return p;
+}
+
+static int
+open_log(void)
+{
+	return open(logfile_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC |
+	    O_NOCTTY, 0644);
+}
+
+/*
+ * Detach like twistd. The parent waits on a pipe that is the child's
+ * stderr until the child is ready: a NUL byte means it listens (exit 0);
+ * end of file without one means it failed, and what it wrote is why.
+ */
+static void
+daemonize(void)
+{
+	char buf[4096];
+	int p[2], null;
+	pid_t pid;
+	ssize_t n;
+	size_t len = 0;
+
+	if (pipe(p) == -1)
+		tw_err(1, "pipe");
+	if ((pid = fork()) == -1)
+		tw_err(1, "fork");
+	if (pid > 0) {
+		close(p[1]);
+		for (;;) {
+			char *nul;
+
+			n = read(p[0], buf + len, sizeof(buf) - 1 - len);
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n <= 0)
+				break;
+			if ((nul = memchr(buf + len, '\0', (size_t)n)) != NULL) {
+				fwrite(buf, 1, (size_t)(nul - buf), stderr);
+				exit(0);
+			}
+			len += (size_t)n;
+			if (len == sizeof(buf) - 1) {
+				fwrite(buf, 1, len, stderr);
+				len = 0;
+			}
+		}
+		if (len == 0 && n == 0)
+			tw_errx(1, "the daemon exited before it was ready");
+		fwrite(buf, 1, len, stderr);
+		exit(1);
+	}
+	close(p[0]);
+	detached = 1;
+	if (setsid() == -1)
+		tw_err(1, "setsid");
+	if (chdir("/") == -1)
+		tw_err(1, "chdir /");
+	if ((null = open("/dev/null", O_RDWR)) == -1)
+		tw_err(1, "/dev/null");
+	dup2(null, STDIN_FILENO);
+	dup2(null, STDOUT_FILENO);
+	dup2(p[1], STDERR_FILENO);	/* errors go to the waiting parent */
+	close(p[1]);
+	if (null > STDERR_FILENO)
+		close(null);
+}
+
+/*
+ * Listening, reserved, signals set: tell the parent of a daemon, and send
+ * the log where it belongs from now on.
+ */
+static void
+ready(int logfd)
+{
+	/* A daemon's stderr is still the parent's pipe. */
+	if (detached) {
+		if (logfd == -1 && (logfd = open("/dev/null", O_WRONLY)) == -1)
+			tw_err(1, "/dev/null");
+		(void)!write(STDERR_FILENO, "", 1);
+	}
+	if (logfd != -1) {
+		dup2(logfd, STDOUT_FILENO);
+		dup2(logfd, STDERR_FILENO);
+		close(logfd);
+	}
+}
+
+static void
+remove_pidfile(void)
+{
+	if (pidfile_fd == -1)
+		return;
+	unlink(pidfile_path);
+	close(pidfile_fd);
+	pidfile_fd = -1;
+}
+
+static int
+take_pidfile(void)
+{
+	pid_t holder;
+
+	if ((pidfile_fd = tw_lock_file(pidfile_path, &holder)) == -1) {
+		if (errno == EAGAIN)
+			tw_warnx("%s is in use by pid %ld", pidfile_path,
+			    (long)holder);
+		else
+			tw_warn("%s", pidfile_path);
+		return -1;
+	}
+	if (tw_lock_write_pid(pidfile_fd, getpid()) == -1) {
+		tw_warn("%s", pidfile_path);
+		return -1;
+	}
+	atexit(remove_pidfile);	/* also when a later step fails */
+	return 0;
+}
+
+static void
+lock_state(const char *state)
+{
+	char *lock;
+	size_t n = strlen(state) + 6;
+	pid_t holder;
+
+	if ((lock = malloc(n)) == NULL)
+		tw_err(1, "malloc");
+	snprintf(lock, n, "%s.lock", state);
+	/* Held, never closed, until the process ends. */
+	if (tw_lock_file(lock, &holder) == -1) {
+		if (errno != EAGAIN)
+			tw_err(1, "%s", lock);
+		if (holder > 0)
+			tw_errx(1, "%s is in use by pid %ld", state,
+			    (long)holder);
+		tw_errx(1, "%s is in use by another process", state);
+	}
+	free(lock);
+}
+
+static void
+read_state(struct server *s)
+{
+	char err[1024];
+
+	tw_fibstate_init(&s->st);
+	if (tw_fibstate_read(&s->st, s->state_path, err, sizeof(err)) == 0)
+		return;
+	if (errno == ENOENT)
+		tw_errx(1, "%s (create it with: fib-snapshot init %s)", err,
+		    s->state_path);
+	tw_errx(1, "%s", err);
+}
+
+static tw_listener *
+listen_on(struct server *s, const char *spec, int daemon)
+{
+	static tw_factory factory;
+	char err[256], *path = NULL;
+	tw_listener *l;
+	tw_addr a;
+
+	/* A daemon's relative Unix socket path is relative to where it began. */
+	if (daemon && strncmp(spec, "unix:", 5) == 0 && spec[5] != '/' &&
+	    spec[5] != '\0') {
+		char *abs = absolute(spec + 5);
+		size_t n = strlen(abs) + 6;
+
+		if ((path = malloc(n)) == NULL)
+			tw_err(1, "malloc");
+		snprintf(path, n, "unix:%s", abs);
+		free(abs);
+		spec = path;
+	}
+	if (tw_addr_parse(&a, spec, err, sizeof(err)) == -1)
+		tw_errx(1, "cannot listen on %s: %s", spec, err);
+	factory.proto = &fib_protocol;
+	factory.data = s;
+	if ((l = tw_listen(s->r, &a, &factory)) == NULL)
+		tw_err(1, "cannot listen on %s", spec);
+	free(path);
+	return l;
+}

@@ -1,0 +1,472 @@
+/*
+ * fib-snapshot - create, inspect, check, edit and preview fib-serve's state
+ * file (fib-state(5)).
+ *
+ *   init   write a new file (a = F(N), b = F(N + 1); refuses to overwrite)
+ *   show   every key, the next number, and its index in the sequence
+ *   check  exit 0 for a valid file, 1 with FILE:LINE: reason otherwise
+ *   set    change keys: validated first, refused while a server runs,
+ *          written atomically
+ *   next   the next N numbers, file unchanged
+ *
+ * Edits (init, set) take the same lock as fib-serve, STATE.lock, for as
+ * long as they take; reading needs no lock, since the file is only ever
+ * replaced whole, by rename.
+ */
+#define _GNU_SOURCE
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "bignum.h"
+#include "cli.h"
+#include "fibstate.h"
+#include "lockfile.h"
+#include "twirl.h"
+
+#define INDEX_MAX 100000000	/* F(10^8): 20.9 million digits, a minute */
+#define SHOW_DIGITS 60		/* show abbreviates the next number past this */
+
+static int cmd_init(int argc, char *argv[]);
+static int cmd_show(int argc, char *argv[]);
+static int cmd_check(int argc, char *argv[]);
+static int cmd_set(int argc, char *argv[]);
+static int cmd_next(int argc, char *argv[]);
+
+static const struct command {
+	const char *name;
+	int (*fn)(int, char *[]);
+} commands[] = {
+	{ "init", cmd_init },
+	{ "show", cmd_show },
+	{ "check", cmd_check },
+	{ "set", cmd_set },
+	{ "next", cmd_next },
+};
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+	    "usage: fib-snapshot init [--a A --b B | --index N] [--listen ADDRESS] [--force] FILE\n"
+	    "       fib-snapshot show [--json] FILE\n"
+	    "       fib-snapshot check FILE\n"
+	    "       fib-snapshot set FILE KEY=VALUE...\n"
+	    "       fib-snapshot next [-n N] FILE\n");
+	if (f == stdout)
+		fprintf(f, "\nKEY is a, b, served, reserve or listen "
+		    "(listen= removes it). See fib-snapshot(1), "
+		    "fib-state(5).\n");
+}
+
+static _Noreturn void
+bad_usage(void)
+{
+	usage(stderr);
+	exit(2);
+}
+
+int
+main(int argc, char *argv[])
+{
+	size_t i;
+
+	tw_setprogname(argv[0]);
+	if (argc < 2)
+		bad_usage();
+	if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
+		usage(stdout);
+		return 0;
+	}
+	if (strcmp(argv[1], "--version") == 0) {
+		printf("fib-snapshot %s\n", TWIRL_VERSION);
+		return 0;
+	}
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (strcmp(argv[1], commands[i].name) == 0)
+			return commands[i].fn(argc - 1, argv + 1);
+	tw_warnx("unknown command '%s'", argv[1]);
+	bad_usage();
+}
+
+/* ------------------------------------------------------------ helpers */
+
+/* getopt_long over a command's arguments; "-h"/"--help" print usage. */
+static int
+next_opt(int argc, char *argv[], const char *opts,
+    const struct option *longopts)
+{
+	int ch = getopt_long(argc, argv, opts, longopts, NULL);
+
+	if (ch == 'h') {
+		usage(stdout);
+		exit(0);
+	}
+	if (ch == '?' || ch == ':')
+		bad_usage();
+	return ch;
+}
+
+static void
+read_or_die(tw_fibstate *st, const char *path)
+{
+	char err[1024];
+
+	tw_fibstate_init(st);
+	if (tw_fibstate_read(st, path, err, sizeof(err)) == -1)
+		tw_errx(1, "%s", err);
+}
+
+/* Take STATE.lock as fib-serve does; refuse, naming the holder, if held. */
+static int
+lock_or_die(const char *path)
+{
+	char *lock;
+	size_t n = strlen(path) + 6;
+	pid_t holder;
+	int fd;
+
+	if ((lock = malloc(n)) == NULL)
+		tw_err(1, "malloc");
+	snprintf(lock, n, "%s.lock", path);
+	if ((fd = tw_lock_file(lock, &holder)) == -1) {
+		if (errno != EAGAIN)
+			tw_err(1, "%s", lock);
+		if (holder > 0)
+			tw_errx(1, "%s is in use by pid %ld", path,
+			    (long)holder);
+		tw_errx(1, "%s is in use by another process", path);
+	}
+	free(lock);
+	return fd;
+}
+
+static void
+write_or_die(const tw_fibstate *st, const char *path)
+{
+	if (tw_fibstate_write(st, path) == -1)
+		tw_err(1, "cannot write %s", path);
+}
+
+static char *
+big_text(const tw_big *a)
+{
+	char *s = malloc(tw_big_digits(a) + 1);
+
+	if (s == NULL)
+		tw_err(1, "malloc");
+	s[tw_big_print(a, s)] = '\0';
+	return s;
+}
+
+/* a, b = b, a + b */
+static void
+step(tw_big *a, tw_big *b)
+{
+	tw_big t;
+
+	if (tw_big_add(a, b) == -1)
+		tw_err(1, "out of memory");
+	t = *a;
+	*a = *b;
+	*b = t;
+}
+
+static void
+json_string(const char *s)
+{
+	putchar('"');
+	for (; *s != '\0'; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '"' || c == '\\')
+			printf("\\%c", c);
+		else if (c < 0x20)
+			printf("\\u%04x", c);
+		else
+			putchar(c);
+	}
+	putchar('"');
+}
+
+static void
+flush_or_die(void)
+{
+	if (fflush(stdout) == EOF || ferror(stdout))
+		tw_err(1, "stdout");
+}
+
+/* ------------------------------------------------------------ commands */
+
+static int
+cmd_init(int argc, char *argv[])
+{
+	static const struct option longopts[] = {
+		{ "a", required_argument, NULL, 'a' },
+		{ "b", required_argument, NULL, 'b' },
+		{ "index", required_argument, NULL, 'i' },
+		{ "listen", required_argument, NULL, 'l' },
+		{ "force", no_argument, NULL, 'f' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const char *a = NULL, *b = NULL, *listen = NULL, *errstr, *path;
+	long long index = -1;
+	int ch, force = 0;
+	char err[512];
+	tw_fibstate st;
+	struct stat sb;
+
+	while ((ch = next_opt(argc, argv, "h", longopts)) != -1) {
+		switch (ch) {
+		case 'a':
+			a = optarg;
+			break;
+		case 'b':
+			b = optarg;
+			break;
+		case 'f':
+			force = 1;
+			break;
+		case 'i':
+			index = tw_strtonum(optarg, 0, INDEX_MAX, &errstr);
+			if (errstr != NULL)
+				tw_errx(2, "--index %s: %s (0 to %d)", optarg,
+				    errstr, INDEX_MAX);
+			break;
+		case 'l':
+			listen = optarg;
+			break;
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc != 1 || (a == NULL) != (b == NULL) ||
+	    (a != NULL && index != -1))
+		bad_usage();
+	path = argv[0];
+
+	tw_fibstate_init(&st);
+	if (a != NULL) {
+		if (tw_fibstate_set(&st, "a", a, err, sizeof(err)) == -1 ||
+		    tw_fibstate_set(&st, "b", b, err, sizeof(err)) == -1)
+			tw_errx(2, "%s", err);
+	} else if (tw_big_fib(&st.a, &st.b, index == -1 ? 1 :
+	    (uint64_t)index) == -1)
+		tw_err(1, "F(%lld)", index);
+	if (listen != NULL &&
+	    tw_fibstate_set(&st, "listen", listen, err, sizeof(err)) == -1)
+		tw_errx(2, "%s", err);
+
+	(void)lock_or_die(path);	/* held until exit */
+	if (!force && lstat(path, &sb) == 0)
+		tw_errx(1, "%s exists (use --force to replace it)", path);
+	write_or_die(&st, path);
+	tw_fibstate_free(&st);
+	return 0;
+}
+
+static int
+cmd_show(int argc, char *argv[])
+{
+	static const struct option longopts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	int ch, json = 0, have_index;
+	char *a, *b, *next;
+	tw_fibstate st;
+	uint64_t index = 0;
+	tw_big n;
+	size_t digits;
+
+	while ((ch = next_opt(argc, argv, "h", longopts)) != -1)
+		if (ch == 'j')
+			json = 1;
+	argc -= optind;
+	argv += optind;
+	if (argc != 1)
+		bad_usage();
+
+	read_or_die(&st, argv[0]);
+	tw_big_init(&n);
+	if (tw_big_copy(&n, &st.a) == -1 || tw_big_add(&n, &st.b) == -1 ||
+	    (have_index = tw_big_fib_index(&st.a, &st.b, &index)) == -1)
+		tw_err(1, "out of memory");
+	a = big_text(&st.a);
+	b = big_text(&st.b);
+	next = big_text(&n);
+	digits = strlen(next);
+
+	if (json) {
+		printf("{\"fib-state\":1,\"a\":\"%s\",\"b\":\"%s\","
+		    "\"served\":%llu,\"reserve\":%llu,\"listen\":", a, b,
+		    (unsigned long long)st.served,
+		    (unsigned long long)st.reserve);
+		if (st.listen[0] != '\0')
+			json_string(st.listen);
+		else
+			fputs("null", stdout);
+		printf(",\"next\":\"%s\",\"digits\":%zu,\"index\":", next,
+		    digits);
+		if (have_index)
+			printf("%llu}\n", (unsigned long long)index);
+		else
+			puts("null}");
+	} else {
+		printf("fib-state: 1\na: %s\nb: %s\nserved: %llu\n"
+		    "reserve: %llu\n", a, b, (unsigned long long)st.served,
+		    (unsigned long long)st.reserve);
+		if (st.listen[0] != '\0')
+			printf("listen: %s\n", st.listen);
+		if (digits > SHOW_DIGITS)
+			printf("next: %.30s...%s (%zu digits)\n", next,
+			    next + digits - 30, digits);
+		else
+			printf("next: %s\n", next);
+		if (have_index)
+			printf("index: %llu\n", (unsigned long long)index);
+	}
+	flush_or_die();
+	free(a);
+	free(b);
+	free(next);
+	tw_big_free(&n);
+	tw_fibstate_free(&st);
+	return 0;
+}
+
+static int
+cmd_check(int argc, char *argv[])
+{
+	static const struct option longopts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	tw_fibstate st;
+
+	while (next_opt(argc, argv, "h", longopts) != -1)
+		;
+	argc -= optind;
+	argv += optind;
+	if (argc != 1)
+		bad_usage();
+	read_or_die(&st, argv[0]);
+	tw_fibstate_free(&st);
+	return 0;
+}
+
+static int
+cmd_set(int argc, char *argv[])
+{
+	static const struct option longopts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const char *path;
+	char err[512], key[16];
+	tw_fibstate st;
+	int i;
+
+	/* "+": a value is never taken for an option. */
+	while (next_opt(argc, argv, "+h", longopts) != -1)
+		;
+	argc -= optind;
+	argv += optind;
+	if (argc < 2)
+		bad_usage();
+	path = argv[0];
+
+	/* Every assignment is checked before the file is touched. */
+	for (i = 1; i < argc; i++) {
+		const char *eq = strchr(argv[i], '=');
+		size_t klen = eq != NULL ? (size_t)(eq - argv[i]) : 0;
+
+		if (eq == NULL)
+			tw_errx(1, "set: '%s' is not KEY=VALUE", argv[i]);
+		if (klen >= sizeof(key))
+			klen = sizeof(key) - 1;
+		memcpy(key, argv[i], klen);
+		key[klen] = '\0';
+		if (strcmp(key, "listen") == 0 && eq[1] == '\0')
+			continue;	/* listen= removes it */
+		if (tw_fibstate_check_value(key, eq + 1, err,
+		    sizeof(err)) == -1)
+			tw_errx(1, "set: %s", err);
+	}
+
+	(void)lock_or_die(path);	/* held until exit */
+	read_or_die(&st, path);
+	for (i = 1; i < argc; i++) {
+		const char *eq = strchr(argv[i], '=');
+		size_t klen = (size_t)(eq - argv[i]);
+
+		if (klen >= sizeof(key))
+			klen = sizeof(key) - 1;
+		memcpy(key, argv[i], klen);
+		key[klen] = '\0';
+		if (strcmp(key, "listen") == 0 && eq[1] == '\0')
+			st.listen[0] = '\0';
+		else if (tw_fibstate_set(&st, key, eq + 1, err,
+		    sizeof(err)) == -1)
+			tw_errx(1, "set: %s", err);
+	}
+	write_or_die(&st, path);
+	tw_fibstate_free(&st);
+	return 0;
+}
+
+static int
+cmd_next(int argc, char *argv[])
+{
+	static const struct option longopts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	long long count = 1, i;
+	const char *errstr;
+	tw_fibstate st;
+	char *buf = NULL;
+	size_t cap = 0;
+	int ch;
+
+	while ((ch = next_opt(argc, argv, "hn:", longopts)) != -1) {
+		if (ch == 'n') {
+			count = tw_strtonum(optarg, 0, 1000000000000LL, &errstr);
+			if (errstr != NULL)
+				tw_errx(2, "-n %s: %s", optarg, errstr);
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc != 1)
+		bad_usage();
+
+	read_or_die(&st, argv[0]);
+	for (i = 0; i < count; i++) {
+		size_t n;
+
+		step(&st.a, &st.b);
+		n = tw_big_digits(&st.b) + 1;
+		if (n > cap) {
+			free(buf);
+			cap = n * 2;
+			if ((buf = malloc(cap)) == NULL)
+				tw_err(1, "malloc");
+		}
+		n = tw_big_print(&st.b, buf);
+		buf[n++] = '\n';
+		if (fwrite(buf, 1, n, stdout) != n)
+			tw_err(1, "stdout");
+	}
+	flush_or_die();
+	free(buf);
+	tw_fibstate_free(&st);
+	return 0;
+}

@@ -1,0 +1,339 @@
+#!/usr/bin/env bats
+# fib-serve: distinct Fibonacci numbers for every client, across clean
+# restarts and kill -9; the reservation, the lock, the daemon, backpressure.
+# Numbers are checked with Python's own integers (tests/fibc.py).
+
+load helper
+
+FIBC="$BATS_TEST_DIRNAME/fibc.py"
+
+suite_setup() {
+	STATE=$T/fib.state
+	PORT=$(free_port)
+}
+
+fibc() {
+	$PY "$FIBC" "$@"
+}
+
+init_state() {
+	"$BIN/fib-snapshot" init "$@" "$STATE"
+}
+
+# serve [ARGS...]: start fib-serve on $PORT and wait until it listens.
+serve() {
+	start srv "$BIN/fib-serve" -s "$STATE" -l "$PORT" "$@"
+	wait_port "$PORT"
+}
+
+state_key() {
+	sed -n "s/^$1 //p" "$STATE"
+}
+
+log_has() {
+	grep -q -- "$1" "${2:-$T/srv.err}"
+}
+
+@test "the first 2,000 numbers match Python's arithmetic" {
+	init_state
+	serve -q
+	fibc get "$PORT" 2000 >"$T/got"
+	[ "$(wc -l <"$T/got")" -eq 2000 ]
+	# a = b = 1: the first number served is F(3).
+	fibc check 3 <"$T/got"
+}
+
+@test "content before a newline is ignored and never answered on its own" {
+	init_state
+	serve -q
+	run $PY -c '
+import socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+s.sendall(b"what is the next number?\nand without a newline")
+s.shutdown(socket.SHUT_WR)
+data = b""
+while True:
+    chunk = s.recv(65536)
+    if not chunk:
+        break
+    data += chunk
+sys.stdout.write(data.decode())' "$PORT"
+	[ "$status" -eq 0 ]
+	[ "$output" = "2" ]
+}
+
+@test "20 clients pipelining at once get one contiguous run with no repeat" {
+	init_state
+	serve -q --reserve 100
+	fibc many "$PORT" 20 300 16 >"$T/got"
+	fibc distinct 3 6000 <"$T/got"
+}
+
+@test "a clean restart skips nothing" {
+	init_state
+	serve -q
+	fibc get "$PORT" 150 >"$T/got"
+	kill -TERM "$srv_pid"
+	wait_exit "$srv_pid"
+	[ "$EXIT" -eq 0 ]
+	[ "$(state_key served)" = 150 ]
+	[ "$(state_key reserve)" = 0 ]
+	serve -q
+	fibc get "$PORT" 150 >>"$T/got"
+	fibc check 3 <"$T/got"
+}
+
+@test "SIGINT stops as cleanly as SIGTERM" {
+	init_state
+	serve -q
+	fibc get "$PORT" 10 >/dev/null
+	kill -INT "$srv_pid"
+	wait_exit "$srv_pid"
+	[ "$EXIT" -eq 0 ]
+	[ "$(state_key served)" = 10 ]
+	[ "$(state_key reserve)" = 0 ]
+}
+
+@test "100 rounds of start, load and kill -9 never serve a number twice nor skip more than the reservation" {
+	init_state
+	run fibc chaos "$BIN/fib-serve" "$T" 100 20
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"none twice"* ]]
+}
+
+@test "a crash skips at most the reservation, counted from the file" {
+	init_state
+	serve -q --reserve 50
+	fibc get "$PORT" 30 >"$T/got"
+	# At half the first range, the next was reserved: 25 + 50.
+	wait_for 5 eval '[ "$(state_key served)" = 25 ]'
+	kill -KILL "$srv_pid"
+	wait_exit "$srv_pid" || true
+	[ "$(state_key reserve)" = 50 ]
+	serve -q --reserve 50
+	fibc get "$PORT" 1 >"$T/next"
+	# 30 served from F(3), the restart skips to 25 + 50: F(78), 45 lost.
+	[ "$(cat "$T/next")" = "$(fibc fib 78)" ]
+}
+
+@test "the file is kept at most --reserve numbers behind, written ahead of need" {
+	init_state
+	serve -q --reserve 100
+	fibc get "$PORT" 60 >/dev/null
+	# Past half the range, the next reservation covers 50 + 100.
+	wait_for 5 eval '[ "$(state_key served)" = 50 ]'
+	[ "$(state_key reserve)" = 100 ]
+}
+
+@test "a failed write stops serving at the reservation, says why, and resumes" {
+	init_state
+	serve --reserve 10
+	# A directory where the temporary file must go: every write fails.
+	mkdir "$STATE.tmp.$srv_pid"
+	$PY "$FIBC" get "$PORT" 30 >"$T/got" 2>"$T/client.err" &
+	client=$!
+	wait_for 5 log_has "cannot write $STATE: Is a directory; serving stops at 10"
+	wait_for 5 eval '[ "$(wc -l <"$T/got")" -eq 10 ]'
+	[ "$(state_key served)" = 0 ]
+	kill -0 "$client"	# still waiting for its last 20
+	rmdir "$STATE.tmp.$srv_pid"
+	wait_for 10 log_has "serving resumes"
+	wait_exit "$client"
+	[ "$EXIT" -eq 0 ]
+	fibc check 3 <"$T/got"
+	[ "$(wc -l <"$T/got")" -eq 30 ]
+}
+
+@test "SIGTERM answers every request already read, then writes the exact position" {
+	init_state --index 20000
+	serve -q
+	# 400 numbers of 4,180 digits: far more than 1 MiB stays pending.
+	run $PY -c '
+import os, signal, socket, sys
+sys.set_int_max_str_digits(0)
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 65536)
+s.sendall(b"\n" * 400)
+buf = s.recv(10)
+os.kill(int(sys.argv[2]), signal.SIGTERM)
+while True:
+    chunk = s.recv(1 << 20)
+    if not chunk:
+        break
+    buf += chunk
+print(buf.count(b"\n"))' "$PORT" "$srv_pid"
+	[ "$status" -eq 0 ]
+	[ "$output" = 400 ]
+	wait_exit "$srv_pid"
+	[ "$EXIT" -eq 0 ]
+	[ "$(state_key served)" = 400 ]
+	[ "$(state_key reserve)" = 0 ]
+}
+
+@test "a client that does not read is not served past about 1 MiB, and others still are" {
+	init_state --index 20000
+	serve -q --reserve 100000
+	# 3,000 answers of 4,180 digits: 12 MiB if they were all queued. The
+	# kernel holds up to 4 MiB more (send buffer) beyond the server's 1 MiB.
+	run fibc slow "$PORT" 20002 3000
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" -gt 100 ]
+	[ "${lines[0]}" -lt 1500 ]
+}
+
+@test "a client that sends megabytes without a newline costs the server nothing" {
+	init_state
+	serve -q
+	rss() { awk '/VmRSS/ { print $2 }' "/proc/$srv_pid/status"; }
+	before=$(rss)
+	run $PY -c '
+import socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+junk = b"x" * (1 << 20)
+for _ in range(64):
+    s.sendall(junk)
+s.sendall(b"\n")
+print(s.recv(100).decode().strip())' "$PORT"
+	[ "$status" -eq 0 ]
+	[ "$output" = 2 ]
+	after=$(rss)
+	echo "RSS $before kB -> $after kB"
+	[ $((after - before)) -lt 8192 ]
+}
+
+@test "a second server on the same state file is refused, naming the first one's pid" {
+	init_state
+	serve -q
+	run "$BIN/fib-serve" -s "$STATE" -l "$(free_port)"
+	[ "$status" -eq 1 ]
+	[ "$output" = "fib-serve: $STATE is in use by pid $srv_pid" ]
+}
+
+@test "a missing state file is an error that suggests fib-snapshot init" {
+	run "$BIN/fib-serve" -s "$T/none.state" -l "$PORT"
+	[ "$status" -eq 1 ]
+	[ "$output" = "fib-serve: $T/none.state: No such file or directory (create it with: fib-snapshot init $T/none.state)" ]
+	[ ! -e "$T/none.state" ]
+}
+
+@test "a defective state file is refused with FILE:LINE: reason and left untouched" {
+	printf 'fib-state 1\na 1\nb 1\nserved 0\nreserve 0\nspeed fast\n' >"$STATE"
+	sum=$(cksum <"$STATE")
+	run "$BIN/fib-serve" -s "$STATE" -l "$PORT"
+	[ "$status" -eq 1 ]
+	[ "$output" = "fib-serve: $STATE:6: unknown key 'speed'" ]
+	[ "$(cksum <"$STATE")" = "$sum" ]
+}
+
+@test "an address in use or unparsable exits 1 naming it, and costs no reservation" {
+	init_state
+	serve -q
+	cp "$STATE" "$T/other.state"
+	run "$BIN/fib-serve" -s "$T/other.state" -l "$PORT"
+	[ "$status" -eq 1 ]
+	[ "$output" = "fib-serve: cannot listen on $PORT: Address already in use" ]
+	[ "$(sed -n 's/^served //p' "$T/other.state")" = 0 ]
+	[ "$(sed -n 's/^reserve //p' "$T/other.state")" = 1000 ]
+	run "$BIN/fib-serve" -s "$T/other.state" -l 127.0.0.1:99999
+	[ "$status" -eq 1 ]
+	[[ "$output" == "fib-serve: cannot listen on 127.0.0.1:99999: "* ]]
+}
+
+@test "the state's listen key is the default address, and a Unix socket works" {
+	init_state --listen "unix:$T/fib.sock"
+	start srv "$BIN/fib-serve" -q -s "$STATE"
+	wait_for 5 test -S "$T/fib.sock"
+	[ "$(fibc get "unix:$T/fib.sock" 3 | tr '\n' ' ')" = "2 3 5 " ]
+}
+
+@test "the daemon exits 0 once it listens, keeps a pidfile, and stops on kill \$(cat fib.pid)" {
+	init_state
+	cd "$T"
+	run "$BIN/fib-serve" -d -s fib.state -l "$PORT" --pidfile fib.pid \
+	    --logfile fib.log
+	[ "$status" -eq 0 ]
+	[ -z "$output" ]
+	pid=$(cat fib.pid)
+	STARTED="$STARTED $pid"
+	# Listening already: no waiting.
+	[ "$(fibc get "$PORT" 3 | tr '\n' ' ')" = "2 3 5 " ]
+	log_has "listening on 127.0.0.1:$PORT" fib.log
+	kill "$(cat fib.pid)"
+	wait_for 5 eval '! kill -0 '"$pid"' 2>/dev/null'
+	[ ! -e fib.pid ]
+	[ "$(state_key served)" = 3 ]
+	[ "$(state_key reserve)" = 0 ]
+	# Started again, it goes on where it left off.
+	"$BIN/fib-serve" -d -s fib.state -l "$PORT" --pidfile fib.pid
+	STARTED="$STARTED $(cat fib.pid)"
+	[ "$(fibc get "$PORT" 1)" = 8 ]
+}
+
+@test "a daemon that cannot start exits 1 with the child's error" {
+	init_state
+	serve -q
+	cp "$STATE" "$T/other.state"
+	run "$BIN/fib-serve" -d -s "$T/other.state" -l "$PORT"
+	[ "$status" -eq 1 ]
+	[ "$output" = "fib-serve: cannot listen on $PORT: Address already in use" ]
+	run "$BIN/fib-serve" -d -s "$STATE" -l "$(free_port)"
+	[ "$status" -eq 1 ]
+	[ "$output" = "fib-serve: $STATE is in use by pid $srv_pid" ]
+}
+
+@test "a live pidfile is refused and a stale one is replaced" {
+	init_state
+	serve -q --pidfile "$T/fib.pid"
+	[ "$(cat "$T/fib.pid")" = "$srv_pid" ]
+	cp "$STATE" "$T/other.state"
+	run "$BIN/fib-serve" -s "$T/other.state" -l "$(free_port)" \
+	    --pidfile "$T/fib.pid"
+	[ "$status" -eq 1 ]
+	[ "$output" = "fib-serve: $T/fib.pid is in use by pid $srv_pid" ]
+	kill -KILL "$srv_pid"
+	wait_exit "$srv_pid" || true
+	[ -e "$T/fib.pid" ]	# left by kill -9: stale, nobody holds its lock
+	serve -q --pidfile "$T/fib.pid"
+	[ "$(cat "$T/fib.pid")" = "$srv_pid" ]
+}
+
+@test "SIGHUP reopens the log file" {
+	init_state
+	serve --logfile "$T/fib.log"
+	wait_for 5 log_has "listening on" "$T/fib.log"
+	mv "$T/fib.log" "$T/fib.log.1"
+	kill -HUP "$srv_pid"
+	wait_for 5 log_has "log reopened" "$T/fib.log"
+	fibc get "$PORT" 1 >/dev/null
+	wait_for 5 log_has "connected" "$T/fib.log"
+	kill -0 "$srv_pid"
+}
+
+@test "-q silences connection lines only" {
+	init_state
+	serve -q
+	fibc get "$PORT" 1 >/dev/null
+	kill -TERM "$srv_pid"
+	wait_exit "$srv_pid"
+	! log_has "connected"
+	log_has "listening on"
+	log_has "stopped; served 1"
+}
+
+@test "--help, --version and a bad option" {
+	run "$BIN/fib-serve" --help
+	[ "$status" -eq 0 ]
+	[[ "${lines[0]}" == "usage: fib-serve [-s STATE] [-l ADDRESS]"* ]]
+	run "$BIN/fib-serve" --version
+	[ "$status" -eq 0 ]
+	[ "$output" = "fib-serve 0.1.0" ]
+	run "$BIN/fib-serve" --bogus
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"usage: fib-serve"* ]]
+	run "$BIN/fib-serve" --reserve 0
+	[ "$status" -eq 2 ]
+	run "$BIN/fib-serve" extra
+	[ "$status" -eq 2 ]
+}

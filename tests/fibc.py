@@ -1,0 +1,319 @@
+#!/usr/bin/python3
+"""fibc.py - the fib-serve suites' client and independent arithmetic.
+
+Python integers check fib-serve's own big numbers: nothing here shares code
+with twirl.
+
+  fibc.py get ADDR N            one connection: send N newlines at once,
+                                print the N answers
+  fibc.py many ADDR CONNS N DEPTH
+                                CONNS connections at once, each asking N
+                                numbers with DEPTH requests in flight; print
+                                every answer
+  fibc.py check FIRST           stdin must be F(FIRST), F(FIRST+1), ...
+  fibc.py distinct FIRST COUNT  stdin, sorted, must be exactly COUNT
+                                consecutive numbers from F(FIRST), no repeat
+  fibc.py fib N                 print F(N)
+  fibc.py slow ADDR FIRST N     a client asks N numbers and does not read;
+                                probe with other clients until it is no
+                                longer served, print how many it was given,
+                                then read them all
+  fibc.py chaos BIN DIR ROUNDS RESERVE
+                                ROUNDS of start, load, kill -9, restart;
+                                prove no number is served twice and no crash
+                                skips more than RESERVE
+ADDR is a port on 127.0.0.1 or unix:PATH.
+"""
+import os
+import random
+import selectors
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+if hasattr(sys, "set_int_max_str_digits"):
+    sys.set_int_max_str_digits(0)
+
+
+def fail(msg):
+    print("fibc: " + msg, file=sys.stderr)
+    sys.exit(1)
+
+
+def connect(addr, timeout=10):
+    if addr.startswith("unix:"):
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        s.settimeout(timeout)
+        s.connect(addr[5:])
+    else:
+        s = socket.create_connection(("127.0.0.1", int(addr)), timeout=timeout)
+    return s
+
+
+def read_lines(s, n, buf=b""):
+    """Read n lines from s; return (lines, rest)."""
+    lines = []
+    while len(lines) < n:
+        while b"\n" not in buf:
+            chunk = s.recv(1 << 20)
+            if not chunk:
+                fail("connection closed after %d of %d answers" % (len(lines), n))
+            buf += chunk
+        parts = buf.split(b"\n", n - len(lines))
+        buf = parts.pop()
+        lines.extend(parts)
+    return lines, buf
+
+
+def fib(n):
+    a, b = 0, 1
+    for _ in range(n):
+        a, b = b, a + b
+    return a
+
+
+def cmd_get(addr, n):
+    s = connect(addr, timeout=30)
+    s.sendall(b"\n" * n)
+    # Print as answers arrive: a test may watch them come.
+    got, buf = 0, b""
+    while got < n:
+        chunk = s.recv(1 << 20)
+        if not chunk:
+            fail("connection closed after %d of %d answers" % (got, n))
+        buf += chunk
+        end = buf.rfind(b"\n") + 1
+        got += buf.count(b"\n", 0, end)
+        sys.stdout.buffer.write(buf[:end])
+        sys.stdout.flush()
+        buf = buf[end:]
+    if got > n or buf:
+        fail("more answers than asked")
+
+
+def cmd_many(addr, conns, n, depth):
+    sel = selectors.DefaultSelector()
+    state = {}
+    for _ in range(conns):
+        s = connect(addr)
+        s.setblocking(False)
+        st = {"sent": 0, "got": [], "buf": b""}
+        state[s] = st
+        sel.register(s, selectors.EVENT_READ, st)
+
+    def send_more(s, st):
+        want = min(n, len(st["got"]) + depth) - st["sent"]
+        if want > 0:
+            s.setblocking(True)
+            s.sendall(b"\n" * want)
+            s.setblocking(False)
+            st["sent"] += want
+
+    for s, st in state.items():
+        send_more(s, st)
+    left = conns
+    deadline = time.monotonic() + 60
+    while left > 0:
+        if time.monotonic() > deadline:
+            fail("timed out")
+        for key, _ in sel.select(timeout=1):
+            s, st = key.fileobj, key.data
+            chunk = s.recv(1 << 20)
+            if not chunk:
+                fail("connection closed early")
+            parts = (st["buf"] + chunk).split(b"\n")
+            st["buf"] = parts.pop()
+            st["got"].extend(parts)
+            if len(st["got"]) >= n:
+                sel.unregister(s)
+                s.close()
+                left -= 1
+            else:
+                send_more(s, st)
+    for st in state.values():
+        if len(st["got"]) != n:
+            fail("a client got %d answers, asked %d" % (len(st["got"]), n))
+        sys.stdout.write("".join(l.decode() + "\n" for l in st["got"]))
+
+
+def cmd_check(first):
+    a, b = fib(first), fib(first + 1)
+    for i, line in enumerate(sys.stdin):
+        if int(line) != a:
+            fail("answer %d is not F(%d)" % (i + 1, first + i))
+        a, b = b, a + b
+
+
+def cmd_distinct(first, count):
+    got = sorted(int(l) for l in sys.stdin if l.strip())
+    if len(got) != count:
+        fail("%d numbers, expected %d" % (len(got), count))
+    if len(set(got)) != len(got):
+        fail("a number was served twice")
+    a, b = fib(first), fib(first + 1)
+    for x in got:
+        if x != a:
+            fail("the run is not contiguous at F(%d)" % first)
+        a, b = b, a + b
+        first += 1
+
+
+def cmd_slow(addr, first, n):
+    slow = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    slow.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 65536)
+    slow.connect(("127.0.0.1", int(addr)))
+    slow.sendall(b"\n" * n)
+    a, b, i = fib(first), fib(first + 1), first
+    prev, probes = None, 0
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        p = connect(addr)
+        p.sendall(b"\n")
+        x = int(read_lines(p, 1)[0][0])
+        p.close()
+        probes += 1
+        while a < x:
+            a, b, i = b, a + b, i + 1
+        if a != x:
+            fail("a probe got a number that is not Fibonacci")
+        # Two probes in a row with nothing served between: it is stalled.
+        if prev is not None and i == prev + 1:
+            break
+        prev = i
+        time.sleep(0.05)
+    else:
+        fail("the slow client was still being served after 20 s")
+    print(i - first + 1 - probes)
+    lines, _ = read_lines(slow, n)
+    got = [int(x) for x in lines]
+    if any(x >= y for x, y in zip(got, got[1:])):
+        fail("the slow client's answers are not increasing")
+
+
+def wait_listening(addr, proc, deadline):
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            fail("fib-serve exited with %d: %s" % (proc.returncode, proc.stderr.read()))
+        try:
+            return connect(addr, timeout=5)
+        except OSError:
+            time.sleep(0.005)
+    fail("fib-serve did not listen in time")
+
+
+def cmd_chaos(bin_, dir_, rounds, reserve):
+    """
+    Each round starts fib-serve, asks for a burst of numbers on a few
+    connections, and kills it with SIGKILL: in even rounds once every answer
+    has arrived (so every number served was seen, and the gap to the next
+    round must be at most the reservation), in odd rounds at a random moment
+    while answers are still in flight (a crash at any moment: only "no
+    repeat" can be checked).
+    """
+    state = os.path.join(dir_, "fib.state")
+    rng = random.Random(int(os.environ.get("CHAOS_SEED", "4")))
+    seen = {}          # number -> round
+    index = {}         # F(i) -> i, grown on demand
+    a, b, i = 0, 1, 0  # F(i), F(i+1)
+
+    def index_of(x):
+        nonlocal a, b, i
+        while a < x:
+            a, b, i = b, a + b, i + 1
+            index[a] = i
+        if x not in index:
+            fail("%d... is not a Fibonacci number" % (x % 10**12))
+        return index[x]
+
+    last = None        # index of the last number seen, and whether all were
+    max_gap = 0
+    for r in range(rounds):
+        port = free_port()
+        proc = subprocess.Popen([bin_, "-q", "-s", state, "-l", str(port),
+                                 "--reserve", str(reserve)],
+                                stdout=subprocess.DEVNULL,
+                                stderr=subprocess.PIPE, text=True)
+        try:
+            first = wait_listening(str(port), proc, time.monotonic() + 10)
+            socks = [first] + [connect(str(port)) for _ in range(2)]
+            burst = rng.randint(reserve // 2, reserve * 4)
+            got = []
+            if r % 2 == 0:
+                for s in socks:
+                    s.sendall(b"\n" * burst)
+                for s in socks:
+                    lines, _ = read_lines(s, burst)
+                    got.extend(lines)
+            else:
+                # The first answer of the round, for the gap; then a burst
+                # cut short at a random moment.
+                first.sendall(b"\n")
+                lines, rest = read_lines(first, 1)
+                got.extend(lines)
+                for s in socks:
+                    s.sendall(b"\n" * burst)
+                lines, _ = read_lines(first, rng.randint(0, burst), rest)
+                got.extend(lines)
+        finally:
+            os.kill(proc.pid, signal.SIGKILL)
+            proc.wait()
+        for s in socks:
+            s.close()
+        idx = sorted(index_of(int(x)) for x in got)
+        for x in got:
+            x = int(x)
+            if x in seen:
+                fail("round %d: %d... served again (first in round %d)"
+                     % (r, x % 10**12, seen[x]))
+            seen[x] = r
+        if idx:
+            if last is not None and last[1]:
+                gap = idx[0] - last[0] - 1
+                max_gap = max(max_gap, gap)
+                if gap > reserve:
+                    fail("round %d: the crash before it skipped %d numbers "
+                         "(reserve %d)" % (r, gap, reserve))
+            if r % 2 == 0 and idx != list(range(idx[0], idx[0] + len(idx))):
+                fail("round %d: the answers are not contiguous" % r)
+            last = (idx[-1], r % 2 == 0)
+        else:
+            last = None
+    print("%d rounds, %d numbers, none twice, largest crash gap %d (reserve %d)"
+          % (rounds, len(seen), max_gap, reserve))
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def main():
+    args = sys.argv[1:]
+    if not args:
+        fail("usage: see the top of fibc.py")
+    cmd, rest = args[0], args[1:]
+    if cmd == "get":
+        cmd_get(rest[0], int(rest[1]))
+    elif cmd == "many":
+        cmd_many(rest[0], int(rest[1]), int(rest[2]), int(rest[3]))
+    elif cmd == "check":
+        cmd_check(int(rest[0]))
+    elif cmd == "distinct":
+        cmd_distinct(int(rest[0]), int(rest[1]))
+    elif cmd == "fib":
+        print(fib(int(rest[0])))
+    elif cmd == "slow":
+        cmd_slow(rest[0], int(rest[1]), int(rest[2]))
+    elif cmd == "chaos":
+        cmd_chaos(rest[0], rest[1], int(rest[2]), int(rest[3]))
+    else:
+        fail("unknown command " + cmd)
+
+
+if __name__ == "__main__":
+    main()
