@@ -1,0 +1,258 @@
+#!/usr/bin/env bats
+# fib-snapshot: init, show, check, set and next on fib-serve's state file;
+# every defect of the file is refused with FILE:LINE: reason.
+
+load helper
+
+FIBC="$BATS_TEST_DIRNAME/fibc.py"
+
+suite_setup() {
+	STATE=$T/fib.state
+}
+
+snap() {
+	"$BIN/fib-snapshot" "$@"
+}
+
+state_key() {
+	sed -n "s/^$1 //p" "$STATE"
+}
+
+# A valid file, hand-written as a person would.
+valid() {
+	printf '# a comment\nfib-state 1\na 5\nb 8\nserved 3\nreserve 0\n'
+}
+
+@test "init writes a=1 b=1 served 0 reserve 0, and show prints every key" {
+	snap init "$STATE"
+	run snap show "$STATE"
+	[ "$status" -eq 0 ]
+	[ "$output" = "$(printf 'fib-state: 1\na: 1\nb: 1\nserved: 0\nreserve: 0\nnext: 2\nindex: 1')" ]
+	grep -q '^# ' "$STATE"	# says who wrote it
+	snap check "$STATE"
+}
+
+@test "init --index N starts so the next number is F(N+2)" {
+	snap init --index 1000 "$STATE"
+	[ "$(snap next "$STATE")" = "$($PY "$FIBC" fib 1002)" ]
+	run snap show "$STATE"
+	[[ "$output" == *"index: 1000"* ]]
+	snap init --force --index 0 "$STATE"
+	[ "$(state_key a)" = 0 ]
+	[ "$(state_key b)" = 1 ]
+	[ "$(snap next -n 3 "$STATE" | tr '\n' ' ')" = "1 2 3 " ]
+}
+
+@test "init --a --b --listen sets them, and conflicting or partial options are usage errors" {
+	snap init --a 2 --b 3 --listen 127.0.0.1:9000 "$STATE"
+	[ "$(state_key a)" = 2 ]
+	[ "$(state_key listen)" = 127.0.0.1:9000 ]
+	run snap show "$STATE"
+	[[ "$output" == *"index: 3"* ]]	# 2, 3 is F(3), F(4)
+	rm "$STATE"
+	snap init --a 4 --b 9 "$STATE"
+	run snap show "$STATE"
+	[[ "$output" != *"index:"* ]]
+	run snap init --a 1 --b 2 --index 5 "$T/x"
+	[ "$status" -eq 2 ]
+	run snap init --a 1 "$T/x"
+	[ "$status" -eq 2 ]
+	run snap init --index -1 "$T/x"
+	[ "$status" -eq 2 ]
+	run snap init --listen 1:2:3 "$T/x"
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"listen: bad address '1:2:3'"* ]]
+	run snap init --a 1 --b 0 "$T/x"
+	[ "$status" -eq 2 ]
+	[ ! -e "$T/x" ]
+}
+
+@test "init refuses to overwrite without --force" {
+	snap init --index 10 "$STATE"
+	sum=$(cksum <"$STATE")
+	run snap init "$STATE"
+	[ "$status" -eq 1 ]
+	[ "$output" = "fib-snapshot: $STATE exists (use --force to replace it)" ]
+	[ "$(cksum <"$STATE")" = "$sum" ]
+	snap init --force "$STATE"
+	[ "$(state_key b)" = 1 ]
+}
+
+@test "show abbreviates a long next number with its digit count" {
+	snap init --index 100000 "$STATE"
+	run snap show "$STATE"
+	[ "$status" -eq 0 ]
+	next=$($PY "$FIBC" fib 100002)
+	want="next: ${next:0:30}...${next: -30} (${#next} digits)"
+	[[ "$output" == *"$want"* ]]
+	[[ "$output" == *"index: 100000"* ]]
+}
+
+@test "show --json prints one object with the numbers whole" {
+	snap init --index 500 --listen "unix:$T/s" "$STATE"
+	snap show --json "$STATE" >"$T/json"
+	$PY -c '
+import json, sys
+sys.set_int_max_str_digits(0)
+sys.path.insert(0, sys.argv[3])
+from fibc import fib
+o = json.load(open(sys.argv[1]))
+assert o["fib-state"] == 1
+assert int(o["a"]) == fib(500) and int(o["b"]) == fib(501)
+assert int(o["next"]) == fib(502) and o["digits"] == len(str(fib(502)))
+assert o["served"] == 0 and o["reserve"] == 0 and o["index"] == 500
+assert o["listen"] == "unix:" + sys.argv[2] + "/s"
+' "$T/json" "$T" "$BATS_TEST_DIRNAME"
+	snap init --force --a 4 --b 9 "$STATE"
+	[ "$(snap show --json "$STATE")" = '{"fib-state":1,"a":"4","b":"9","served":0,"reserve":0,"listen":null,"next":"13","digits":2,"index":null}' ]
+}
+
+@test "check accepts a valid file, with comments, blank lines and any number length" {
+	{ valid; echo; echo "   # indented"; echo "listen [::1]:8889"; } >"$STATE"
+	snap check "$STATE"
+	printf 'fib-state 1\na %s\nb 1\nserved 0\nreserve 0' "$(printf '9%.0s' $(seq 5000))" >"$STATE"
+	snap check "$STATE"
+}
+
+@test "check refuses every defect with FILE:LINE: reason and leaves the file untouched" {
+	f=$T/bad.state
+	while IFS='|' read -r text want; do
+		printf "$text" >"$f"
+		sum=$(cksum <"$f")
+		run snap check "$f"
+		echo "for $text: $output"
+		[ "$status" -eq 1 ]
+		[ "$output" = "fib-snapshot: $f$want" ]
+		[ "$(cksum <"$f")" = "$sum" ]
+	done <<'EOF'
+|: not a fib-state file: no 'fib-state 1' line
+# nothing but comments\n|: not a fib-state file: no 'fib-state 1' line
+a 1\nfib-state 1\n|:1: not a fib-state file: the first line must be 'fib-state 1'
+fib-state 2\na 1\n|:1: unsupported format '2' (this reader knows 'fib-state 1')
+fib-state 1 extra\n|:1: unsupported format '1 extra' (this reader knows 'fib-state 1')
+fib-state 1\na 1\nb 1\nserved 0\nreserve 0\nfib-state 1\n|:6: duplicate 'fib-state' line (first on line 1)
+fib-state 1\na 1\nb 1\nserved 0\nreserve 0\nspeed 3\n|:6: unknown key 'speed'
+fib-state 1\na 1\nb 1\nb 2\nserved 0\nreserve 0\n|:4: duplicate key 'b' (first on line 3)
+fib-state 1\na 1\nserved 0\nreserve 0\n|: missing key 'b'
+fib-state 1\nb 1\nserved 0\nreserve 0\n|: missing key 'a'
+fib-state 1\na 1\nb 1\nreserve 0\n|: missing key 'served'
+fib-state 1\na 1\nb 1\nserved 0\n|: missing key 'reserve'
+fib-state 1\na\nb 1\nserved 0\nreserve 0\n|:2: missing value for 'a'
+fib-state 1\na 1\nb 0x10\nserved 0\nreserve 0\n|:3: b: malformed number '0x10' (want decimal digits only)
+fib-state 1\na +1\nb 1\nserved 0\nreserve 0\n|:2: a: malformed number '+1' (want decimal digits only)
+fib-state 1\na 1\nb 1\nserved -4\nreserve 0\n|:4: served: malformed number '-4' (want decimal digits only)
+fib-state 1\na 1\nb 1\nserved 0\nreserve 1e3\n|:5: reserve: malformed number '1e3' (want decimal digits only)
+fib-state 1\na 1\nb 1\nserved 99999999999999999999\nreserve 0\n|:4: served: number too large (max 18446744073709551615)
+fib-state 1\na 1\nb 1\nserved 0\nreserve 100000001\n|:5: reserve: number too large (max 100000000)
+fib-state 1\na 1 2\nb 1\nserved 0\nreserve 0\n|:2: trailing junk after the value of 'a': '2'
+fib-state 1\na 1\nb 1\nserved 0 # count\nreserve 0\n|:4: trailing junk after the value of 'served': '# count'
+fib-state 1\na 1\nb 0\nserved 0\nreserve 0\n|:3: b: is 0, and the sequence would repeat a number
+fib-state 1\na 1\nb 1\nserved 0\nreserve 0\nlisten 8889x\n|:6: listen: bad address '8889x': bad port (want 0-65535)
+fib-state 1\na 1\nb 1\nserved 0\nreserve 0\nlisten ::1:80\n|:6: listen: bad address '::1:80': an IPv6 address needs brackets: [ADDR]:PORT
+fib-state 1\na 1\nb 1\nserved 0\nreserve 0\nlisten unix:\n|:6: listen: bad address 'unix:': empty unix socket path
+fib-state 1\r\na 1\n|:1: carriage return at end of line (DOS line ending)
+EOF
+}
+
+@test "check on a missing file or a directory says why" {
+	run snap check "$T/none"
+	[ "$status" -eq 1 ]
+	[ "$output" = "fib-snapshot: $T/none: No such file or directory" ]
+	run snap check "$T"
+	[ "$status" -eq 1 ]
+	[ "$output" = "fib-snapshot: $T: Is a directory" ]
+}
+
+@test "set changes keys atomically and keeps the rest" {
+	snap init --listen 9000 "$STATE"
+	snap set "$STATE" a=2 b=3 served=7 reserve=10
+	[ "$(state_key a)" = 2 ]
+	[ "$(state_key b)" = 3 ]
+	[ "$(state_key served)" = 7 ]
+	[ "$(state_key reserve)" = 10 ]
+	[ "$(state_key listen)" = 9000 ]
+	snap set "$STATE" listen=
+	[ -z "$(state_key listen)" ]
+	snap check "$STATE"
+	[ -z "$(ls "$T" | grep '\.tmp\.')" ]
+}
+
+@test "set refuses an unknown key or a malformed value and changes nothing" {
+	snap init "$STATE"
+	sum=$(cksum <"$STATE")
+	run snap set "$STATE" a=5 colour=blue
+	[ "$status" -eq 1 ]
+	[ "$output" = "fib-snapshot: set: unknown key 'colour'" ]
+	run snap set "$STATE" a=5 b=x
+	[ "$status" -eq 1 ]
+	[ "$output" = "fib-snapshot: set: b: malformed number 'x' (want decimal digits only)" ]
+	run snap set "$STATE" served
+	[ "$status" -eq 1 ]
+	run snap set "$STATE" listen=nowhere
+	[ "$status" -eq 1 ]
+	[ "$(cksum <"$STATE")" = "$sum" ]
+	run snap set "$STATE"
+	[ "$status" -eq 2 ]
+}
+
+@test "set and init --force are refused while a server holds the lock, naming its pid" {
+	snap init "$STATE"
+	port=$(free_port)
+	start srv "$BIN/fib-serve" -q -s "$STATE" -l "$port"
+	wait_port "$port"
+	sum=$(cksum <"$STATE")
+	run snap set "$STATE" a=5
+	[ "$status" -eq 1 ]
+	[ "$output" = "fib-snapshot: $STATE is in use by pid $srv_pid" ]
+	run snap init --force "$STATE"
+	[ "$status" -eq 1 ]
+	[ "$output" = "fib-snapshot: $STATE is in use by pid $srv_pid" ]
+	[ "$(cksum <"$STATE")" = "$sum" ]
+	# Reading needs no lock.
+	snap show "$STATE" >/dev/null
+	snap check "$STATE"
+	kill -TERM "$srv_pid"
+	wait_exit "$srv_pid"
+	snap set "$STATE" reserve=0
+}
+
+@test "next prints the next N numbers and leaves the file unchanged" {
+	snap init "$STATE"
+	sum=$(cksum <"$STATE")
+	[ "$(snap next "$STATE")" = 2 ]
+	snap next -n 300 "$STATE" | $PY "$FIBC" check 3
+	[ "$(snap next -n 300 "$STATE" | wc -l)" -eq 300 ]
+	[ "$(cksum <"$STATE")" = "$sum" ]
+	run snap next -n x "$STATE"
+	[ "$status" -eq 2 ]
+}
+
+@test "next agrees with what fib-serve then serves" {
+	snap init --index 77 "$STATE"
+	snap next -n 5 "$STATE" >"$T/preview"
+	port=$(free_port)
+	start srv "$BIN/fib-serve" -q -s "$STATE" -l "$port"
+	wait_port "$port"
+	$PY "$FIBC" get "$port" 5 >"$T/served"
+	cmp "$T/preview" "$T/served"
+}
+
+@test "--help, --version, a bad option and an unknown command" {
+	run snap --help
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "usage: fib-snapshot init [--a A --b B | --index N] [--listen ADDRESS] [--force] FILE" ]
+	run snap show --help
+	[ "$status" -eq 0 ]
+	run snap --version
+	[ "$output" = "fib-snapshot 0.1.0" ]
+	run snap show --bogus "$STATE"
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"usage: fib-snapshot"* ]]
+	run snap frobnicate
+	[ "$status" -eq 2 ]
+	[[ "${lines[0]}" == "fib-snapshot: unknown command 'frobnicate'" ]]
+	run snap
+	[ "$status" -eq 2 ]
+	run snap check
+	[ "$status" -eq 2 ]
+}
