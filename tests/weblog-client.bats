@@ -95,7 +95,7 @@ assert len(rows) == 3' "$T/json"
 	sample | grep '^<hit>' | cmp - "$T/xml"
 }
 
-@test "each hit reaches a pipe as soon as it is parsed" {
+@test "each hit is written out as soon as it is parsed" {
 	{ printf '<hits>\n'; hit9 1.1.1.1; } >"$T/s.xml"
 	fake srv hold "$T/s.xml"
 	start cl "$CLIENT" "$PORT"
@@ -206,8 +206,8 @@ assert len(rows) == 3' "$T/json"
 	[ "$status" -eq 0 ]
 	[ "${#lines[@]}" -eq 3 ]
 	[ "$(cut -f5 <<<"$output")" = "$(printf 'GET /1 HTTP/1.0\nGET /3 HTTP/1.0\nGET /5 HTTP/1.0')" ]
-	# One request answered <none/> between hits: five in all.
-	[ "$(grep -c '^NEW?$' "$FAKE_LOG")" -eq 5 ]
+	# Requests answered <none/> came between the hits: five at least.
+	[ "$(grep -c '^NEW?$' "$FAKE_LOG")" -ge 5 ]
 }
 
 @test "a reader that goes away ends the client with exit 0" {
