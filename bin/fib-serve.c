@@ -176,7 +176,11 @@ main(int argc, char *argv[])
 		exit(2);
 	}
 
-	/* A daemon works from /, so every path it keeps must be absolute. */
+	/*
+	 * A daemon works from /, so every path it keeps must be absolute
+	 * (absolute() remembers the directory we started in).
+	 */
+	free(absolute("."));
 	s->state_path = daemon ? absolute(state) : strdup(state);
 	if (logfile_path != NULL)
 		logfile_path = absolute(logfile_path);
@@ -647,7 +651,8 @@ on_signal(tw_signal *sig, int signo)
 	int fd;
 
 	if (signo != SIGHUP) {
-		tw_warnx("%s: stopping", strsignal(signo));
+		tw_warnx("stopping on %s", signo == SIGINT ? "SIGINT" :
+		    "SIGTERM");
 		begin_stop(s);
 		return;
 	}
@@ -666,15 +671,17 @@ on_signal(tw_signal *sig, int signo)
 
 /* ------------------------------------------------------------ setting up */
 
+/* path, relative to the directory fib-serve started in (a daemon leaves it). */
 static char *
 absolute(const char *path)
 {
-	char cwd[4096], *p;
+	static char cwd[4096];
+	char *p;
 	size_t n;
 
 	if (path[0] == '/')
 		return strdup(path);
-	if (getcwd(cwd, sizeof(cwd)) == NULL)
+	if (cwd[0] == '\0' && getcwd(cwd, sizeof(cwd)) == NULL)
 		tw_err(1, "getcwd");
 	n = strlen(cwd) + strlen(path) + 2;
 	if ((p = malloc(n)) == NULL)

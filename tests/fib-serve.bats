@@ -271,6 +271,18 @@ print(s.recv(100).decode().strip())' "$PORT"
 	[ "$(fibc get "$PORT" 1)" = 8 ]
 }
 
+@test "a daemon keeps relative paths relative to where it started, a Unix socket's too" {
+	init_state --listen unix:fib.sock
+	cd "$T"
+	"$BIN/fib-serve" -d -q -s fib.state --pidfile fib.pid
+	STARTED="$STARTED $(cat fib.pid)"
+	[ -S "$T/fib.sock" ]
+	[ "$(fibc get "unix:$T/fib.sock" 2 | tr '\n' ' ')" = "2 3 " ]
+	kill "$(cat fib.pid)"
+	wait_for 5 eval '[ ! -e "$T/fib.sock" ] && [ ! -e fib.pid ]'
+	[ "$(state_key served)" = 2 ]
+}
+
 @test "a daemon that cannot start exits 1 with the child's error" {
 	init_state
 	serve -q
