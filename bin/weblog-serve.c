@@ -1,0 +1,847 @@
+/*
+ * weblog-serve - stream an access log to many clients as XML hits.
+ *
+ * Lines come from a followed FILE (follow.h) or standard input; each is
+ * encoded once into a shared tw_bytes (hit.h) and goes to every client:
+ * pushed as it arrives (or every --interval), or handed out on request in
+ * poll mode. The last --keep hits stay in a history ring, for --replay and
+ * for poll mode's cursors.
+ *
+ * Fan-out without letting a slow client cost the others: each client has
+ * a FIFO of references to hits not yet handed to its connection. Hits go
+ * to the connection only while its queue is at most `high` bytes (then
+ * low() hands more), so the connection never holds much; the FIFO holds
+ * the rest, and when the FIFO and the connection's queue together pass
+ * --max-queue, the oldest hits in the FIFO are dropped and counted, to be
+ * reported as <dropped count="N"/> before the next hit that client gets.
+ * Every hit is delivered or counted, and a stalled client's memory is
+ * bounded by --max-queue.
+ */
+#define _GNU_SOURCE
+
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "follow.h"
+#include "hit.h"
+#include "twirl.h"
+
+#define REQUEST_MAX 1024	/* a poll request line, SPEC */
+#define PENDING_MAX 8		/* poll requests read ahead of their answers */
+
+struct options {
+	int quiet;
+	const char *listen;
+	int poll;
+	double interval;
+	size_t keep, replay, max_clients, max_queue, max_line;
+	double linger;
+	int from_start;
+	const char *file;	/* NULL: standard input */
+};
+
+struct client {
+	struct server *s;
+	tw_conn *c;
+	struct client *prev, *next;
+	tw_bytes **fifo;	/* ring of hits not yet handed to c */
+	size_t fhead, flen, fcap;
+	size_t fbytes;		/* their bytes */
+	unsigned long long dropped;	/* to report before the next hit */
+	uint64_t cursor;	/* poll: the first hit not yet answered */
+	tw_lines req;		/* poll: request lines */
+	unsigned pending;	/* poll: requests not yet answered */
+	int eof;		/* the peer sends no more */
+	int closing;		/* </hits> sent, closing */
+};
+
+struct server {
+	struct options opt;
+	tw_reactor *r;
+	tw_listener *l;
+	tw_follow *in;
+	tw_lines lines;
+	struct client *clients;
+	size_t nclients;
+	size_t high;		/* hand hits to a connection up to this */
+	tw_bytes **hist;	/* ring of the last opt.keep hits */
+	size_t hhead, hlen;
+	uint64_t next_seq;	/* sequence number of the next hit */
+	tw_bytes **batch;	/* --interval: hits waiting for the tick */
+	size_t blen, bcap;
+	tw_timer tick;
+	tw_signal sigterm, sigint;
+	int stopping;
+	int status;
+};
+
+static _Noreturn void usage(FILE *fp, int status);
+static void parse_options(struct options *o, int argc, char **argv);
+static void raise_fd_limit(size_t clients);
+static void open_input(struct server *s);
+static void start_listening(struct server *s);
+static void on_signal(tw_signal *sig, int signo);
+static void stop(struct server *s);
+static void free_server(struct server *s);
+static void info(const struct server *s, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static const tw_protocol client_proto;
+
+int
+main(int argc, char **argv)
+{
+	struct server s;
+
+	tw_setprogname(argv[0]);
+	memset(&s, 0, sizeof(s));
+	parse_options(&s.opt, argc, argv);
+
+	signal(SIGPIPE, SIG_IGN);
+	raise_fd_limit(s.opt.max_clients);
+	s.high = s.opt.max_queue < TW_CONN_HIGH_WATER ?
+	    s.opt.max_queue : TW_CONN_HIGH_WATER;
+	if (s.opt.keep > 0 &&
+	    (s.hist = calloc(s.opt.keep, sizeof(*s.hist))) == NULL)
+		tw_err(1, "history");
+	tw_lines_init(&s.lines, s.opt.max_line);
+	if ((s.r = tw_reactor_create(NULL)) == NULL)
+		tw_err(1, "event loop");
+
+	open_input(&s);
+	start_listening(&s);
+
+	tw_signal_init(&s.sigterm, on_signal, &s);
+	tw_signal_init(&s.sigint, on_signal, &s);
+	if (tw_signal_start(s.r, &s.sigterm, SIGTERM) == -1 ||
+	    tw_signal_start(s.r, &s.sigint, SIGINT) == -1)
+		tw_err(1, "signals");
+
+	if (tw_reactor_run(s.r) == -1) {
+		tw_warn("event loop");
+		s.status = 1;
+	}
+
+	free_server(&s);
+	return s.status;
+}
+
+/* ------------------------------------------------------------- options */
+
+static _Noreturn void
+usage(FILE *fp, int status)
+{
+	fprintf(fp,
+	    "usage: weblog-serve [-q] [-l ADDRESS] [-m push|poll] [-i SECONDS] "
+	    "[-k N] [-r N]\n"
+	    "                    [--max-clients N] [--max-queue BYTES] "
+	    "[--max-line BYTES]\n"
+	    "                    [--linger SECONDS] [--from-start] [FILE]\n");
+	exit(status);
+}
+
+enum {
+	OPT_MAX_CLIENTS = 256, OPT_MAX_QUEUE, OPT_MAX_LINE, OPT_LINGER,
+	OPT_FROM_START, OPT_VERSION
+};
+
+static size_t
+number(const char *opt, const char *s, long long min, long long max)
+{
+	const char *errstr;
+	long long v = tw_strtonum(s, min, max, &errstr);
+
+	if (errstr != NULL) {
+		tw_warnx("%s %s: %s", opt, s, errstr);
+		exit(2);
+	}
+	return (size_t)v;
+}
+
+static double
+seconds(const char *opt, const char *s, double max)
+{
+	const char *errstr;
+	double v;
+
+	if (tw_parse_seconds(s, max, &v, &errstr) == -1) {
+		tw_warnx("%s %s: %s", opt, s, errstr);
+		exit(2);
+	}
+	return v;
+}
+
+static void
+parse_options(struct options *o, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "from-start", no_argument, NULL, OPT_FROM_START },
+		{ "help", no_argument, NULL, 'h' },
+		{ "interval", required_argument, NULL, 'i' },
+		{ "keep", required_argument, NULL, 'k' },
+		{ "linger", required_argument, NULL, OPT_LINGER },
+		{ "listen", required_argument, NULL, 'l' },
+		{ "max-clients", required_argument, NULL, OPT_MAX_CLIENTS },
+		{ "max-line", required_argument, NULL, OPT_MAX_LINE },
+		{ "max-queue", required_argument, NULL, OPT_MAX_QUEUE },
+		{ "mode", required_argument, NULL, 'm' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "replay", required_argument, NULL, 'r' },
+		{ "version", no_argument, NULL, OPT_VERSION },
+		{ NULL, 0, NULL, 0 }
+	};
+	int ch;
+
+	o->listen = "127.0.0.1:8888";
+	o->keep = 100;
+	o->max_clients = 1024;
+	o->max_queue = 1024 * 1024;
+	o->max_line = 65536;
+	o->linger = 2;
+	while ((ch = getopt_long(argc, argv, "hi:k:l:m:qr:", longopts,
+	    NULL)) != -1) {
+		switch (ch) {
+		case 'h':
+			usage(stdout, 0);
+		case 'i':
+			o->interval = seconds("-i", optarg, 86400);
+			break;
+		case 'k':
+			o->keep = number("-k", optarg, 0, 1000000);
+			break;
+		case 'l':
+			o->listen = optarg;
+			break;
+		case 'm':
+			if (strcmp(optarg, "push") == 0)
+				o->poll = 0;
+			else if (strcmp(optarg, "poll") == 0)
+				o->poll = 1;
+			else {
+				tw_warnx("-m %s: not push or poll", optarg);
+				exit(2);
+			}
+			break;
+		case 'q':
+			o->quiet = 1;
+			break;
+		case 'r':
+			o->replay = number("-r", optarg, 0, 1000000);
+			break;
+		case OPT_FROM_START:
+			o->from_start = 1;
+			break;
+		case OPT_LINGER:
+			o->linger = seconds("--linger", optarg, 3600);
+			break;
+		case OPT_MAX_CLIENTS:
+			o->max_clients = number("--max-clients", optarg, 1,
+			    1000000);
+			break;
+		case OPT_MAX_LINE:
+			o->max_line = number("--max-line", optarg, 1,
+			    64 * 1024 * 1024);
+			break;
+		case OPT_MAX_QUEUE:
+			o->max_queue = number("--max-queue", optarg, 1,
+			    1LL << 40);
+			break;
+		case OPT_VERSION:
+			printf("weblog-serve %s\n", TWIRL_VERSION);
+			exit(0);
+		default:
+			usage(stderr, 2);
+		}
+	}
+	argc -= optind;
+	argv += optind;
+
+	if (argc > 1)
+		usage(stderr, 2);
+	if (argc == 1 && strcmp(argv[0], "-") != 0)
+		o->file = argv[0];
+	if (o->poll && o->interval > 0) {
+		tw_warnx("-i: batching is for push mode, not poll");
+		exit(2);
+	}
+}
+
+/* Room for every client's descriptor, if the hard limit allows. */
+static void
+raise_fd_limit(size_t clients)
+{
+	struct rlimit rl;
+	rlim_t want = (rlim_t)clients + 64;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == -1 || rl.rlim_cur >= want)
+		return;
+	rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max > want ?
+	    want : rl.rlim_max;
+	setrlimit(RLIMIT_NOFILE, &rl);
+}
+
+/* The log lines of the article's server: connect, disconnect, ... */
+static void
+info(const struct server *s, const char *fmt, ...)
+{
+	char buf[512];
+	va_list ap;
+	int n;
+
+	if (s->opt.quiet)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(buf, sizeof(buf) - 1, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	if ((size_t)n > sizeof(buf) - 2)
+		n = sizeof(buf) - 2;
+	buf[n++] = '\n';
+	fwrite(buf, 1, (size_t)n, stderr);	/* one write per line */
+	fflush(stderr);
+}
+
+/* ------------------------------------------------------------- history */
+
+static void
+history_add(struct server *s, tw_bytes *b)
+{
+	s->next_seq++;
+	if (s->opt.keep == 0)
+		return;
+	if (s->hlen == s->opt.keep) {
+		tw_bytes_unref(s->hist[s->hhead]);
+		s->hhead = (s->hhead + 1) % s->opt.keep;
+		s->hlen--;
+	}
+	s->hist[(s->hhead + s->hlen++) % s->opt.keep] = tw_bytes_ref(b);
+}
+
+/* The hit numbered seq, which must be in the history. */
+static tw_bytes *
+history_get(const struct server *s, uint64_t seq)
+{
+	uint64_t first = s->next_seq - s->hlen;
+
+	return s->hist[(s->hhead + (size_t)(seq - first)) % s->opt.keep];
+}
+
+/* ------------------------------------------------------------- clients */
+
+static int
+fifo_push(struct client *cl, tw_bytes *b)
+{
+	if (cl->flen == cl->fcap) {
+		size_t n = cl->fcap ? cl->fcap * 2 : 16, i;
+		tw_bytes **f = malloc(n * sizeof(*f));
+
+		if (f == NULL)
+			return -1;
+		for (i = 0; i < cl->flen; i++)
+			f[i] = cl->fifo[(cl->fhead + i) % cl->fcap];
+		free(cl->fifo);
+		cl->fifo = f;
+		cl->fhead = 0;
+		cl->fcap = n;
+	}
+	cl->fifo[(cl->fhead + cl->flen++) % cl->fcap] = tw_bytes_ref(b);
+	cl->fbytes += b->len;
+	return 0;
+}
+
+static tw_bytes *
+fifo_pop(struct client *cl)
+{
+	tw_bytes *b = cl->fifo[cl->fhead];
+
+	cl->fhead = (cl->fhead + 1) % cl->fcap;
+	cl->flen--;
+	cl->fbytes -= b->len;
+	if (cl->flen == 0 && cl->fcap > 1024) {
+		/* A burst made the ring big; an idle client keeps little. */
+		free(cl->fifo);
+		cl->fifo = NULL;
+		cl->fhead = cl->fcap = 0;
+	}
+	return b;
+}
+
+static void
+write_dropped(struct client *cl)
+{
+	char buf[64];
+	int n;
+
+	if (cl->dropped == 0)
+		return;
+	n = snprintf(buf, sizeof(buf), "<dropped count=\"%llu\"/>\n",
+	    cl->dropped);
+	tw_conn_write(cl->c, buf, (size_t)n);
+	cl->dropped = 0;
+}
+
+/* Hand hits to the connection while its queue is short (all: at the end). */
+static void
+pump(struct client *cl, int all)
+{
+	while (cl->flen > 0 && (all || tw_conn_queued(cl->c) <= cl->s->high)) {
+		tw_bytes *b = fifo_pop(cl);
+
+		write_dropped(cl);
+		tw_conn_write_bytes(cl->c, b);
+		tw_bytes_unref(b);
+	}
+}
+
+/*
+ * Give one hit to a client: straight to its connection when nothing waits
+ * before it, otherwise to its FIFO, dropping the oldest waiting hits while
+ * the client's unsent bytes are past --max-queue.
+ */
+static void
+client_push(struct client *cl, tw_bytes *b)
+{
+	if (cl->closing)
+		return;
+	if (cl->flen == 0 && cl->dropped == 0 &&
+	    tw_conn_queued(cl->c) <= cl->s->high) {
+		tw_conn_write_bytes(cl->c, b);
+		return;
+	}
+	if (fifo_push(cl, b) == -1) {
+		cl->dropped++;
+		return;
+	}
+	while (cl->flen > 0 &&
+	    cl->fbytes + tw_conn_queued(cl->c) > cl->s->opt.max_queue) {
+		tw_bytes_unref(fifo_pop(cl));
+		cl->dropped++;
+	}
+	pump(cl, 0);
+}
+
+/* End the stream: what waits, what was dropped, </hits>; then close. */
+static void
+client_finish(struct client *cl)
+{
+	if (cl->closing)
+		return;
+	pump(cl, 1);
+	write_dropped(cl);
+	tw_conn_write(cl->c, "</hits>\n", 8);
+	cl->closing = 1;
+	tw_conn_close(cl->c, cl->s->opt.linger > 0 ? cl->s->opt.linger : 1e-3);
+}
+
+/* Poll mode: every hit since the client's last answer, or <none/>. */
+static void
+answer(struct client *cl)
+{
+	struct server *s = cl->s;
+	uint64_t first = s->next_seq - s->hlen;
+
+	if (cl->cursor < first) {
+		/* Fell behind the history: those hits are gone. */
+		cl->dropped += first - cl->cursor;
+		cl->cursor = first;
+	}
+	if (cl->cursor == s->next_seq) {
+		if (cl->dropped > 0)
+			write_dropped(cl);
+		else
+			tw_conn_write(cl->c, "<none/>\n", 8);
+		return;
+	}
+	for (; cl->cursor < s->next_seq; cl->cursor++)
+		client_push(cl, history_get(s, cl->cursor));
+	if (cl->flen == 0)
+		write_dropped(cl);	/* all of them, if none went out */
+}
+
+/*
+ * Move a client on: hand it more hits, answer its poll requests one at a
+ * time once the previous answer is on its way, read more requests, and
+ * end its stream once it has sent its last request.
+ */
+static void
+service(struct client *cl)
+{
+	struct server *s = cl->s;
+
+	if (cl->closing)
+		return;
+	pump(cl, 0);
+	while (cl->pending > 0 && cl->flen == 0 &&
+	    tw_conn_queued(cl->c) <= s->high) {
+		answer(cl);
+		cl->pending--;
+	}
+	if (cl->eof && cl->pending == 0) {
+		client_finish(cl);
+		return;
+	}
+	if (cl->pending < PENDING_MAX && !cl->eof)
+		tw_conn_resume(cl->c);
+}
+
+static void
+client_made(tw_conn *c)
+{
+	struct server *s = tw_conn_factory(c)->data;
+	struct client *cl;
+	size_t n, i;
+
+	if (s->nclients >= s->opt.max_clients ||
+	    (cl = calloc(1, sizeof(*cl))) == NULL) {
+		info(s, "refused %s: too many clients", tw_conn_peer(c));
+		tw_conn_abort(c);
+		return;
+	}
+	cl->s = s;
+	cl->c = c;
+	c->data = cl;
+	cl->next = s->clients;
+	if (s->clients != NULL)
+		s->clients->prev = cl;
+	s->clients = cl;
+	s->nclients++;
+	tw_lines_init(&cl->req, REQUEST_MAX);
+	tw_conn_set_watermarks(c, s->high, s->high / 4);
+	info(s, "connect %s", tw_conn_peer(c));
+
+	tw_conn_write(c, "<hits>\n", 7);
+	n = s->opt.replay < s->hlen ? s->opt.replay : s->hlen;
+	for (i = s->hlen - n; i < s->hlen; i++)
+		client_push(cl, history_get(s, s->next_seq - s->hlen + i));
+	cl->cursor = s->next_seq;
+}
+
+static int
+on_request(void *arg, const char *line, size_t len, int flags)
+{
+	struct client *cl = arg;
+
+	(void)line;
+	(void)len;
+	if (flags & TW_LINE_CUT) {
+		tw_warnx("%s: request line longer than %d bytes; closing",
+		    tw_conn_peer(cl->c), REQUEST_MAX);
+		cl->closing = 1;
+		tw_conn_close(cl->c, cl->s->opt.linger > 0 ?
+		    cl->s->opt.linger : 1e-3);
+		return 1;
+	}
+	cl->pending++;
+	return 0;
+}
+
+static void
+client_data(tw_conn *c, const char *buf, size_t len)
+{
+	struct client *cl = c->data;
+
+	/* Push mode reads and drops what a client sends. */
+	if (cl == NULL || !cl->s->opt.poll || cl->closing)
+		return;
+	if (tw_lines_feed(&cl->req, buf, len, on_request, cl, NULL) != 0)
+		return;
+	if (cl->pending >= PENDING_MAX)
+		tw_conn_pause(c);	/* answer before reading more */
+	service(cl);
+}
+
+/* The client sends no more: its stream ends once its requests are answered. */
+static void
+client_eof(tw_conn *c)
+{
+	struct client *cl = c->data;
+
+	if (cl == NULL) {
+		tw_conn_close(c, 0);
+		return;
+	}
+	cl->eof = 1;
+	service(cl);
+}
+
+static void
+client_low(tw_conn *c)
+{
+	struct client *cl = c->data;
+
+	if (cl != NULL)
+		service(cl);
+}
+
+static void
+client_free(struct client *cl)
+{
+	while (cl->flen > 0)
+		tw_bytes_unref(fifo_pop(cl));
+	free(cl->fifo);
+	tw_lines_free(&cl->req);
+	free(cl);
+}
+
+static void
+client_lost(tw_conn *c, int reason)
+{
+	struct client *cl = c->data;
+	struct server *s;
+
+	(void)reason;
+	if (cl == NULL)
+		return;		/* refused */
+	s = cl->s;
+	info(s, "disconnect %s", tw_conn_peer(c));
+	if (cl->prev != NULL)
+		cl->prev->next = cl->next;
+	else
+		s->clients = cl->next;
+	if (cl->next != NULL)
+		cl->next->prev = cl->prev;
+	s->nclients--;
+	client_free(cl);
+}
+
+static const tw_protocol client_proto = {
+	client_made, client_data, client_lost, client_eof, NULL, client_low
+};
+
+/* --------------------------------------------------------------- input */
+
+/* A hit goes into the history and, in push mode, to every client. */
+static void
+publish(struct server *s, tw_bytes *b)
+{
+	struct client *cl;
+
+	history_add(s, b);
+	if (s->opt.poll)
+		return;
+	for (cl = s->clients; cl != NULL; cl = cl->next)
+		client_push(cl, b);
+}
+
+static void
+flush_batch(struct server *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->blen; i++) {
+		publish(s, s->batch[i]);
+		tw_bytes_unref(s->batch[i]);
+	}
+	s->blen = 0;
+	if (s->bcap > 1024) {
+		free(s->batch);
+		s->batch = NULL;
+		s->bcap = 0;
+	}
+}
+
+static void
+tick_cb(tw_timer *t)
+{
+	struct server *s = t->data;
+
+	tw_call_later(s->r, &s->tick, s->opt.interval);
+	flush_batch(s);
+}
+
+static int
+on_line(void *arg, const char *line, size_t len, int flags)
+{
+	struct server *s = arg;
+	tw_bytes *b;
+
+	if (flags & TW_LINE_CUT)
+		tw_warnx("line cut at %zu bytes", s->opt.max_line);
+	if ((b = tw_hit_new(line, len)) == NULL) {
+		tw_warnx("out of memory: a line is lost");
+		return 0;
+	}
+	if (s->opt.interval > 0) {
+		if (s->blen == s->bcap) {
+			size_t n = s->bcap ? s->bcap * 2 : 64;
+			tw_bytes **nb = realloc(s->batch, n * sizeof(*nb));
+
+			if (nb == NULL) {
+				tw_warnx("out of memory: a line is lost");
+				tw_bytes_unref(b);
+				return 0;
+			}
+			s->batch = nb;
+			s->bcap = n;
+		}
+		s->batch[s->blen++] = b;
+		return 0;
+	}
+	publish(s, b);
+	tw_bytes_unref(b);
+	return 0;
+}
+
+static void
+input_data(tw_follow *f, const char *buf, size_t len)
+{
+	struct server *s = tw_follow_arg(f);
+
+	if (tw_lines_feed(&s->lines, buf, len, on_line, s, NULL) == -1)
+		tw_warn("input");
+}
+
+static void
+input_event(tw_follow *f, int event, int err)
+{
+	struct server *s = tw_follow_arg(f);
+	const char *name = s->opt.file;
+
+	switch (event) {
+	case TW_FOLLOW_OPENED:
+		info(s, "%s: %s: appeared; following it", tw_getprogname(), name);
+		break;
+	case TW_FOLLOW_ROTATED:
+		/* The old file's partial last line will never end: it is whole. */
+		tw_lines_finish(&s->lines, on_line, s);
+		info(s, "%s: %s: replaced; following the new file",
+		    tw_getprogname(), name);
+		break;
+	case TW_FOLLOW_TRUNCATED:
+		tw_lines_finish(&s->lines, on_line, s);
+		info(s, "%s: %s: truncated; reading from its start",
+		    tw_getprogname(), name);
+		break;
+	case TW_FOLLOW_MISSING:
+		info(s, "%s: %s: %s; waiting for it", tw_getprogname(), name,
+		    strerror(err));
+		break;
+	case TW_FOLLOW_ERROR:
+		errno = err;
+		tw_warn("%s", name != NULL ? name : "standard input");
+		if (tw_follow_is_file(f))
+			break;
+		s->status = 1;
+		/* FALLTHROUGH */
+	case TW_FOLLOW_EOF:
+		/* Input ended: its partial last line is complete. */
+		tw_lines_finish(&s->lines, on_line, s);
+		stop(s);
+		break;
+	}
+}
+
+static void
+open_input(struct server *s)
+{
+	if (s->opt.file == NULL)
+		s->in = tw_follow_fd(s->r, STDIN_FILENO, input_data,
+		    input_event, s);
+	else
+		s->in = tw_follow_file(s->r, s->opt.file,
+		    s->opt.from_start ? TW_FOLLOW_FROM_START : 0, input_data,
+		    input_event, s);
+	if (s->in == NULL)
+		tw_err(1, "%s", s->opt.file != NULL ? s->opt.file :
+		    "standard input");
+	if (s->opt.interval > 0) {
+		tw_timer_init(&s->tick, tick_cb, s);
+		tw_call_later(s->r, &s->tick, s->opt.interval);
+	}
+}
+
+/* ------------------------------------------------------------- serving */
+
+static void
+start_listening(struct server *s)
+{
+	static tw_factory factory = { &client_proto, NULL, NULL, NULL };
+	char err[128], bound[TW_ADDR_STRLEN];
+	tw_addr a;
+
+	if (tw_addr_parse(&a, s->opt.listen, err, sizeof(err)) == -1)
+		tw_errx(1, "%s: %s", s->opt.listen, err);
+	factory.data = s;
+	if ((s->l = tw_listen(s->r, &a, &factory)) == NULL)
+		tw_err(1, "%s", s->opt.listen);
+	info(s, "listening on %s", tw_listener_address(s->l, bound,
+	    sizeof(bound)));
+}
+
+/*
+ * Input ended, or a signal: stop accepting and reading, send what is
+ * batched, end every stream; the loop ends when the last client is gone.
+ */
+static void
+stop(struct server *s)
+{
+	struct client *cl, *next;
+
+	if (s->stopping)
+		return;
+	s->stopping = 1;
+	if (s->l != NULL) {
+		tw_listener_close(s->l);
+		s->l = NULL;
+	}
+	tw_follow_close(s->in);
+	s->in = NULL;
+	if (s->opt.interval > 0) {
+		tw_timer_cancel(s->r, &s->tick);
+		flush_batch(s);
+	}
+	for (cl = s->clients; cl != NULL; cl = next) {
+		next = cl->next;
+		client_finish(cl);
+	}
+}
+
+/* The first SIGTERM or SIGINT stops cleanly; a second cuts every client off. */
+static void
+on_signal(tw_signal *sig, int signo)
+{
+	struct server *s = sig->data;
+	struct client *cl;
+
+	(void)signo;
+	if (!s->stopping) {
+		stop(s);
+		return;
+	}
+	for (cl = s->clients; cl != NULL; cl = cl->next)
+		tw_conn_abort(cl->c);
+}
+
+static void
+free_server(struct server *s)
+{
+	size_t i;
+
+	tw_signal_stop(s->r, &s->sigterm);
+	tw_signal_stop(s->r, &s->sigint);
+	tw_follow_close(s->in);
+	while (s->clients != NULL) {
+		struct client *cl = s->clients;
+
+		s->clients = cl->next;
+		client_free(cl);
+	}
+	tw_reactor_destroy(s->r);
+	for (i = 0; i < s->hlen; i++)
+		tw_bytes_unref(s->hist[(s->hhead + i) % s->opt.keep]);
+	free(s->hist);
+	for (i = 0; i < s->blen; i++)
+		tw_bytes_unref(s->batch[i]);
+	free(s->batch);
+	tw_lines_free(&s->lines);
+}

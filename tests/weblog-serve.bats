@@ -1,0 +1,799 @@
+#!/usr/bin/env bats
+# weblog-serve: input, the stream, modes, limits, stopping, addresses.
+#
+# Clients are an independent Python reader (wsc, below): it checks the
+# raw stream with xml.sax (expat) as it arrives and restores each line by
+# the SPEC's rules, so these tests do not depend on weblog-client.
+
+load helper
+
+suite_setup() {
+	write_wsc
+	P=$(free_port)
+	A=127.0.0.1:$P
+}
+
+# serve_stdin ARGS: weblog-serve on $A reading the FIFO $T/in, which the
+# test writes through descriptor 4 (closing it ends the input).
+serve_stdin() {
+	mkfifo "$T/in"
+	start srv sh -c 'f=$1; shift; exec "$@" <"$f"' sh "$T/in" \
+		"$BIN/weblog-serve" -l "$A" "$@"
+	exec 4>"$T/in"
+	wait_port "$P"
+}
+
+# serve ARGS: weblog-serve on $A (give it a FILE).
+serve() {
+	start srv "$BIN/weblog-serve" -l "$A" "$@"
+	wait_port "$P"
+}
+
+# client NAME ARGS: a wsc client on $A; restored lines in $T/NAME.lines.
+client() {
+	local name=$1
+	shift
+	# Not holding the input's write end, or it would never end.
+	start "$name" "$PY" "$T/wsc.py" "$A" --out "$T/$name.lines" "$@" 4>&-
+}
+
+# connected N: N clients have connected, besides wait_port's probe.
+connected() {
+	[ "$(grep -c '^connect ' "$T/srv.err" 2>/dev/null)" -gt "$1" ]
+}
+
+# has_lines FILE N: FILE holds at least N lines.
+has_lines() {
+	[ -f "$1" ] && [ "$(wc -l <"$1")" -ge "$2" ]
+}
+
+exited() {
+	! kill -0 "$1" 2>/dev/null
+}
+
+# seq_lines FROM TO: "line FROM" .. "line TO"
+seq_lines() {
+	local i
+	for ((i = $1; i <= $2; i++)); do echo "line $i"; done
+}
+
+write_wsc() {
+	cat >"$T/wsc.py" <<'PY'
+import os, re, select, socket, sys, time, xml.sax
+
+# wsc.py ADDRESS [options]: an independent weblog client. Reads the raw
+# stream, checks it with xml.sax (expat) as it arrives, restores each hit's
+# line per the SPEC, and prints a summary: hits= dropped= none= end=.
+#   --out FILE       restored lines, one per line
+#   --raw FILE       the raw stream
+#   --times FILE     arrival time (monotonic) of each hit
+#   --hits N         stop after N hits (--fast: N hits and drops)
+#   --nones N        stop after N <none/> answers
+#   --send TEXT      send TEXT (\n allowed) once connected
+#   --poll S         send NEW? every S seconds
+#   --stall FILE     connect, then read nothing until FILE exists
+#   --rcvbuf N       SO_RCVBUF before connecting
+#   --timeout S      give up (exit 4) after S seconds
+#   --fast 1         keep up with a flood: only count <hit>s and drops as
+#                    they come; check the whole stream with xml.sax at the end
+args = sys.argv[1:]
+addr = args.pop(0)
+opt = {}
+while args:
+    k = args.pop(0)[2:]
+    opt[k] = args.pop(0)
+timeout = float(opt.get("timeout", 20))
+want = int(opt["hits"]) if "hits" in opt else None
+
+if addr.startswith("unix:"):
+    s = socket.socket(socket.AF_UNIX)
+    target = addr[5:]
+elif addr.startswith("["):
+    host, port = addr[1:].split("]:")
+    s = socket.socket(socket.AF_INET6)
+    target = (host, int(port))
+else:
+    host, port = addr.rsplit(":", 1)
+    s = socket.socket()
+    target = (host, int(port))
+if "rcvbuf" in opt:
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, int(opt["rcvbuf"]))
+s.connect(target)
+if "send" in opt:
+    s.sendall(opt["send"].encode().decode("unicode_escape").encode("latin-1"))
+if "stall" in opt:
+    while not os.path.exists(opt["stall"]):
+        time.sleep(0.01)
+
+FIELDS = ["client", "ident", "user", "time", "request", "status", "bytes",
+          "referrer", "agent"]
+HEX = re.compile(rb"\\x([0-9A-Fa-f]{2})")
+
+
+def restore(text):
+    return HEX.sub(lambda m: bytes([int(m.group(1), 16)]), text.encode("utf-8"))
+
+
+class H(xml.sax.ContentHandler):
+    def __init__(self):
+        self.hits = self.dropped = self.none = self.end = 0
+        self.text = None
+        self.fields = {}
+        self.lines = []
+
+    def startElement(self, name, attrs):
+        if name == "hit":
+            self.fields = {}
+        elif name == "dropped":
+            self.dropped += int(attrs["count"])
+        elif name == "none":
+            self.none += 1
+        elif name != "hits":
+            self.text = []
+
+    def characters(self, data):
+        if self.text is not None:
+            self.text.append(data)
+
+    def endElement(self, name):
+        if name == "hits":
+            self.end = 1
+        elif name == "hit":
+            self.hits += 1
+            f = self.fields
+            if "line" in f:
+                line = f["line"]
+            else:
+                line = b"%s %s %s [%s] \"%s\" %s %s" % tuple(
+                    f[k] for k in FIELDS[:7])
+                if "agent" in f:
+                    line += b" \"%s\" \"%s\"" % (f["referrer"], f["agent"])
+            self.lines.append(line)
+        elif self.text is not None:
+            self.fields[name] = restore("".join(self.text))
+            self.text = None
+
+
+h = H()
+p = xml.sax.make_parser()
+p.setContentHandler(h)
+raw = open(opt["raw"], "wb") if "raw" in opt else None
+out = open(opt["out"], "wb") if "out" in opt else None
+times = open(opt["times"], "w") if "times" in opt else None
+deadline = time.monotonic() + timeout
+next_poll = time.monotonic()
+status = 0
+s.setblocking(False)
+data = bytearray()
+fast_hits = fast_drops = drop_pos = 0
+DROPPED = re.compile(rb'<dropped count="([0-9]+)"/>')
+while True:
+    now = time.monotonic()
+    if now > deadline:
+        status = 4
+        break
+    if "poll" in opt and now >= next_poll:
+        s.sendall(b"NEW?\n")
+        next_poll = now + float(opt["poll"])
+    wait = min(deadline - now, 0.05 if "poll" in opt else 0.5)
+    r, _, _ = select.select([s], [], [], wait)
+    if not r:
+        continue
+    try:
+        d = s.recv(1 << 20)
+    except ConnectionResetError:
+        d = b""
+    if not d:
+        break
+    if raw:
+        raw.write(d)
+    if "fast" in opt:
+        data += d
+        fast_hits += data.count(b"<hit>", max(0, len(data) - len(d) - 4))
+        for m in DROPPED.finditer(data, max(drop_pos, len(data) - len(d) - 40)):
+            fast_drops += int(m.group(1))
+            drop_pos = m.end()
+        if want is not None and fast_hits + fast_drops >= want:
+            break
+        continue
+    try:
+        p.feed(d)
+    except xml.sax.SAXParseException as e:
+        print("not well-formed:", e, file=sys.stderr)
+        status = 3
+        break
+    if h.lines:
+        t = time.monotonic()
+        for line in h.lines:
+            if out:
+                out.write(line + b"\n")
+            if times:
+                times.write("%.6f\n" % t)
+        if out:
+            out.flush()
+        if times:
+            times.flush()
+        h.lines = []
+    if want is not None and h.hits >= want:
+        break
+    if "nones" in opt and h.none >= int(opt["nones"]):
+        break
+if "fast" in opt and status != 0:
+    print("fast: %d hits, %d drops so far" % (fast_hits, fast_drops), file=sys.stderr)
+if "fast" in opt and status == 0:
+    try:
+        p.feed(bytes(data))
+    except xml.sax.SAXParseException as e:
+        print("not well-formed:", e, file=sys.stderr)
+        status = 3
+if status == 0 and h.end:
+    try:
+        p.close()
+    except xml.sax.SAXParseException as e:
+        print("not well-formed at the end:", e, file=sys.stderr)
+        status = 3
+print("hits=%d dropped=%d none=%d end=%d" % (h.hits, h.dropped, h.none, h.end))
+sys.exit(status)
+PY
+}
+
+# ------------------------------------------------------------ command line
+
+@test "--help prints the usage on stdout and exits 0" {
+	run "$BIN/weblog-serve" --help
+	[ "$status" -eq 0 ]
+	[[ "${lines[0]}" == "usage: weblog-serve [-q] [-l ADDRESS] [-m push|poll]"* ]]
+	run "$BIN/weblog-serve" -h
+	[ "$status" -eq 0 ]
+}
+
+@test "--version prints the version" {
+	run "$BIN/weblog-serve" --version
+	[ "$status" -eq 0 ]
+	[ "$output" = "weblog-serve 0.1.0" ]
+}
+
+@test "a bad option or a second FILE prints the usage on stderr and exits 2" {
+	run "$BIN/weblog-serve" --no-such-option
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"usage: weblog-serve"* ]]
+	run "$BIN/weblog-serve" a.log b.log
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"usage: weblog-serve"* ]]
+}
+
+@test "a bad value is one line on stderr and exit 2" {
+	local args
+	for args in "-m pull" "-i -1" "-i soon" "-k -1" "-k 1x" "-r 2000000" \
+	    "--max-clients 0" "--max-queue 0" "--max-line 0" "--linger 1e9" \
+	    "-m poll -i 1"; do
+		# shellcheck disable=SC2086
+		run "$BIN/weblog-serve" $args
+		echo "$args: $status $output"
+		[ "$status" -eq 2 ]
+		[ "${#lines[@]}" -eq 1 ]
+		[[ "$output" == "weblog-serve: "* ]]
+	done
+}
+
+@test "an address it cannot parse exits 1 with a line naming it" {
+	run "$BIN/weblog-serve" -l 127.0.0.1:99999 "$T/log"
+	[ "$status" -eq 1 ]
+	[ "${#lines[@]}" -eq 1 ]
+	[[ "$output" == "weblog-serve: 127.0.0.1:99999: "* ]]
+}
+
+@test "an address in use exits 1 with a line naming it" {
+	serve "$T/log"
+	run "$BIN/weblog-serve" -q -l "$A" "$T/log"
+	[ "$status" -eq 1 ]
+	[ "$output" = "weblog-serve: $A: Address already in use" ]
+}
+
+@test "a FILE that cannot be read exits 1" {
+	run "$BIN/weblog-serve" -l "$A" "$T"
+	[ "$status" -eq 1 ]
+	[[ "$output" == "weblog-serve: $T: "* ]]
+}
+
+# ------------------------------------------------------------- the stream
+
+@test "each line goes to every client as it arrives" {
+	serve_stdin
+	client c1
+	client c2
+	wait_for 5 connected 2
+	seq_lines 1 3 >&4
+	wait_for 5 has_lines "$T/c1.lines" 3
+	wait_for 5 has_lines "$T/c2.lines" 3
+	seq_lines 4 5 >&4
+	wait_for 5 has_lines "$T/c1.lines" 5
+	wait_for 5 has_lines "$T/c2.lines" 5
+	diff <(seq_lines 1 5) "$T/c1.lines"
+	diff <(seq_lines 1 5) "$T/c2.lines"
+}
+
+@test "combined and common lines give their fields; other lines go whole" {
+	serve_stdin
+	start c1 "$PY" "$T/wsc.py" "$A" --raw "$T/raw" 4>&-
+	wait_for 5 connected 1
+	cat >&4 <<'LOG'
+127.0.0.1 - frank [10/Oct/2000:13:55:36 -0700] "GET /a.gif HTTP/1.0" 200 2326 "http://e.com/" "Mozilla/4.08 [en]"
+::1 - - [10/Oct/2000:13:55:36 -0700] "GET /say?\"hi\" HTTP/1.0" 404 -
+not a log line
+LOG
+	exec 4>&-
+	wait_exit "$c1_pid"
+	[ "$EXIT" -eq 0 ]
+	cat >"$T/want" <<'XML'
+<hits>
+<hit><client>127.0.0.1</client><ident>-</ident><user>frank</user><time>10/Oct/2000:13:55:36 -0700</time><request>GET /a.gif HTTP/1.0</request><status>200</status><bytes>2326</bytes><referrer>http://e.com/</referrer><agent>Mozilla/4.08 [en]</agent></hit>
+<hit><client>::1</client><ident>-</ident><user>-</user><time>10/Oct/2000:13:55:36 -0700</time><request>GET /say?\"hi\" HTTP/1.0</request><status>404</status><bytes>-</bytes></hit>
+<hit><line>not a log line</line></hit>
+</hits>
+XML
+	diff "$T/want" "$T/raw"
+}
+
+@test "hostile bytes make well-formed XML that restores every byte" {
+	"$PY" - "$T/hostile" <<'GEN'
+import random, sys
+random.seed(7)
+pieces = [b"\x00", b"\r", b"\\x", b"\\x41", b"&", b"<", b">", b"&amp;",
+          b"\xef\xbf\xbe", b"\xef\xbf\xbf", b"\xc3\xa9", b"\xf0\x9f\x98\x80",
+          b"\xc0\xaf", b"\xed\xa0\x80", b"\xff", b"\x80", b"\xe2\x82",
+          b"\x1b[31m", b"\t", b"]]>", b"\"", b"\\\"", b"[", b"]", b" ",
+          b"127.0.0.1 - - [t] \"GET / HTTP/1.0\" 200 1 \"r\" \"a\""]
+with open(sys.argv[1], "wb") as f:
+    for i in range(3000):
+        if i % 3 == 0:
+            line = bytes(random.randrange(256) for _ in range(random.randrange(200)))
+        else:
+            line = b"".join(random.choice(pieces) for _ in range(random.randrange(30)))
+        f.write(line.replace(b"\n", b"") + b"\n")
+GEN
+	serve_stdin
+	client c1 --raw "$T/raw"
+	wait_for 5 connected 1
+	cat "$T/hostile" >&4
+	exec 4>&-
+	wait_exit "$c1_pid" 20
+	cat "$T/c1.err"
+	[ "$EXIT" -eq 0 ]
+	grep -q '^hits=3000 dropped=0 none=0 end=1$' "$T/c1.out"
+	cmp "$T/hostile" "$T/c1.lines"
+	# Every kind of escape was exercised.
+	grep -q '\\x00' "$T/raw"
+	grep -q '\\x5Cx' "$T/raw"
+	grep -q '&#13;' "$T/raw"
+	grep -q '\\xEF\\xBF\\xBE' "$T/raw"
+}
+
+@test "at the end of standard input the partial last line is sent, every stream ends with </hits> and the server exits 0" {
+	serve_stdin
+	client c1
+	client c2
+	wait_for 5 connected 2
+	printf 'one\ntwo\nthree' >&4
+	exec 4>&-
+	wait_exit "$srv_pid"
+	[ "$EXIT" -eq 0 ]
+	wait_exit "$c1_pid"
+	[ "$EXIT" -eq 0 ]
+	wait_exit "$c2_pid"
+	grep -q 'end=1' "$T/c1.out"
+	grep -q 'end=1' "$T/c2.out"
+	diff <(printf 'one\ntwo\nthree\n') "$T/c1.lines"
+	diff <(printf 'one\ntwo\nthree\n') "$T/c2.lines"
+}
+
+@test "a partial line waits for its end" {
+	serve_stdin
+	client c1
+	wait_for 5 connected 1
+	printf 'first\nabc' >&4
+	wait_for 5 has_lines "$T/c1.lines" 1
+	printf 'def\nlast\n' >&4
+	wait_for 5 has_lines "$T/c1.lines" 3
+	diff <(printf 'first\nabcdef\nlast\n') "$T/c1.lines"
+}
+
+@test "a line longer than --max-line is cut there and reported" {
+	serve_stdin --max-line 10
+	client c1
+	wait_for 5 connected 1
+	printf '0123456789abcdef\nshort\n' >&4
+	wait_for 5 has_lines "$T/c1.lines" 2
+	diff <(printf '0123456789\nshort\n') "$T/c1.lines"
+	grep -q '^weblog-serve: line cut at 10 bytes$' "$T/srv.err"
+}
+
+# ------------------------------------------------------------------ modes
+
+# asker: connect in poll mode, ask once (expect <none/>), then wait for $T/go
+# and ask again, printing each answer line, then ask a last time.
+asker() {
+	cat >"$T/ask.py" <<'ASK'
+import os, socket, sys, time
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+f = s.makefile("rb")
+n = int(sys.argv[3])
+print(f.readline().decode().strip())
+s.sendall(b"NEW?\n")
+print("first:", f.readline().decode().strip(), flush=True)
+while not os.path.exists(sys.argv[2]):
+    time.sleep(0.01)
+s.sendall(b"NEW?\n")
+for i in range(n):
+    print(f.readline().decode().strip())
+s.sendall(b"NEW?\n")
+print("last:", f.readline().decode().strip(), flush=True)
+ASK
+	start ask "$PY" "$T/ask.py" "$P" "$T/go" "$1" 4>&-
+}
+
+# probe N: a new client replays the last N hits (-r N): they are in.
+probe() {
+	"$PY" "$T/wsc.py" "$A" --hits "$1" --timeout 5 --out "$T/probe"
+}
+
+@test "poll mode answers each request with the hits since the last answer, or <none/>" {
+	serve_stdin -m poll -r 3
+	asker 3
+	wait_for 5 grep -q '^first:' "$T/ask.out"
+	seq_lines 1 3 >&4
+	wait_for 5 probe 3
+	touch "$T/go"
+	wait_exit "$ask_pid"
+	[ "$EXIT" -eq 0 ]
+	cat >"$T/want" <<'OUT'
+<hits>
+first: <none/>
+<hit><line>line 1</line></hit>
+<hit><line>line 2</line></hit>
+<hit><line>line 3</line></hit>
+last: <none/>
+OUT
+	diff "$T/want" "$T/ask.out"
+}
+
+@test "a poll client that fell behind the history gets <dropped count> in place of the lost hits" {
+	serve_stdin -m poll -k 2 -r 2
+	asker 3
+	wait_for 5 grep -q '^first:' "$T/ask.out"
+	seq_lines 1 5 >&4
+	wait_for 5 probe 2
+	grep -q 'line 5' "$T/probe"
+	touch "$T/go"
+	wait_exit "$ask_pid"
+	[ "$EXIT" -eq 0 ]
+	cat >"$T/want" <<'OUT'
+<hits>
+first: <none/>
+<dropped count="3"/>
+<hit><line>line 4</line></hit>
+<hit><line>line 5</line></hit>
+last: <none/>
+OUT
+	diff "$T/want" "$T/ask.out"
+}
+
+@test "a poll request longer than 1024 bytes closes that connection and is logged" {
+	serve_stdin -m poll
+	local long
+	long=$(printf '%02000d' 0)
+	run "$PY" "$T/wsc.py" "$A" --send "$long" --timeout 5
+	[ "$status" -eq 0 ]
+	[ "$output" = "hits=0 dropped=0 none=0 end=0" ]
+	grep -q "request line longer than 1024 bytes" "$T/srv.err"
+	# Another client is served as before.
+	run "$PY" "$T/wsc.py" "$A" --send 'NEW?\n' --nones 1 --timeout 5
+	[ "$status" -eq 0 ]
+	[ "$output" = "hits=0 dropped=0 none=1 end=0" ]
+}
+
+@test "--interval sends the hits in batches at that period" {
+	serve_stdin -i 1
+	client c1 --times "$T/times"
+	wait_for 5 connected 1
+	local i
+	for i in 1 2 3 4 5 6; do
+		echo "line $i" >&4
+		"$PY" -c 'import time; time.sleep(0.15)'
+	done
+	wait_for 5 has_lines "$T/c1.lines" 6
+	diff <(seq_lines 1 6) "$T/c1.lines"
+	# Six lines written over ~0.9 s arrive in at most two bursts.
+	"$PY" - "$T/times" <<'CHK'
+import sys
+t = [float(x) for x in open(sys.argv[1])]
+bursts = 1 + sum(1 for a, b in zip(t, t[1:]) if b - a > 0.1)
+print("bursts", bursts)
+sys.exit(bursts > 2)
+CHK
+}
+
+@test "--keep and --replay send the last hits to a new client, right after <hits>" {
+	serve_stdin -k 5 -r 3
+	client c1
+	wait_for 5 connected 1
+	seq_lines 1 10 >&4
+	wait_for 5 has_lines "$T/c1.lines" 10
+	run "$PY" "$T/wsc.py" "$A" --hits 3 --out "$T/c2.lines" --timeout 5
+	[ "$status" -eq 0 ]
+	diff <(seq_lines 8 10) "$T/c2.lines"
+	stop_all || true
+	# --replay past --keep replays what is kept.
+	P=$(free_port)
+	A=127.0.0.1:$P
+	rm -f "$T/in"
+	serve_stdin -k 2 -r 50
+	client c3
+	wait_for 5 connected 1
+	seq_lines 1 4 >&4
+	wait_for 5 has_lines "$T/c3.lines" 4
+	run "$PY" "$T/wsc.py" "$A" --hits 2 --out "$T/c4.lines" --timeout 5
+	diff <(seq_lines 3 4) "$T/c4.lines"
+}
+
+@test "past --max-clients a new connection is closed at once" {
+	serve_stdin --max-clients 1
+	client c1
+	wait_for 5 connected 1
+	run "$PY" "$T/wsc.py" "$A" --timeout 5
+	[ "$status" -eq 0 ]
+	[ "$output" = "hits=0 dropped=0 none=0 end=0" ]
+	grep -q '^refused 127.0.0.1:[0-9]*: too many clients$' "$T/srv.err"
+	echo "still served" >&4
+	wait_for 5 has_lines "$T/c1.lines" 1
+}
+
+@test "a client that never reads does not slow another, and every hit is delivered or counted" {
+	"$PY" -c '
+import sys
+pad = "x" * 200
+with open(sys.argv[1], "w") as f:
+    for i in range(100000):
+        f.write("10.0.0.%d - - [25/Nov/2026:10:00:00 +0000] \"GET /%d/%s HTTP/1.1\" 200 %d \"-\" \"bench\"\n" % (i % 250, i, pad, i))
+' "$T/big"
+	: >"$T/log"
+	serve --linger 10 --max-queue 16777216 "$T/log"
+	start slow "$PY" "$T/wsc.py" "$A" 4>&- --fast 1 --stall "$T/go" --rcvbuf 4096 --timeout 50
+	wait_for 5 connected 1
+	client fast --fast 1 --hits 100000 --timeout 30
+	wait_for 5 connected 2
+	local t0=$SECONDS
+	cat "$T/big" >>"$T/log"
+	wait_exit "$fast_pid" 30
+	[ "$EXIT" -eq 0 ]
+	echo "fast reader: $(cat "$T/fast.out") in $((SECONDS - t0)) s"
+	[ "$(cat "$T/fast.out")" = "hits=100000 dropped=0 none=0 end=0" ]
+	[ $((SECONDS - t0)) -le 15 ]
+	# The stalled client's memory is bounded: it is dropping.
+	touch "$T/go"
+	kill -TERM "$srv_pid"
+	wait_exit "$slow_pid" 40
+	cat "$T/slow.err"
+	[ "$EXIT" -eq 0 ]
+	local hits dropped
+	read -r hits dropped <<<"$(sed -E 's/hits=([0-9]+) dropped=([0-9]+).*/\1 \2/' "$T/slow.out")"
+	echo "stalled client: $hits delivered + $dropped dropped"
+	grep -q 'end=1' "$T/slow.out"
+	[ "$dropped" -gt 0 ]
+	[ $((hits + dropped)) -eq 100000 ]
+}
+
+@test "--linger cuts off a client that does not read when the server stops" {
+	"$PY" -c '
+import sys
+with open(sys.argv[1], "w") as f:
+    for i in range(20000):
+        f.write("line %d %s\n" % (i, "y" * 300))
+' "$T/big"
+	: >"$T/log"
+	serve --linger 0.5 "$T/log"
+	start slow "$PY" "$T/wsc.py" "$A" 4>&- --stall "$T/never" --rcvbuf 4096 --timeout 30
+	wait_for 5 connected 1
+	cat "$T/big" >>"$T/log"
+	client probe --hits 20000 --fast 1
+	wait_for 10 grep -q "$(tail -c 20 "$T/big" | head -c 10)" "$T/log"
+	local t0
+	t0=$(date +%s%N)
+	kill -TERM "$srv_pid"
+	wait_exit "$srv_pid" 5
+	[ "$EXIT" -eq 0 ]
+	local ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+	echo "stopped in $ms ms"
+	[ "$ms" -lt 2000 ]
+}
+
+# ------------------------------------------------------- logging, stopping
+
+@test "connects and disconnects are logged on stderr with the peer; -q silences them" {
+	serve_stdin
+	run "$PY" "$T/wsc.py" "$A" --hits 0 --timeout 5
+	wait_for 5 grep -q '^disconnect 127\.0\.0\.1:[0-9]*$' "$T/srv.err"
+	grep -q '^connect 127\.0\.0\.1:[0-9]*$' "$T/srv.err"
+	stop_all || true
+	P=$(free_port)
+	A=127.0.0.1:$P
+	rm -f "$T/in"
+	serve_stdin -q
+	run "$PY" "$T/wsc.py" "$A" --hits 0 --timeout 5
+	echo x >&4
+	exec 4>&-
+	wait_exit "$srv_pid"
+	[ "$EXIT" -eq 0 ]
+	[ ! -s "$T/srv.err" ]
+}
+
+@test "SIGTERM and SIGINT end every stream with </hits> and exit 0" {
+	local sig
+	for sig in TERM INT; do
+		: >"$T/log"
+		P=$(free_port)
+		A=127.0.0.1:$P
+		serve "$T/log"
+		client c1
+		client c2
+		wait_for 5 connected 2
+		echo "before $sig" >>"$T/log"
+		wait_for 5 has_lines "$T/c1.lines" 1
+		kill -"$sig" "$srv_pid"
+		wait_exit "$srv_pid"
+		[ "$EXIT" -eq 0 ]
+		wait_exit "$c1_pid"
+		[ "$EXIT" -eq 0 ]
+		wait_exit "$c2_pid"
+		[ "$EXIT" -eq 0 ]
+		[ "$(cat "$T/c2.out")" = "hits=1 dropped=0 none=0 end=1" ]
+		rm -f "$T"/c?.lines "$T/srv.err"
+	done
+}
+
+@test "a client that ends its input ends its stream" {
+	serve_stdin
+	"$PY" - "$P" >"$T/half" <<'HALF'
+import socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+s.shutdown(socket.SHUT_WR)
+d = b""
+while True:
+    x = s.recv(4096)
+    if not x:
+        break
+    d += x
+sys.stdout.write(d.decode())
+HALF
+	[ "$(cat "$T/half")" = "$(printf '<hits>\n</hits>')" ]
+}
+
+# ------------------------------------------------------------------ FILE
+
+@test "FILE is followed from its end; --from-start reads it all" {
+	seq_lines 1 3 >"$T/log"
+	serve "$T/log"
+	client c1
+	wait_for 5 connected 1
+	seq_lines 4 5 >>"$T/log"
+	wait_for 5 has_lines "$T/c1.lines" 2
+	diff <(seq_lines 4 5) "$T/c1.lines"
+	stop_all || true
+	P=$(free_port)
+	A=127.0.0.1:$P
+	serve --from-start -r 10 "$T/log"
+	run "$PY" "$T/wsc.py" "$A" --hits 5 --out "$T/c2.lines" --timeout 5
+	diff <(seq_lines 1 5) "$T/c2.lines"
+}
+
+@test "appended lines are picked up within 100 ms" {
+	: >"$T/log"
+	serve "$T/log"
+	client c1 --times "$T/times"
+	wait_for 5 connected 1
+	local i
+	for i in 1 2 3 4 5; do
+		"$PY" -c 'import sys, time
+open(sys.argv[1], "a").write("%.6f\n" % time.monotonic())' "$T/log"
+		wait_for 5 has_lines "$T/c1.lines" "$i"
+	done
+	"$PY" - "$T/c1.lines" "$T/times" <<'CHK'
+import sys
+sent = [float(x) for x in open(sys.argv[1])]
+got = [float(x) for x in open(sys.argv[2])]
+lag = max(g - s for s, g in zip(sent, got))
+print("worst lag %.1f ms" % (lag * 1000))
+sys.exit(lag > 0.1)
+CHK
+}
+
+@test "a missing FILE is waited for and read from its start when it appears" {
+	serve "$T/later.log"
+	client c1
+	wait_for 5 connected 1
+	grep -q 'later.log: No such file or directory; waiting for it' "$T/srv.err"
+	seq_lines 1 2 >"$T/later.log"
+	wait_for 5 has_lines "$T/c1.lines" 2
+	diff <(seq_lines 1 2) "$T/c1.lines"
+}
+
+# writer N EVERY ACTION: append "line 1".."line N" to $T/log, one a
+# millisecond, and at every EVERY-th line rotate it (ACTION=rename: the
+# writer keeps writing to the renamed file a little, then re-creates the
+# log, as a server does on SIGHUP) or truncate it (ACTION=truncate: once
+# the reader has everything, as copytruncate does after its copy).
+writer() {
+	"$PY" - "$T/log" "$1" "$2" "$3" "$T/c1.lines" <<'W'
+import os, sys, time
+path, n, every, action, seen = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4], sys.argv[5]
+f = open(path, "a", buffering=1)
+rot = 0
+for i in range(1, n + 1):
+    f.write("line %d\n" % i)
+    time.sleep(0.001)
+    if i % every == 0 and i < n:
+        if action == "rename":
+            rot += 1
+            os.rename(path, "%s.%d" % (path, rot))
+            for j in range(3):          # still writing to the old file
+                i and f.write("")
+            f.close()
+            f = open(path, "a", buffering=1)
+        else:
+            deadline = time.time() + 10
+            while time.time() < deadline:
+                try:
+                    if sum(1 for _ in open(seen)) >= i:
+                        break
+                except OSError:
+                    pass
+                time.sleep(0.005)
+            os.truncate(path, 0)
+W
+}
+
+@test "rotation by rename and re-create under steady writes loses and repeats no line" {
+	: >"$T/log"
+	serve "$T/log"
+	client c1
+	wait_for 5 connected 1
+	writer 1500 400 rename
+	wait_for 10 has_lines "$T/c1.lines" 1500
+	diff <(seq_lines 1 1500) "$T/c1.lines"
+	grep -q 'replaced; following the new file' "$T/srv.err"
+}
+
+@test "truncation under steady writes loses and repeats no line" {
+	: >"$T/log"
+	serve "$T/log"
+	client c1
+	wait_for 5 connected 1
+	writer 1500 400 truncate
+	wait_for 10 has_lines "$T/c1.lines" 1500
+	diff <(seq_lines 1 1500) "$T/c1.lines"
+	grep -q 'truncated; reading from its start' "$T/srv.err"
+}
+
+# -------------------------------------------------------------- addresses
+
+@test "IPv6 and Unix-domain addresses" {
+	"$PY" -c 'import socket; socket.socket(socket.AF_INET6).bind(("::1", 0))' ||
+		skip "no IPv6 loopback"
+	: >"$T/log"
+	start v6 "$BIN/weblog-serve" -l "[::1]:$P" "$T/log"
+	start ux "$BIN/weblog-serve" -l "unix:$T/sock" "$T/log"
+	wait_for 5 grep -q "^listening on \[::1\]:$P$" "$T/v6.err"
+	wait_for 5 grep -q "^listening on unix:$T/sock$" "$T/ux.err"
+	start c6 "$PY" "$T/wsc.py" "[::1]:$P" --out "$T/c6.lines"
+	start cu "$PY" "$T/wsc.py" "unix:$T/sock" --out "$T/cu.lines"
+	wait_for 5 grep -q '^connect \[::1\]:' "$T/v6.err"
+	wait_for 5 grep -q "^connect unix:$T/sock" "$T/ux.err"
+	echo "hello" >>"$T/log"
+	wait_for 5 has_lines "$T/c6.lines" 1
+	wait_for 5 has_lines "$T/cu.lines" 1
+	[ "$(cat "$T/c6.lines")" = hello ]
+	[ "$(cat "$T/cu.lines")" = hello ]
+	kill -TERM "$ux_pid"
+	wait_exit "$ux_pid"
+	[ ! -e "$T/sock" ]
+}
