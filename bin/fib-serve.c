@@ -568,18 +568,28 @@ retry_cb(tw_timer *t)
 static void
 advance_and_reserve(struct server *s)
 {
-	uint64_t i;
+	uint64_t i, n;
 
 	if (s->st.served > UINT64_MAX - s->st.reserve - s->reserve)
 		tw_errx(1, "%s: served count would overflow", s->state_path);
-	for (i = 0; i < s->st.reserve; i++) {
-		tw_big t;
-
-		if (tw_big_add(&s->st.a, &s->st.b) == -1)
+	/*
+	 * A big reserve over a pair of the sequence: jump by fast doubling,
+	 * as R additions of numbers that grow as they go would take long.
+	 */
+	if (s->st.reserve > 10000 &&
+	    tw_big_fib_index(&s->st.a, &s->st.b, &n) == 1) {
+		if (tw_big_fib(&s->st.a, &s->st.b, n + s->st.reserve) == -1)
 			oom();
-		t = s->st.a;
-		s->st.a = s->st.b;
-		s->st.b = t;
+	} else {
+		for (i = 0; i < s->st.reserve; i++) {
+			tw_big t;
+
+			if (tw_big_add(&s->st.a, &s->st.b) == -1)
+				oom();
+			t = s->st.a;
+			s->st.a = s->st.b;
+			s->st.b = t;
+		}
 	}
 	s->st.served += s->st.reserve;
 	s->st.reserve = s->reserve;

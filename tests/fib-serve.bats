@@ -117,6 +117,15 @@ sys.stdout.write(data.decode())' "$PORT"
 	[ "$(cat "$T/next")" = "$(fibc fib 78)" ]
 }
 
+@test "a large reserve left by a crash is skipped by fast doubling" {
+	init_state
+	"$BIN/fib-snapshot" set "$STATE" reserve=200000
+	serve -q
+	[ "$(state_key served)" = 200000 ]
+	fibc get "$PORT" 1 >"$T/next"
+	[ "$(cat "$T/next")" = "$(fibc fib 200003)" ]
+}
+
 @test "the file is kept at most --reserve numbers behind, written ahead of need" {
 	init_state
 	serve -q --reserve 100
