@@ -296,6 +296,19 @@ PY
 	[[ "$output" == "weblog-serve: $T: "* ]]
 }
 
+@test "every long option is in the man page and the bash, zsh and fish completions" {
+	local top="$BATS_TEST_DIRNAME/.." opt n=0
+	for opt in $(sed -n 's/^		{ "\([a-z-]*\)", .*/\1/p' "$top/bin/weblog-serve.c"); do
+		n=$((n + 1))
+		grep -q -- "Fl Fl $opt" "$top/man/weblog-serve.1" ||
+			grep -q -- "Fl .*, Fl Fl $opt" "$top/man/weblog-serve.1"
+		grep -q -- "--$opt" "$top/completions/weblog-serve.bash"
+		grep -q -- "--$opt" "$top/completions/_weblog-serve"
+		grep -q -- "-l $opt" "$top/completions/weblog-serve.fish"
+	done
+	[ "$n" -eq 13 ]
+}
+
 # ------------------------------------------------------------- the stream
 
 @test "each line goes to every client as it arrives" {

@@ -1,0 +1,39 @@
+# bash completion for weblog-serve(1)
+
+_weblog_serve()
+{
+	local cur prev
+	cur=${COMP_WORDS[COMP_CWORD]}
+	prev=${COMP_WORDS[COMP_CWORD-1]}
+
+	case $prev in
+	-m|--mode)
+		COMPREPLY=($(compgen -W 'push poll' -- "$cur"))
+		return
+		;;
+	-l|--listen)
+		case $cur in
+		unix:*)
+			COMPREPLY=($(compgen -P unix: -f -- "${cur#unix:}"))
+			;;
+		esac
+		return
+		;;
+	-i|--interval|-k|--keep|-r|--replay|--max-clients|--max-queue|\
+	--max-line|--linger)
+		return
+		;;
+	esac
+	case $cur in
+	-*)
+		COMPREPLY=($(compgen -W '-q --quiet -l --listen -m --mode
+		    -i --interval -k --keep -r --replay --max-clients --max-queue
+		    --max-line --linger --from-start -h --help --version' \
+		    -- "$cur"))
+		;;
+	*)
+		COMPREPLY=($(compgen -f -- "$cur"))
+		;;
+	esac
+}
+complete -o filenames -F _weblog_serve weblog-serve

@@ -1,0 +1,15 @@
+# fish completion for weblog-serve(1)
+
+complete -c weblog-serve -s q -l quiet -d 'Do not log connects, disconnects and notices'
+complete -c weblog-serve -s l -l listen -x -d 'Address: PORT, HOST:PORT, [IPV6]:PORT or unix:PATH'
+complete -c weblog-serve -s m -l mode -x -a 'push poll' -d 'Push every hit, or answer requests'
+complete -c weblog-serve -s i -l interval -x -d 'Push mode: send hits in batches every SECONDS'
+complete -c weblog-serve -s k -l keep -x -d 'Keep the last N hits'
+complete -c weblog-serve -s r -l replay -x -d 'Send each new client up to N kept hits'
+complete -c weblog-serve -l max-clients -x -d 'Serve at most N clients at once'
+complete -c weblog-serve -l max-queue -x -d 'Unsent bytes per client before hits are dropped'
+complete -c weblog-serve -l max-line -x -d 'Cut lines longer than BYTES'
+complete -c weblog-serve -l linger -x -d 'Seconds a client has to take the end of its stream'
+complete -c weblog-serve -l from-start -d 'Read FILE from its beginning'
+complete -c weblog-serve -s h -l help -d 'Print the usage'
+complete -c weblog-serve -l version -d 'Print the version'
