@@ -40,6 +40,8 @@ struct tw_reactor {
 	int pool_size;
 	struct tw__conn *conns;		/* conn.c: every live tw_conn */
 	struct tw_listener *listeners;	/* conn.c: every open listener */
+	struct tw_bytes *spare[64];	/* conn.c: queue chunks to reuse */
+	int nspare;
 };
 
 uint64_t tw__now_ns(void);
@@ -49,5 +51,6 @@ void tw__timers_free(tw_reactor *r);
 void tw__signals_forget(tw_reactor *r);
 void tw__pool_destroy(tw_reactor *r);
 void tw__conns_destroy(tw_reactor *r);
+void tw__chunks_free(tw_reactor *r);
 
 #endif
