@@ -1,0 +1,227 @@
+/*
+ * test_follow.c - following a file through appends, rotation and
+ * truncation; reading a stream to its end; closing from a callback.
+ */
+#define _POSIX_C_SOURCE 200809L
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "follow.h"
+#include "tap.h"
+#include "timer.h"
+
+struct seen {
+	tw_reactor *r;
+	char buf[4096];
+	size_t len;
+	int events[16], nevents;
+	const char *want;	/* stop once buf holds this */
+	int close_on_data;
+};
+
+static void
+on_data(tw_follow *f, const char *p, size_t n)
+{
+	struct seen *s = tw_follow_arg(f);
+
+	if (s->len + n <= sizeof(s->buf)) {
+		memcpy(s->buf + s->len, p, n);
+		s->len += n;
+	}
+	if (s->close_on_data)
+		tw_follow_close(f);
+}
+
+static void
+on_event(tw_follow *f, int ev, int err)
+{
+	struct seen *s = tw_follow_arg(f);
+
+	(void)err;
+	if (s->nevents < 16)
+		s->events[s->nevents++] = ev;
+	if (ev == TW_FOLLOW_EOF)
+		tw_reactor_stop(s->r);
+}
+
+/* Turn the loop until buf is want, or two seconds pass. */
+static int
+until(struct seen *s, const char *want)
+{
+	double end = tw_reactor_now(s->r) + 2;
+
+	while (tw_reactor_now(s->r) < end) {
+		if (s->len == strlen(want) && memcmp(s->buf, want, s->len) == 0)
+			return 1;
+		tw_reactor_turn(s->r, 10);
+	}
+	printf("#   have \"%.*s\", want \"%s\"\n", (int)s->len, s->buf, want);
+	return 0;
+}
+
+static void
+append(const char *path, const char *text)
+{
+	FILE *fp = fopen(path, "a");
+
+	fputs(text, fp);
+	fclose(fp);
+}
+
+static int
+has_event(const struct seen *s, int ev)
+{
+	int i;
+
+	for (i = 0; i < s->nevents; i++)
+		if (s->events[i] == ev)
+			return 1;
+	return 0;
+}
+
+static char dir[] = "/tmp/test_follow.XXXXXX";
+static char path[64], old[64];
+
+static void
+starts_at_the_last_newline_and_reads_appends(void)
+{
+	struct seen s = { 0 };
+	tw_follow *f;
+
+	s.r = tw_reactor_create(NULL);
+	unlink(path);
+	append(path, "old 1\nold 2\npart");
+	f = tw_follow_file(s.r, path, 0, on_data, on_event, &s);
+	CHECK(f != NULL);
+	append(path, "ial\nnew\n");
+	CHECK(until(&s, "partial\nnew\n"));
+	tw_follow_close(f);
+	tw_reactor_destroy(s.r);
+}
+
+static void
+rotation_reads_the_old_file_to_its_end_first(void)
+{
+	struct seen s = { 0 };
+	tw_follow *f;
+
+	s.r = tw_reactor_create(NULL);
+	unlink(path);
+	append(path, "");
+	f = tw_follow_file(s.r, path, 0, on_data, on_event, &s);
+	CHECK(f != NULL);
+	append(path, "a\n");
+	CHECK(until(&s, "a\n"));
+	rename(path, old);
+	append(old, "b\n");		/* the writer has not reopened yet */
+	append(path, "c\n");
+	CHECK(until(&s, "a\nb\nc\n"));
+	CHECK(has_event(&s, TW_FOLLOW_ROTATED));
+	tw_follow_close(f);
+	tw_reactor_destroy(s.r);
+}
+
+static void
+truncation_reads_again_from_the_start(void)
+{
+	struct seen s = { 0 };
+	tw_follow *f;
+
+	s.r = tw_reactor_create(NULL);
+	unlink(path);
+	append(path, "");
+	f = tw_follow_file(s.r, path, 0, on_data, on_event, &s);
+	CHECK(f != NULL);
+	append(path, "a long first line\n");
+	CHECK(until(&s, "a long first line\n"));
+	CHECK(truncate(path, 0) == 0);
+	append(path, "x\n");
+	CHECK(until(&s, "a long first line\nx\n"));
+	CHECK(has_event(&s, TW_FOLLOW_TRUNCATED));
+	tw_follow_close(f);
+	tw_reactor_destroy(s.r);
+}
+
+static void
+a_missing_file_is_reported_and_read_when_it_appears(void)
+{
+	struct seen s = { 0 };
+	tw_follow *f;
+
+	s.r = tw_reactor_create(NULL);
+	unlink(path);
+	f = tw_follow_file(s.r, path, 0, on_data, on_event, &s);
+	CHECK(f != NULL);
+	tw_reactor_turn(s.r, 0);
+	CHECK(has_event(&s, TW_FOLLOW_MISSING));
+	append(path, "here\n");
+	CHECK(until(&s, "here\n"));
+	CHECK(has_event(&s, TW_FOLLOW_OPENED));
+	tw_follow_close(f);
+	tw_reactor_destroy(s.r);
+}
+
+static void
+a_stream_is_read_to_its_end(void)
+{
+	struct seen s = { 0 };
+	tw_follow *f;
+	int p[2];
+
+	s.r = tw_reactor_create(NULL);
+	CHECK(pipe(p) == 0);
+	f = tw_follow_fd(s.r, p[0], on_data, on_event, &s);
+	CHECK(f != NULL);
+	CHECK(write(p[1], "one\ntwo", 7) == 7);
+	close(p[1]);
+	tw_reactor_run(s.r);
+	CHECK(has_event(&s, TW_FOLLOW_EOF));
+	CHECK_EQ(s.len, 7);
+	/* The descriptor's flags are given back. */
+	tw_follow_close(f);
+	CHECK((fcntl(p[0], F_GETFL) & O_NONBLOCK) == 0);
+	close(p[0]);
+	tw_reactor_destroy(s.r);
+}
+
+static void
+a_callback_may_close_its_follower(void)
+{
+	struct seen s = { 0 };
+	tw_follow *f;
+
+	s.r = tw_reactor_create(NULL);
+	s.close_on_data = 1;
+	unlink(path);
+	append(path, "x\ny\n");
+	f = tw_follow_file(s.r, path, TW_FOLLOW_FROM_START, on_data, on_event,
+	    &s);
+	CHECK(f != NULL);
+	/* Nothing is left to run once it is closed: the loop ends. */
+	CHECK_EQ(tw_reactor_run(s.r), 0);
+	CHECK_EQ(s.len, 4);
+	tw_reactor_destroy(s.r);
+}
+
+int
+main(void)
+{
+	if (mkdtemp(dir) == NULL)
+		return 1;
+	snprintf(path, sizeof(path), "%s/log", dir);
+	snprintf(old, sizeof(old), "%s/log.1", dir);
+	RUN(starts_at_the_last_newline_and_reads_appends);
+	RUN(rotation_reads_the_old_file_to_its_end_first);
+	RUN(truncation_reads_again_from_the_start);
+	RUN(a_missing_file_is_reported_and_read_when_it_appears);
+	RUN(a_stream_is_read_to_its_end);
+	RUN(a_callback_may_close_its_follower);
+	unlink(path);
+	unlink(old);
+	rmdir(dir);
+	return TAP_DONE();
+}
