@@ -88,7 +88,7 @@ static _Noreturn void usage(FILE *fp, int status);
 static void parse_options(struct options *o, int argc, char **argv);
 static void raise_fd_limit(size_t clients);
 static void open_input(struct server *s);
-static void start_listening(struct server *s);
+static int start_listening(struct server *s);
 static void on_signal(tw_signal *sig, int signo);
 static void stop(struct server *s);
 static void free_server(struct server *s);
@@ -118,7 +118,10 @@ main(int argc, char **argv)
 		tw_err(1, "event loop");
 
 	open_input(&s);
-	start_listening(&s);
+	if (start_listening(&s) == -1) {
+		free_server(&s);	/* standard input gets its flags back */
+		return 1;
+	}
 
 	tw_signal_init(&s.sigterm, on_signal, &s);
 	tw_signal_init(&s.sigint, on_signal, &s);
@@ -762,20 +765,25 @@ open_input(struct server *s)
 
 /* ------------------------------------------------------------- serving */
 
-static void
+static int
 start_listening(struct server *s)
 {
 	static tw_factory factory = { &client_proto, NULL, NULL, NULL };
 	char err[128], bound[TW_ADDR_STRLEN];
 	tw_addr a;
 
-	if (tw_addr_parse(&a, s->opt.listen, err, sizeof(err)) == -1)
-		tw_errx(1, "%s: %s", s->opt.listen, err);
+	if (tw_addr_parse(&a, s->opt.listen, err, sizeof(err)) == -1) {
+		tw_warnx("%s: %s", s->opt.listen, err);
+		return -1;
+	}
 	factory.data = s;
-	if ((s->l = tw_listen(s->r, &a, &factory)) == NULL)
-		tw_err(1, "%s", s->opt.listen);
+	if ((s->l = tw_listen(s->r, &a, &factory)) == NULL) {
+		tw_warn("%s", s->opt.listen);
+		return -1;
+	}
 	info(s, "listening on %s", tw_listener_address(s->l, bound,
 	    sizeof(bound)));
+	return 0;
 }
 
 /*
