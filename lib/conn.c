@@ -39,7 +39,7 @@
 #define READ_CHUNK 65536
 #define READS_PER_TURN 16	/* then let other connections have a turn */
 #define ACCEPTS_PER_TURN 64
-#define IOV_PER_WRITE 64
+#define IOV_PER_WRITE 1024	/* IOV_MAX on Linux: a deep queue leaves in one call */
 #define CHUNK_SIZE 16384	/* room of a queue chunk for copied writes */
 #define CLOSE_DEADLINE 2.0
 #define ACCEPT_RETRY 0.1	/* after EMFILE: try again this much later */
@@ -190,7 +190,7 @@ queue_advance(struct tw__conn *c, size_t n)
 		c->qhead = (c->qhead + 1) % c->qcap;
 		c->qlen--;
 	}
-	if (c->qlen == 0 && c->qcap > 8) {
+	if (c->qlen == 0 && c->qcap > 64) {
 		/* A burst made the ring big; an idle connection keeps little. */
 		free(c->q);
 		c->q = NULL;
