@@ -38,6 +38,7 @@
 #include "cli.h"
 #include "fibstate.h"
 #include "lockfile.h"
+#include "sdnotify.h"
 #include "twirl.h"
 
 #define DEFAULT_STATE "fib.state"
@@ -47,6 +48,7 @@
 #define LOW_WATER (256 * 1024)
 #define RETRY_DELAY 1.0		/* after a failed write */
 #define STOP_DEADLINE 5.0	/* for clients that stop reading at exit */
+#define LISTEN_MAX 16		/* sockets systemd may pass */
 
 struct client {
 	tw_conn *c;
@@ -61,7 +63,8 @@ struct client {
 
 struct server {
 	tw_reactor *r;
-	tw_listener *l;
+	tw_listener *l[LISTEN_MAX];
+	int nl;
 	char *state_path;
 	tw_fibstate st;		/* the position now: next is st.a + st.b */
 	uint64_t limit;		/* served count the file on disk covers */
@@ -100,7 +103,8 @@ static void remove_pidfile(void);
 static int take_pidfile(void);
 static void lock_state(const char *state);
 static void read_state(struct server *s);
-static tw_listener *listen_on(struct server *s, const char *spec, int daemon);
+static void listen_on(struct server *s, const char *spec, int daemon);
+static void notify(const char *state);
 static void advance_and_reserve(struct server *s);
 static void on_signal(tw_signal *sig, int signo);
 static void begin_stop(struct server *s);
@@ -128,7 +132,7 @@ main(int argc, char *argv[])
 	const char *state = DEFAULT_STATE, *listen_spec = NULL, *errstr;
 	tw_signal sigterm, sigint, sighup;
 	char addr[TW_ADDR_STRLEN];
-	int ch, daemon = 0, logfd = -1;
+	int ch, i, daemon = 0, logfd = -1;
 
 	tw_setprogname(argv[0]);
 	s->reserve = DEFAULT_RESERVE;
@@ -205,7 +209,7 @@ main(int argc, char *argv[])
 	if (listen_spec == NULL)
 		listen_spec = s->st.listen[0] != '\0' ? s->st.listen :
 		    DEFAULT_LISTEN;
-	s->l = listen_on(s, listen_spec, daemon);
+	listen_on(s, listen_spec, daemon);
 	/* Bound first: a busy address must not cost a reservation. */
 	advance_and_reserve(s);
 
@@ -220,8 +224,10 @@ main(int argc, char *argv[])
 		tw_err(1, "signals");
 
 	ready(logfd);
-	tw_warnx("listening on %s; served %llu, reserved up to %llu",
-	    tw_listener_address(s->l, addr, sizeof(addr)),
+	for (i = 0; i < s->nl; i++)
+		tw_warnx("listening on %s", tw_listener_address(s->l[i], addr,
+		    sizeof(addr)));
+	tw_warnx("served %llu, reserved up to %llu",
 	    (unsigned long long)s->st.served, (unsigned long long)s->limit);
 
 	if (tw_reactor_run(s->r) == -1)
@@ -618,6 +624,7 @@ static void
 begin_stop(struct server *s)
 {
 	struct client *cl;
+	int i;
 
 	if (s->stopping) {
 		/* A second signal: stop waiting for slow clients. */
@@ -625,8 +632,10 @@ begin_stop(struct server *s)
 		return;
 	}
 	s->stopping = 1;
-	tw_listener_close(s->l);
-	s->l = NULL;
+	notify("STOPPING=1");
+	for (i = 0; i < s->nl; i++)
+		tw_listener_close(s->l[i]);
+	s->nl = 0;
 	for (cl = s->clients; cl != NULL; cl = cl->next) {
 		if (cl->closing)
 			continue;
@@ -767,12 +776,13 @@ daemonize(void)
 }
 
 /*
- * Listening, reserved, signals set: tell the parent of a daemon, and send
- * the log where it belongs from now on.
+ * Listening, reserved, signals set: tell systemd or the parent of a
+ * daemon, and send the log where it belongs from now on.
  */
 static void
 ready(int logfd)
 {
+	notify("READY=1");
 	/* A daemon's stderr is still the parent's pipe. */
 	if (detached) {
 		if (logfd == -1 && (logfd = open("/dev/null", O_WRONLY)) == -1)
@@ -853,13 +863,37 @@ read_state(struct server *s)
 	tw_errx(1, "%s", err);
 }
 
-static tw_listener *
+/* Tell systemd, when it started us with NOTIFY_SOCKET; a no-op otherwise. */
+static void
+notify(const char *state)
+{
+	if (tw_notify(state) == -1)
+		tw_warn("NOTIFY_SOCKET %s", getenv("NOTIFY_SOCKET"));
+}
+
+/*
+ * Listen on spec, or, under systemd's socket activation, on the sockets it
+ * passed (then -l and the state's listen key are ignored: the .socket unit
+ * says where to listen).
+ */
+static void
 listen_on(struct server *s, const char *spec, int daemon)
 {
 	static tw_factory factory;
 	char err[256], *path = NULL;
-	tw_listener *l;
+	int fds[LISTEN_MAX], n;
 	tw_addr a;
+
+	factory.proto = &fib_protocol;
+	factory.data = s;
+	if ((n = tw_listen_fds(fds, LISTEN_MAX)) == -1)
+		tw_err(1, "sockets passed by LISTEN_FDS");
+	for (s->nl = 0; s->nl < n; s->nl++)
+		if ((s->l[s->nl] = tw_listen_fd(s->r, fds[s->nl], &factory)) ==
+		    NULL)
+			tw_err(1, "socket %d passed by LISTEN_FDS", fds[s->nl]);
+	if (n > 0)
+		return;
 
 	/* A daemon's relative Unix socket path is relative to where it began. */
 	if (daemon && strncmp(spec, "unix:", 5) == 0 && spec[5] != '/' &&
@@ -875,10 +909,8 @@ listen_on(struct server *s, const char *spec, int daemon)
 	}
 	if (tw_addr_parse(&a, spec, err, sizeof(err)) == -1)
 		tw_errx(1, "cannot listen on %s: %s", spec, err);
-	factory.proto = &fib_protocol;
-	factory.data = s;
-	if ((l = tw_listen(s->r, &a, &factory)) == NULL)
+	if ((s->l[0] = tw_listen(s->r, &a, &factory)) == NULL)
 		tw_err(1, "cannot listen on %s", spec);
+	s->nl = 1;
 	free(path);
-	return l;
 }

@@ -33,10 +33,12 @@
 #include "cli.h"
 #include "follow.h"
 #include "hit.h"
+#include "sdnotify.h"
 #include "twirl.h"
 
 #define REQUEST_MAX 1024	/* a poll request line, SPEC */
 #define PENDING_MAX 8		/* poll requests read ahead of their answers */
+#define LISTEN_MAX 16		/* sockets systemd may pass */
 
 struct options {
 	int quiet;
@@ -67,7 +69,8 @@ struct client {
 struct server {
 	struct options opt;
 	tw_reactor *r;
-	tw_listener *l;
+	tw_listener *l[LISTEN_MAX];
+	int nl;
 	tw_follow *in;
 	tw_lines lines;
 	struct client *clients;
@@ -90,6 +93,7 @@ static void raise_fd_limit(size_t clients);
 static void open_input(struct server *s);
 static int start_listening(struct server *s);
 static void on_signal(tw_signal *sig, int signo);
+static void notify(const char *state);
 static void stop(struct server *s);
 static void free_server(struct server *s);
 static void info(const struct server *s, const char *fmt, ...)
@@ -128,6 +132,7 @@ main(int argc, char **argv)
 	if (tw_signal_start(s.r, &s.sigterm, SIGTERM) == -1 ||
 	    tw_signal_start(s.r, &s.sigint, SIGINT) == -1)
 		tw_err(1, "signals");
+	notify("READY=1");
 
 	if (tw_reactor_run(s.r) == -1) {
 		tw_warn("event loop");
@@ -765,25 +770,53 @@ open_input(struct server *s)
 
 /* ------------------------------------------------------------- serving */
 
+/*
+ * Listen on -l, or, under systemd's socket activation, on the sockets it
+ * passed (then -l is ignored: the .socket unit says where to listen).
+ */
 static int
 start_listening(struct server *s)
 {
 	static tw_factory factory = { &client_proto, NULL, NULL, NULL };
 	char err[128], bound[TW_ADDR_STRLEN];
+	int fds[LISTEN_MAX], n, i;
 	tw_addr a;
 
-	if (tw_addr_parse(&a, s->opt.listen, err, sizeof(err)) == -1) {
-		tw_warnx("%s: %s", s->opt.listen, err);
-		return -1;
-	}
 	factory.data = s;
-	if ((s->l = tw_listen(s->r, &a, &factory)) == NULL) {
-		tw_warn("%s", s->opt.listen);
+	if ((n = tw_listen_fds(fds, LISTEN_MAX)) == -1) {
+		tw_warn("sockets passed by LISTEN_FDS");
 		return -1;
 	}
-	info(s, "listening on %s", tw_listener_address(s->l, bound,
-	    sizeof(bound)));
+	for (i = 0; i < n; i++) {
+		if ((s->l[i] = tw_listen_fd(s->r, fds[i], &factory)) == NULL) {
+			tw_warn("socket %d passed by LISTEN_FDS", fds[i]);
+			return -1;
+		}
+		s->nl++;
+	}
+	if (n == 0) {
+		if (tw_addr_parse(&a, s->opt.listen, err, sizeof(err)) == -1) {
+			tw_warnx("%s: %s", s->opt.listen, err);
+			return -1;
+		}
+		if ((s->l[0] = tw_listen(s->r, &a, &factory)) == NULL) {
+			tw_warn("%s", s->opt.listen);
+			return -1;
+		}
+		s->nl = 1;
+	}
+	for (i = 0; i < s->nl; i++)
+		info(s, "listening on %s", tw_listener_address(s->l[i], bound,
+		    sizeof(bound)));
 	return 0;
+}
+
+/* Tell systemd, when it started us with NOTIFY_SOCKET; a no-op otherwise. */
+static void
+notify(const char *state)
+{
+	if (tw_notify(state) == -1)
+		tw_warn("NOTIFY_SOCKET %s", getenv("NOTIFY_SOCKET"));
 }
 
 /*
@@ -794,14 +827,15 @@ static void
 stop(struct server *s)
 {
 	struct client *cl, *next;
+	int i;
 
 	if (s->stopping)
 		return;
 	s->stopping = 1;
-	if (s->l != NULL) {
-		tw_listener_close(s->l);
-		s->l = NULL;
-	}
+	notify("STOPPING=1");
+	for (i = 0; i < s->nl; i++)
+		tw_listener_close(s->l[i]);
+	s->nl = 0;
 	tw_follow_close(s->in);
 	s->in = NULL;
 	if (s->opt.interval > 0) {
