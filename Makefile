@@ -103,14 +103,25 @@ FISHCOMP = $(wildcard completions/*.fish)
 BASHCOMPDIR ?= $(DATADIR)/bash-completion/completions
 ZSHCOMPDIR ?= $(DATADIR)/zsh/site-functions
 FISHCOMPDIR ?= $(DATADIR)/fish/vendor_completions.d
+PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
+
+# twirl.pc names its directories relative to ${prefix} where it can, so
+# pkg-config --define-variable=prefix=... can move them.
+PC_DIR = $(patsubst $(PREFIX)/%,$${prefix}/%,$(1))
 
 install: all
 	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) \
 		$(DESTDIR)$(INCLUDEDIR)/twirl $(DESTDIR)$(BASHCOMPDIR) \
-		$(DESTDIR)$(ZSHCOMPDIR) $(DESTDIR)$(FISHCOMPDIR)
+		$(DESTDIR)$(ZSHCOMPDIR) $(DESTDIR)$(FISHCOMPDIR) \
+		$(DESTDIR)$(PKGCONFIGDIR)
 	for p in $(PROGS); do cp $$p $(DESTDIR)$(BINDIR)/; done
 	cp $(LIB) $(DESTDIR)$(LIBDIR)/
 	cp $(HEADERS) $(DESTDIR)$(INCLUDEDIR)/twirl/
+	sed -e 's|@PREFIX@|$(PREFIX)|' \
+		-e 's|@LIBDIR@|$(call PC_DIR,$(LIBDIR))|' \
+		-e 's|@INCLUDEDIR@|$(call PC_DIR,$(INCLUDEDIR))|' \
+		-e 's|@VERSION@|$(VERSION)|' lib/twirl.pc.in \
+		>$(DESTDIR)$(PKGCONFIGDIR)/twirl.pc
 	for m in $(MANPAGES); do s=$${m##*.}; \
 		mkdir -p $(DESTDIR)$(MANDIR)/man$$s && \
 		cp $$m $(DESTDIR)$(MANDIR)/man$$s/; done
@@ -121,7 +132,7 @@ install: all
 
 uninstall:
 	for p in $(PROGS); do rm -f $(DESTDIR)$(BINDIR)/$${p#bin/}; done
-	rm -f $(DESTDIR)$(LIBDIR)/libtwirl.a
+	rm -f $(DESTDIR)$(LIBDIR)/libtwirl.a $(DESTDIR)$(PKGCONFIGDIR)/twirl.pc
 	rm -rf $(DESTDIR)$(INCLUDEDIR)/twirl
 	for m in $(MANPAGES); do s=$${m##*.}; \
 		rm -f $(DESTDIR)$(MANDIR)/man$$s/$${m##*/}; done
