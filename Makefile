@@ -30,6 +30,10 @@ LIB_OBJ = $(LIB_SRC:lib/%.c=build/lib/%.o)
 PROGS = $(patsubst %.c,%,$(wildcard bin/*.c))
 UNIT_SRC = $(wildcard tests/unit/test_*.c)
 UNIT = $(UNIT_SRC:tests/unit/%.c=build/tests/%)
+# Each fuzz target, linked with tests/fuzz/replay.c instead of libFuzzer:
+# make test feeds it its seeds and every input that ever crashed it.
+FUZZ_SRC = $(wildcard tests/fuzz/fuzz_*.c)
+REPLAY = $(FUZZ_SRC:tests/fuzz/%.c=build/tests/replay_%)
 BENCH = build/bench/reactor
 LIB = lib/libtwirl.a
 
@@ -61,15 +65,21 @@ build/bench/%: bench/%.c $(LIB) build/flags
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -MMD -MP $(ALL_LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
 
-test: all $(UNIT)
-	@tests/run $(UNIT)
+build/tests/replay_%: tests/fuzz/%.c tests/fuzz/replay.c $(LIB) build/flags
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -DFUZZ_NAME='"$*"' $(ALL_LDFLAGS) -o $@ \
+		tests/fuzz/replay.c $< $(LIB) $(LDLIBS)
+
+test: all $(UNIT) $(REPLAY)
+	@tests/run $(UNIT) $(REPLAY)
 
 bench-reactor: $(BENCH)
 	$(BENCH)
 
 # Fuzzing (clang's libFuzzer): every tests/fuzz/fuzz_NAME.c, built with the
 # library's sources, runs FUZZ_SECONDS on a scratch corpus seeded from
-# tests/fuzz/corpus/NAME; crashes land in build/fuzz/.
+# tests/fuzz/corpus/NAME and tests/fuzz/regress/NAME; crashes land in
+# build/fuzz/. Ends with "N passed, N failed", one count per target.
 FUZZ_CC ?= clang
 FUZZ_SECONDS ?= 20
 FUZZ_FLAGS = -g -O1 -fsanitize=fuzzer,address,undefined \
@@ -81,14 +91,7 @@ build/fuzz/%: tests/fuzz/%.c $(LIB_SRC) $(wildcard lib/*.h)
 	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $< $(LIB_SRC) -lpthread
 
 fuzz: $(FUZZ)
-	@for f in $(FUZZ); do n=$${f##*/fuzz_}; \
-		rm -rf build/fuzz/corpus-$$n; mkdir -p build/fuzz/corpus-$$n; \
-		echo "== $$f ($(FUZZ_SECONDS) s)"; \
-		$$f -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
-			-artifact_prefix=build/fuzz/$$n- build/fuzz/corpus-$$n \
-			tests/fuzz/corpus/$$n 2>&1 | grep -E 'stat::number_of_executed_units|ERROR|Done' \
-			|| exit 1; \
-	done
+	@tests/fuzz/run $(FUZZ_SECONDS) $(FUZZ)
 
 # twirl against Twisted, a thread-per-client server and Redis: bench/RESULTS.md
 bench: all build/bench/loadgen bench-reactor

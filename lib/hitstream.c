@@ -21,6 +21,7 @@
 
 enum state {
 	S_PROLOG,		/* before <hits> */
+	S_HALF,			/* <hits/>: its start sent, its end owed */
 	S_HITS,			/* between the elements of <hits> */
 	S_HIT,			/* between the fields of a <hit> */
 	S_FIELD,		/* inside a field: text */
@@ -325,9 +326,17 @@ tag(tw_hitstream *hs, unsigned long long pos, tw_hitstream_cb cb, void *arg)
 		hs->state = S_HITS;
 		if (!empty)
 			return emit(TW_HS_START, 0, cb, arg);
-		hs->state = S_END;	/* <hits/>: an empty stream */
+		/*
+		 * <hits/>, an empty stream: two events from one tag. If the
+		 * callback stops at the start, the feed leaves the '>'
+		 * unconsumed (S_HALF), so the end comes with the rest.
+		 */
+		hs->state = S_HALF;
 		if ((f = emit(TW_HS_START, 0, cb, arg)) != 0)
 			return f;
+		/* FALLTHROUGH */
+	case S_HALF:
+		hs->state = S_END;
 		return emit(TW_HS_END, 0, cb, arg);
 	case S_HITS:
 		if (end) {
@@ -449,8 +458,13 @@ tw_hitstream_feed(tw_hitstream *hs, const char *data, size_t n,
 				break;
 			i++;
 			hs->lex = LEX_TEXT;
-			if ((rc = tag(hs, hs->offset + i - 1, cb, arg)) != 0)
+			if ((rc = tag(hs, hs->offset + i - 1, cb, arg)) != 0) {
+				if (hs->state == S_HALF) {
+					i--;	/* the tag again, for its end */
+					hs->lex = LEX_TAG;
+				}
 				break;
+			}
 			continue;
 		}
 		if (hs->state == S_FIELD) {

@@ -9,7 +9,8 @@
 #                          DEADLINE seconds pass (then fail the test)
 #   wait_port PORT         wait until 127.0.0.1:PORT accepts
 #   free_port              print a loopback TCP port nobody listens on
-#   stop_all               teardown: TERM, then KILL, every started pid
+#   stop_all               teardown: TERM, then KILL, every started pid;
+#                          then fail if a sanitizer reported in $T/*.err
 
 BIN="$BATS_TEST_DIRNAME/../bin"
 PY=/usr/bin/python3
@@ -21,8 +22,10 @@ setup() {
 }
 
 teardown() {
-	stop_all
+	local rc=0
+	stop_all || rc=1
 	rm -rf "$T"
+	return $rc
 }
 
 start() {
@@ -45,6 +48,23 @@ stop_all() {
 		wait "$p" 2>/dev/null
 	done
 	STARTED=""
+	sanitizer_clean
+}
+
+# A program built with SANITIZE=1 that finds a fault prints a report on its
+# stderr and exits non-zero; a server stopped by a signal at a test's end
+# would leave it unseen, so every stderr file of the test is checked.
+sanitizer_clean() {
+	local f bad=0
+	for f in "$T"/*.err "$T"/*.log; do
+		[ -f "$f" ] || continue
+		if grep -qE 'ERROR: (Address|Leak|Thread|Memory)Sanitizer|runtime error: ' "$f"; then
+			echo "sanitizer report in $f:" >&2
+			head -n 40 "$f" >&2
+			bad=1
+		fi
+	done
+	return $bad
 }
 
 wait_for() {

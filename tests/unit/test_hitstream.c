@@ -361,6 +361,41 @@ a_callback_can_stop_the_feed(void)
 	tw_hitstream_free(&hs);
 }
 
+static int
+stop_at_start(void *arg, const tw_hitev *ev)
+{
+	struct log *l = arg;
+
+	record(l, ev);
+	return ev->type == TW_HS_START;
+}
+
+/* Found by fuzz_hitstream (tests/fuzz/regress/hitstream/): <hits/> makes
+ * two events, and a stop at the first lost the second. */
+static void
+a_stop_at_the_start_of_an_empty_stream_still_gives_its_end(void)
+{
+	static const char s[] = "<hits/>";
+	struct log l;
+	tw_hitstream hs;
+	size_t used, off;
+
+	memset(&l, 0, sizeof(l));
+	tw_hitstream_init(&hs, 100);
+	CHECK_EQ(tw_hitstream_feed(&hs, s, 7, stop_at_start, &l, &used), 1);
+	CHECK(tw_hitstream_started(&hs));
+	CHECK(!tw_hitstream_ended(&hs));
+	CHECK(used < 7);
+	off = used;
+	CHECK_EQ(tw_hitstream_feed(&hs, s + off, 7 - off, record, &l, &used),
+	    0);
+	CHECK_EQ(off + used, 7);
+	CHECK(tw_hitstream_ended(&hs));
+	CHECK_EQ(l.len, 4);
+	CHECK(memcmp(l.buf, "S|E|", 4) == 0);
+	tw_hitstream_free(&hs);
+}
+
 /* ------------------------------------------------------------ formats */
 
 static tw_hitev
@@ -510,6 +545,7 @@ main(void)
 	RUN(an_endless_element_is_refused_in_bounded_memory);
 	RUN(a_line_of_max_bytes_is_accepted_and_one_more_is_not);
 	RUN(a_callback_can_stop_the_feed);
+	RUN(a_stop_at_the_start_of_an_empty_stream_still_gives_its_end);
 	RUN(hits_format_as_each_output_format);
 	RUN(line_hits_format_as_each_output_format);
 	RUN(xml_output_is_the_hit_as_received);
