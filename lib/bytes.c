@@ -32,6 +32,18 @@ tw_bytes_copy(const void *p, size_t len)
 	return b;
 }
 
+tw_bytes *
+tw_bytes_trim(tw_bytes *b)
+{
+	tw_bytes *t;
+
+	if (b->refs != 1 || b->cap == b->len ||
+	    (t = realloc(b, sizeof(*b) + b->len)) == NULL)
+		return b;
+	t->cap = t->len;
+	return t;
+}
+
 void
 tw_bytes_unref(tw_bytes *b)
 {

@@ -27,6 +27,12 @@ tw_bytes *tw_bytes_new(size_t cap);
 /* A buffer holding a copy of p[0..len), one reference. */
 tw_bytes *tw_bytes_copy(const void *p, size_t len);
 
+/*
+ * Give back the room past b->len (b must have one reference); returns the
+ * buffer, which may have moved, or b itself if realloc fails.
+ */
+tw_bytes *tw_bytes_trim(tw_bytes *b);
+
 static inline tw_bytes *tw_bytes_ref(tw_bytes *b) { b->refs++; return b; }
 
 /* Drop a reference; the last one frees b. NULL is ignored. */
