@@ -73,6 +73,13 @@ build/tests/replay_%: tests/fuzz/%.c tests/fuzz/replay.c $(LIB) build/flags
 test: all $(UNIT) $(REPLAY)
 	@tests/run $(UNIT) $(REPLAY)
 
+# Faults, hostile peers, churn and valgrind: minutes, so not in make test.
+test-long: all
+	@tests/long/run
+
+valgrind: all
+	@tests/long/run tests/long/valgrind.bats
+
 bench-reactor: $(BENCH)
 	$(BENCH)
 
@@ -84,11 +91,19 @@ FUZZ_CC ?= clang
 FUZZ_SECONDS ?= 20
 FUZZ_FLAGS = -g -O1 -fsanitize=fuzzer,address,undefined \
 	-fno-sanitize-recover=all -iquote lib
+FUZZ_LIB_FLAGS = -g -O1 -fsanitize=fuzzer-no-link,address,undefined \
+	-fno-sanitize-recover=all -iquote lib
 FUZZ = $(patsubst tests/fuzz/%.c,build/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
+# The library is compiled once for every target (instrumented, no main).
+FUZZ_OBJ = $(LIB_SRC:lib/%.c=build/fuzz/lib/%.o)
 
-build/fuzz/%: tests/fuzz/%.c $(LIB_SRC) $(wildcard lib/*.h)
+build/fuzz/lib/%.o: lib/%.c
 	@mkdir -p $(@D)
-	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $< $(LIB_SRC) -lpthread
+	$(FUZZ_CC) $(FUZZ_LIB_FLAGS) -MMD -MP -c -o $@ $<
+
+build/fuzz/%: tests/fuzz/%.c $(FUZZ_OBJ)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $< $(FUZZ_OBJ) -lpthread
 
 fuzz: $(FUZZ)
 	@tests/fuzz/run $(FUZZ_SECONDS) $(FUZZ)
@@ -148,6 +163,7 @@ clean:
 	rm -rf build $(LIB) $(PROGS)
 
 FORCE:
-.PHONY: all test bench bench-reactor fuzz install uninstall clean FORCE
+.PHONY: all test test-long valgrind bench bench-reactor fuzz install uninstall clean FORCE
 
--include $(wildcard build/*.d build/lib/*.d build/tests/*.d build/bench/*.d)
+-include $(wildcard build/*.d build/lib/*.d build/tests/*.d build/bench/*.d \
+	build/fuzz/lib/*.d)

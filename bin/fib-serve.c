@@ -193,6 +193,9 @@ main(int argc, char *argv[])
 	if (s->state_path == NULL)
 		tw_err(1, "malloc");
 	signal(SIGPIPE, SIG_IGN);
+	/* Past a file-size limit (ulimit -f) a write fails with EFBIG, as on
+	 * a full disk; the default action would kill us mid-write instead. */
+	signal(SIGXFSZ, SIG_IGN);
 	if (daemon)
 		daemonize();	/* from here on, in the child */
 	if (logfile_path != NULL && (logfd = open_log()) == -1)
