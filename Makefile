@@ -94,8 +94,10 @@ FUZZ_FLAGS = -g -O1 -fsanitize=fuzzer,address,undefined \
 FUZZ_LIB_FLAGS = -g -O1 -fsanitize=fuzzer-no-link,address,undefined \
 	-fno-sanitize-recover=all -iquote lib
 FUZZ = $(patsubst tests/fuzz/%.c,build/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
-# The library is compiled once for every target (instrumented, no main).
+# The library is compiled once for every target (instrumented, no main),
+# and kept: make would delete the objects as intermediate files.
 FUZZ_OBJ = $(LIB_SRC:lib/%.c=build/fuzz/lib/%.o)
+.SECONDARY: $(FUZZ_OBJ)
 
 build/fuzz/lib/%.o: lib/%.c
 	@mkdir -p $(@D)
