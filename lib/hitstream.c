@@ -565,36 +565,6 @@ tsv_field(char *o, const char *s, size_t len)
 	return o;
 }
 
-/* Length of the valid UTF-8 sequence at p (at most n bytes), or 0. */
-static size_t
-utf8_len(const unsigned char *p, size_t n)
-{
-	uint32_t cp;
-	size_t len, i;
-
-	if (p[0] < 0x80)
-		return 1;
-	if (p[0] >= 0xc2 && p[0] <= 0xdf)
-		len = 2, cp = p[0] & 0x1fu;
-	else if (p[0] >= 0xe0 && p[0] <= 0xef)
-		len = 3, cp = p[0] & 0x0fu;
-	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
-		len = 4, cp = p[0] & 0x07u;
-	else
-		return 0;
-	if (len > n)
-		return 0;
-	for (i = 1; i < len; i++) {
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-		cp = cp << 6 | (p[i] & 0x3fu);
-	}
-	if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
-	    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return len;
-}
-
 static char *
 json_string(char *o, const char *s, size_t len)
 {
@@ -623,7 +593,7 @@ json_string(char *o, const char *s, size_t len)
 				*o++ = hex[c & 15];
 			}
 			i++;
-		} else if ((n = utf8_len(p + i, len - i)) == 0) {
+		} else if ((n = tw_utf8_len(p + i, len - i)) == 0) {
 			/* As the text \xHH; its backslash escaped for JSON. */
 			o = puts0(o, "\\\\x");
 			*o++ = hex[c >> 4];

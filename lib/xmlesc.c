@@ -8,13 +8,8 @@
 
 static const char hex[] = "0123456789ABCDEF";
 
-/*
- * Length of the valid UTF-8 sequence at p (at most n bytes) that XML can
- * carry, or 0 if the byte at p must be escaped. Rejects overlong forms,
- * surrogates, code points past U+10FFFF, and U+FFFE and U+FFFF.
- */
-static size_t
-utf8_ok(const unsigned char *p, size_t n)
+size_t
+tw_utf8_len(const unsigned char *p, size_t n)
 {
 	uint32_t cp;
 	size_t len, i;
@@ -37,8 +32,21 @@ utf8_ok(const unsigned char *p, size_t n)
 		cp = cp << 6 | (p[i] & 0x3fu);
 	}
 	if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
-	    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff) ||
-	    cp == 0xfffe || cp == 0xffff)
+	    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return len;
+}
+
+/*
+ * Length of the UTF-8 sequence at p that XML can carry, or 0 if the byte
+ * at p must be escaped: valid UTF-8 other than U+FFFE and U+FFFF.
+ */
+static size_t
+utf8_ok(const unsigned char *p, size_t n)
+{
+	size_t len = tw_utf8_len(p, n);
+
+	if (len == 3 && p[0] == 0xef && p[1] == 0xbf && (p[2] & 0xfe) == 0xbe)
 		return 0;
 	return len;
 }

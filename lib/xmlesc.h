@@ -21,6 +21,13 @@
 
 #include <stddef.h>
 
+/*
+ * The length of the valid UTF-8 sequence at p (at most n bytes): 1 to 4,
+ * or 0 if p does not start one (a stray byte, an overlong form, a
+ * surrogate, a code point past U+10FFFF, or a sequence cut short).
+ */
+size_t tw_utf8_len(const unsigned char *p, size_t n);
+
 /* The most bytes tw_xml_escape() writes for len input bytes. */
 #define TW_XML_ESCAPED_MAX(len) ((len) * 5)
 
