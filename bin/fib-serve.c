@@ -202,6 +202,8 @@ main(int argc, char *argv[])
 		tw_err(1, "%s", logfile_path);
 
 	lock_state(s->state_path);
+	/* Under the lock: what a writer killed mid-write left is garbage. */
+	tw_fibstate_remove_temps(s->state_path);
 	if (pidfile_path != NULL && take_pidfile() == -1)
 		exit(1);
 	read_state(s);

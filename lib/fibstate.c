@@ -10,6 +10,7 @@
 #define _POSIX_C_SOURCE 200809L
 
 #include <errno.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -574,4 +575,47 @@ fail:
 	free(tmp);
 	errno = e;
 	return -1;
+}
+
+int
+tw_fibstate_remove_temps(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	const char *base = slash != NULL ? slash + 1 : path;
+	size_t dlen = slash != NULL ? (size_t)(slash - path) : 0;
+	size_t blen = strlen(base);
+	char dir[4096], victim[4096 + 256];
+	struct dirent *e;
+	DIR *d;
+	int n = 0;
+
+	if (dlen >= sizeof(dir)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	if (slash == NULL)
+		strcpy(dir, ".");
+	else if (dlen == 0)
+		strcpy(dir, "/");
+	else {
+		memcpy(dir, path, dlen);
+		dir[dlen] = '\0';
+	}
+	if ((d = opendir(dir)) == NULL)
+		return -1;
+	while ((e = readdir(d)) != NULL) {
+		const char *p = e->d_name;
+
+		/* BASE.tmp. followed by digits only: ours, nothing else. */
+		if (strncmp(p, base, blen) != 0 || strncmp(p + blen, ".tmp.", 5) != 0)
+			continue;
+		p += blen + 5;
+		if (*p == '\0' || strspn(p, "0123456789") != strlen(p))
+			continue;
+		snprintf(victim, sizeof(victim), "%s/%s", dir, e->d_name);
+		if (unlink(victim) == 0)
+			n++;
+	}
+	closedir(d);
+	return n;
 }

@@ -100,4 +100,12 @@ char *tw_fibstate_format(const tw_fibstate *s, size_t *len);
  */
 int tw_fibstate_write(const tw_fibstate *s, const char *path);
 
+/*
+ * Remove the temporary files PATH.tmp.PID that a writer killed mid-write
+ * left behind. Call it only while holding STATE.lock, so no live writer's
+ * file can go. Returns how many were removed, or -1 with errno if the
+ * directory cannot be read.
+ */
+int tw_fibstate_remove_temps(const char *path);
+
 #endif

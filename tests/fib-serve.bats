@@ -83,6 +83,18 @@ sys.stdout.write(data.decode())' "$PORT"
 	fibc check 3 <"$T/got"
 }
 
+@test "temporary files left by a writer killed mid-write are removed at start" {
+	init_state
+	echo partial >"$STATE.tmp.12345"
+	echo keep >"$STATE.tmp.notapid"
+	echo keep >"$T/other.tmp.12345"
+	serve -q
+	[ ! -e "$STATE.tmp.12345" ]
+	[ -e "$STATE.tmp.notapid" ]
+	[ -e "$T/other.tmp.12345" ]
+	fibc get "$PORT" 3 | fibc check 3
+}
+
 @test "SIGINT stops as cleanly as SIGTERM" {
 	init_state
 	serve -q
