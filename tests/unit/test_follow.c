@@ -86,16 +86,27 @@ has_event(const struct seen *s, int ev)
 static char dir[] = "/tmp/test_follow.XXXXXX";
 static char path[64], old[64];
 
+/*
+ * A new reactor in s, and a follower of a fresh file at path holding text
+ * (no file at all if text is NULL), or NULL if that failed.
+ */
+static tw_follow *
+follow_fresh(struct seen *s, const char *text, int flags)
+{
+	s->r = tw_reactor_create(NULL);
+	unlink(path);
+	if (text != NULL)
+		append(path, text);
+	return tw_follow_file(s->r, path, flags, on_data, on_event, s);
+}
+
 static void
 starts_at_the_last_newline_and_reads_appends(void)
 {
 	struct seen s = { 0 };
 	tw_follow *f;
 
-	s.r = tw_reactor_create(NULL);
-	unlink(path);
-	append(path, "old 1\nold 2\npart");
-	f = tw_follow_file(s.r, path, 0, on_data, on_event, &s);
+	f = follow_fresh(&s, "old 1\nold 2\npart", 0);
 	CHECK(f != NULL);
 	append(path, "ial\nnew\n");
 	CHECK(until(&s, "partial\nnew\n"));
@@ -109,10 +120,7 @@ rotation_reads_the_old_file_to_its_end_first(void)
 	struct seen s = { 0 };
 	tw_follow *f;
 
-	s.r = tw_reactor_create(NULL);
-	unlink(path);
-	append(path, "");
-	f = tw_follow_file(s.r, path, 0, on_data, on_event, &s);
+	f = follow_fresh(&s, "", 0);
 	CHECK(f != NULL);
 	append(path, "a\n");
 	CHECK(until(&s, "a\n"));
@@ -131,10 +139,7 @@ truncation_reads_again_from_the_start(void)
 	struct seen s = { 0 };
 	tw_follow *f;
 
-	s.r = tw_reactor_create(NULL);
-	unlink(path);
-	append(path, "");
-	f = tw_follow_file(s.r, path, 0, on_data, on_event, &s);
+	f = follow_fresh(&s, "", 0);
 	CHECK(f != NULL);
 	append(path, "a long first line\n");
 	CHECK(until(&s, "a long first line\n"));
@@ -152,9 +157,7 @@ a_missing_file_is_reported_and_read_when_it_appears(void)
 	struct seen s = { 0 };
 	tw_follow *f;
 
-	s.r = tw_reactor_create(NULL);
-	unlink(path);
-	f = tw_follow_file(s.r, path, 0, on_data, on_event, &s);
+	f = follow_fresh(&s, NULL, 0);
 	CHECK(f != NULL);
 	tw_reactor_turn(s.r, 0);
 	CHECK(has_event(&s, TW_FOLLOW_MISSING));
@@ -194,12 +197,8 @@ a_callback_may_close_its_follower(void)
 	struct seen s = { 0 };
 	tw_follow *f;
 
-	s.r = tw_reactor_create(NULL);
 	s.close_on_data = 1;
-	unlink(path);
-	append(path, "x\ny\n");
-	f = tw_follow_file(s.r, path, TW_FOLLOW_FROM_START, on_data, on_event,
-	    &s);
+	f = follow_fresh(&s, "x\ny\n", TW_FOLLOW_FROM_START);
 	CHECK(f != NULL);
 	/* Nothing is left to run once it is closed: the loop ends. */
 	CHECK_EQ(tw_reactor_run(s.r), 0);
