@@ -68,6 +68,46 @@ addr_of(tw_addr *a, const char *s)
 	}
 }
 
+/*
+ * Listen at the address at with f, whose data is w; the address it bound
+ * (port 0 made real) goes in bound. The listener, or NULL.
+ */
+static tw_listener *
+world_listen(struct world *w, tw_factory *f, const char *at,
+    char bound[TW_ADDR_STRLEN])
+{
+	tw_addr a;
+
+	f->data = w;
+	addr_of(&a, at);
+	if ((w->l = tw_listen(w->r, &a, f)) == NULL)
+		return NULL;
+	tw_listener_address(w->l, bound, TW_ADDR_STRLEN);
+	return w->l;
+}
+
+/*
+ * A TCP socket bound to a free loopback port: its address in sin and, as
+ * "127.0.0.1:PORT", in s. The descriptor, or -1 if bind failed.
+ */
+static int
+loopback_socket(struct sockaddr_in *sin, char *s, size_t size)
+{
+	socklen_t len = sizeof(*sin);
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	memset(sin, 0, sizeof(*sin));
+	sin->sin_family = AF_INET;
+	sin->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (bind(fd, (struct sockaddr *)sin, sizeof(*sin)) == -1) {
+		close(fd);
+		return -1;
+	}
+	getsockname(fd, (struct sockaddr *)sin, &len);
+	snprintf(s, size, "127.0.0.1:%u", (unsigned)ntohs(sin->sin_port));
+	return fd;
+}
+
 /* ------------------------------------------------------- echo protocol */
 
 static void
@@ -150,10 +190,7 @@ echo_round_trip(const char *listen_at)
 	char bound[TW_ADDR_STRLEN];
 
 	world_init(&w, 5);
-	f.data = &w;
-	addr_of(&a, listen_at);
-	CHECK((w.l = tw_listen(w.r, &a, &f)) != NULL);
-	tw_listener_address(w.l, bound, sizeof(bound));
+	CHECK(world_listen(&w, &f, listen_at, bound) != NULL);
 	addr_of(&a, bound);
 	CHECK((w.client = tw_connect(w.r, &a, &client_proto, &w, 2)) != NULL);
 	CHECK_EQ(tw_reactor_run(w.r), 0);
@@ -243,10 +280,7 @@ the_peer_address_is_a_spec_address(void)
 	tw_addr a;
 
 	world_init(&w, 5);
-	f.data = &w;
-	addr_of(&a, "127.0.0.1:0");
-	CHECK((w.l = tw_listen(w.r, &a, &f)) != NULL);
-	tw_listener_address(w.l, bound, sizeof(bound));
+	CHECK(world_listen(&w, &f, "127.0.0.1:0", bound) != NULL);
 	CHECK(strncmp(bound, "127.0.0.1:", 10) == 0 && atoi(bound + 10) > 0);
 	addr_of(&a, bound);
 	CHECK(tw_connect(w.r, &a, &quiet_proto, &w, 2) != NULL);
@@ -304,20 +338,13 @@ a_refused_connection_reports_econnrefused(void)
 {
 	struct world w;
 	struct sockaddr_in sin;
-	socklen_t len = sizeof(sin);
 	tw_addr a;
 	char s[64];
 	int fd;
 
 	/* A port that was free a moment ago: bind, learn it, close. */
-	fd = socket(AF_INET, SOCK_STREAM, 0);
-	memset(&sin, 0, sizeof(sin));
-	sin.sin_family = AF_INET;
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	CHECK_EQ(bind(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
-	getsockname(fd, (struct sockaddr *)&sin, &len);
+	CHECK((fd = loopback_socket(&sin, s, sizeof(s))) >= 0);
 	close(fd);
-	snprintf(s, sizeof(s), "127.0.0.1:%u", (unsigned)ntohs(sin.sin_port));
 
 	world_init(&w, 5);
 	addr_of(&a, s);
@@ -343,7 +370,6 @@ a_connect_that_hangs_times_out(void)
 {
 	struct world w;
 	struct sockaddr_in sin;
-	socklen_t len = sizeof(sin);
 	int lfd, fill[4], i, nfill = 0;
 	double start;
 	char s[64];
@@ -353,19 +379,13 @@ a_connect_that_hangs_times_out(void)
 	 * A listener whose accept queue is full drops new SYNs, so a connect
 	 * to it hangs: fill a backlog of 0 and never accept.
 	 */
-	lfd = socket(AF_INET, SOCK_STREAM, 0);
-	memset(&sin, 0, sizeof(sin));
-	sin.sin_family = AF_INET;
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	CHECK_EQ(bind(lfd, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	CHECK((lfd = loopback_socket(&sin, s, sizeof(s))) >= 0);
 	CHECK_EQ(listen(lfd, 0), 0);
-	getsockname(lfd, (struct sockaddr *)&sin, &len);
 	for (i = 0; i < 4; i++) {
 		fill[i] = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
 		connect(fill[i], (struct sockaddr *)&sin, sizeof(sin));
 		nfill++;
 	}
-	snprintf(s, sizeof(s), "127.0.0.1:%u", (unsigned)ntohs(sin.sin_port));
 	world_init(&w, 5);
 	addr_of(&a, s);
 	start = tw_reactor_now(w.r);
@@ -516,13 +536,11 @@ a_stalled_reader_gets_100mb_in_order_and_nothing_blocks(void)
 	world_init(&w, 60);
 	memset(&prod, 0, sizeof(prod));
 	prod.w = &w;
-	f.data = &w;
 	tw_timer_init(&prod.resume, resume_cb, &w);
 	tw_timer_init(&prod.tick, tick_cb, &w);
 	tw_call_later(w.r, &prod.tick, 0.01);
-	addr_of(&a, "127.0.0.1:0");
-	CHECK((w.l = tw_listen(w.r, &a, &f)) != NULL);
-	addr_of(&a, tw_listener_address(w.l, bound, sizeof(bound)));
+	CHECK(world_listen(&w, &f, "127.0.0.1:0", bound) != NULL);
+	addr_of(&a, bound);
 	CHECK((w.client = tw_connect(w.r, &a, &sink_proto, &w, 2)) != NULL);
 	tw_reactor_run(w.r);
 	CHECK(!w.timed_out);
@@ -591,14 +609,10 @@ a_peer_that_never_reads_cannot_hold_a_close(void)
 	tw_factory f = { &flood_proto, NULL, NULL, NULL };
 	char bound[TW_ADDR_STRLEN];
 	double start;
-	tw_addr a;
 	int fd;
 
 	world_init(&w, 10);
-	f.data = &w;
-	addr_of(&a, "127.0.0.1:0");
-	CHECK((w.l = tw_listen(w.r, &a, &f)) != NULL);
-	tw_listener_address(w.l, bound, sizeof(bound));
+	CHECK(world_listen(&w, &f, "127.0.0.1:0", bound) != NULL);
 	CHECK((fd = raw_connect(bound)) >= 0);	/* and never read */
 	start = tw_reactor_now(w.r);
 	tw_reactor_run(w.r);
@@ -633,14 +647,10 @@ abort_closes_at_once_and_reports_econnaborted(void)
 	struct world w;
 	tw_factory f = { &abort_proto, NULL, NULL, NULL };
 	char bound[TW_ADDR_STRLEN], buf[16];
-	tw_addr a;
 	int fd;
 
 	world_init(&w, 5);
-	f.data = &w;
-	addr_of(&a, "127.0.0.1:0");
-	CHECK((w.l = tw_listen(w.r, &a, &f)) != NULL);
-	tw_listener_address(w.l, bound, sizeof(bound));
+	CHECK(world_listen(&w, &f, "127.0.0.1:0", bound) != NULL);
 	CHECK((fd = raw_connect(bound)) >= 0);
 	tw_reactor_run(w.r);
 	CHECK_EQ(w.made_s, 1);		/* and writes after abort fail */
@@ -686,17 +696,13 @@ writing_to_a_vanished_peer_raises_no_sigpipe(void)
 	tw_factory f = { &writer_proto, NULL, NULL, NULL };
 	char bound[TW_ADDR_STRLEN];
 	struct sigaction sa;
-	tw_addr a;
 	int fd;
 
 	sigaction(SIGPIPE, NULL, &sa);
 	CHECK(sa.sa_handler == SIG_DFL);	/* a SIGPIPE would kill us */
 	world_init(&w, 5);
-	f.data = &w;
 	tw_timer_init(&prod.tick, keep_writing_cb, &w);
-	addr_of(&a, "127.0.0.1:0");
-	CHECK((w.l = tw_listen(w.r, &a, &f)) != NULL);
-	tw_listener_address(w.l, bound, sizeof(bound));
+	CHECK(world_listen(&w, &f, "127.0.0.1:0", bound) != NULL);
 	CHECK((fd = raw_connect(bound)) >= 0);
 	close(fd);
 	tw_reactor_run(w.r);
