@@ -56,18 +56,25 @@ def log(text):
             f.write(text + "\n")
 
 
+def requests(conn):
+    """Each line the client sends, logged as it arrives, until it closes."""
+    buf = b""
+    while True:
+        data = conn.recv(4096)
+        if not data:
+            return
+        buf += data
+        while b"\n" in buf:
+            line, buf = buf.split(b"\n", 1)
+            log(line.decode("latin-1"))
+            yield line
+
+
 def reader(conn):
     """Log each line the client sends, until it closes."""
-    buf = b""
     try:
-        while True:
-            data = conn.recv(4096)
-            if not data:
-                return
-            buf += data
-            while b"\n" in buf:
-                line, buf = buf.split(b"\n", 1)
-                log(line.decode("latin-1"))
+        for _ in requests(conn):
+            pass
     except OSError:
         pass
 
@@ -108,17 +115,8 @@ def serve(conn, mode, arg):
                 conn.sendall(bytes(rnd.getrandbits(8) for _ in range(4096)))
         elif mode == "poll":
             conn.sendall(b"<hits>\n")
-            buf, n = b"", 0
-            while True:
-                data = conn.recv(4096)
-                if not data:
-                    break
-                buf += data
-                while b"\n" in buf:
-                    line, buf = buf.split(b"\n", 1)
-                    n += 1
-                    log(line.decode("latin-1"))
-                    conn.sendall(HIT % n if n % 2 else b"<none/>\n")
+            for n, _ in enumerate(requests(conn), 1):
+                conn.sendall(HIT % n if n % 2 else b"<none/>\n")
     except OSError:
         pass
     finally:
