@@ -80,6 +80,8 @@ main(int argc, char *argv[])
 	tw_setprogname(argv[0]);
 	/* Past a file-size limit, a write fails (EFBIG) and is reported. */
 	signal(SIGXFSZ, SIG_IGN);
+	/* A reader that went away is an EPIPE from write(2), not a signal. */
+	signal(SIGPIPE, SIG_IGN);
 	if (argc < 2)
 		bad_usage();
 	if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
@@ -197,11 +199,21 @@ json_string(const char *s)
 	putchar('"');
 }
 
+/* A failed write to standard output ends the program. */
+static _Noreturn void
+stdout_failed(void)
+{
+	/* The reader has all it wanted (| head): done, as weblog-client. */
+	if (errno == EPIPE)
+		exit(0);
+	tw_err(1, "stdout");
+}
+
 static void
 flush_or_die(void)
 {
 	if (fflush(stdout) == EOF || ferror(stdout))
-		tw_err(1, "stdout");
+		stdout_failed();
 }
 
 /* ------------------------------------------------------------ commands */
@@ -466,7 +478,7 @@ cmd_next(int argc, char *argv[])
 		n = tw_big_print(&st.b, buf);
 		buf[n++] = '\n';
 		if (fwrite(buf, 1, n, stdout) != n)
-			tw_err(1, "stdout");
+			stdout_failed();
 	}
 	flush_or_die();
 	free(buf);

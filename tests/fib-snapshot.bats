@@ -256,3 +256,16 @@ EOF
 	run snap check
 	[ "$status" -eq 2 ]
 }
+
+@test "next and show into a reader that goes away end quietly with exit 0" {
+	snap init --index 300000 "$STATE"
+	snap next -n 100000 "$STATE" 2>"$T/err" | head -n 1 >/dev/null
+	[ "${PIPESTATUS[0]}" -eq 0 ]
+	[ ! -s "$T/err" ]
+	snap show --json "$STATE" 2>"$T/err" | head -c 10 >/dev/null
+	[ "${PIPESTATUS[0]}" -eq 0 ]
+	[ ! -s "$T/err" ]
+	# Any other failed write is an error.
+	snap next -n 10 "$STATE" >/dev/full 2>"$T/err" && false
+	[ "$(cat "$T/err")" = "fib-snapshot: stdout: No space left on device" ]
+}
