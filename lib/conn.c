@@ -27,7 +27,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 #include <sys/uio.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -66,8 +65,7 @@ struct tw__conn {
 	size_t queued, high, low;
 	enum state state;
 	int reason;		/* for lost() */
-	unsigned made : 1, paused : 1, eof : 1, blocked : 1, above : 1,
-	    sock : 1;
+	unsigned made : 1, paused : 1, eof : 1, blocked : 1, above : 1;
 	char peer[TW_ADDR_STRLEN];
 };
 
@@ -284,7 +282,6 @@ static struct tw__conn *
 new_conn(tw_reactor *r, int fd, const tw_protocol *p, tw_factory *f, void *data)
 {
 	struct tw__conn *c;
-	struct stat st;
 
 	if ((c = calloc(1, sizeof(*c))) == NULL)
 		return NULL;
@@ -294,7 +291,6 @@ new_conn(tw_reactor *r, int fd, const tw_protocol *p, tw_factory *f, void *data)
 	c->f = f;
 	c->high = TW_CONN_HIGH_WATER;
 	c->low = TW_CONN_LOW_WATER;
-	c->sock = fstat(fd, &st) == 0 && S_ISSOCK(st.st_mode);
 	tw_io_init(&c->io, fd, conn_io_cb, c);
 	tw_soon_init(&c->soon, conn_soon_cb, c);
 	tw_timer_init(&c->timer, conn_timer_cb, c);
@@ -360,25 +356,23 @@ do_read(struct tw__conn *c)
 
 /* ----------------------------------------------------------- writing */
 
+/* writev(2) without SIGPIPE: every connection is a socket. */
 static ssize_t
 send_iov(struct tw__conn *c, struct iovec *iov, int n)
 {
-	if (c->sock) {
-		struct msghdr m;
+	struct msghdr m;
 
-		memset(&m, 0, sizeof(m));
-		m.msg_iov = iov;
-		m.msg_iovlen = (size_t)n;
-		return sendmsg(c->io.fd, &m, MSG_NOSIGNAL);
-	}
-	return writev(c->io.fd, iov, n);
+	memset(&m, 0, sizeof(m));
+	m.msg_iov = iov;
+	m.msg_iovlen = (size_t)n;
+	return sendmsg(c->io.fd, &m, MSG_NOSIGNAL);
 }
 
 /* The queue is empty and the connection closing: shut, then linger or end. */
 static void
 closed_write_side(struct tw__conn *c)
 {
-	if (c->eof || !c->sock || shutdown(c->io.fd, SHUT_WR) == -1) {
+	if (c->eof || shutdown(c->io.fd, SHUT_WR) == -1) {
 		finish(c, 0);
 		return;
 	}
@@ -708,7 +702,6 @@ tw_connect(tw_reactor *r, const tw_addr *a, const tw_protocol *p, void *data,
 		errno = err;
 		return NULL;
 	}
-	c->sock = 1;
 	tw_addr_format((const struct sockaddr *)&a->ss, a->len, c->peer,
 	    sizeof(c->peer));
 	if (a->ss.ss_family != AF_UNIX) {
@@ -777,8 +770,7 @@ accept_cb(tw_io *io, int events)
 			close(fd);
 			continue;
 		}
-		c->sock = 1;
-		if (ss.ss_family == AF_UNIX) {
+			if (ss.ss_family == AF_UNIX) {
 			tw_addr_format((struct sockaddr *)&l->addr.ss, l->addr.len,
 			    c->peer, sizeof(c->peer));
 		} else {
