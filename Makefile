@@ -5,7 +5,7 @@
 # UndefinedBehaviorSanitizer; the flags are remembered in build/flags, so
 # switching rebuilds everything and never mixes the two.
 
-VERSION = 0.1.0
+VERSION := $(shell sed -n 's/^\#define TWIRL_VERSION "\(.*\)"/\1/p' lib/twirl.h)
 PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
 LIBDIR ?= $(PREFIX)/lib
