@@ -96,7 +96,8 @@ main(int argc, char *argv[])
 		switch (ch) {
 		case 'f':
 			if ((cl.format = parse_format(optarg)) == -1) {
-				tw_warnx("unknown format: %s", optarg);
+				tw_warnx("-f %s: not combined, common, tsv, json "
+				    "or xml", optarg);
 				usage(stderr);
 			}
 			break;
@@ -106,30 +107,30 @@ main(int argc, char *argv[])
 		case 'n':
 			cl.count = tw_strtonum(optarg, 1, LLONG_MAX, &errstr);
 			if (errstr != NULL) {
-				tw_warnx("count %s: %s", errstr, optarg);
+				tw_warnx("-n %s: %s", optarg, errstr);
 				usage(stderr);
 			}
 			break;
 		case 'p':
 			if (tw_parse_seconds(optarg, 86400, &cl.poll,
 			    &errstr) == -1 || cl.poll == 0) {
-				tw_warnx("poll interval %s: %s",
-				    errstr != NULL ? errstr : "too small", optarg);
+				tw_warnx("-p %s: %s", optarg,
+				    errstr != NULL ? errstr : "too small");
 				usage(stderr);
 			}
 			break;
 		case 't':
 			if (tw_parse_seconds(optarg, 1e9, &cl.timeout,
 			    &errstr) == -1 || cl.timeout == 0) {
-				tw_warnx("timeout %s: %s",
-				    errstr != NULL ? errstr : "too small", optarg);
+				tw_warnx("-t %s: %s", optarg,
+				    errstr != NULL ? errstr : "too small");
 				usage(stderr);
 			}
 			break;
 		case 'M':
 			max_line = tw_strtonum(optarg, 1, MAX_MAX_LINE, &errstr);
 			if (errstr != NULL) {
-				tw_warnx("max-line %s: %s", errstr, optarg);
+				tw_warnx("--max-line %s: %s", optarg, errstr);
 				usage(stderr);
 			}
 			break;

@@ -361,3 +361,27 @@ PY
 	[ "$EXIT" -eq 0 ]
 	cmp "$T/lines" "$T/cl.out"
 }
+
+@test "a bad value names the option and why, then the usage, all on stderr" {
+	local args want
+	while IFS='|' read -r args want; do
+		# shellcheck disable=SC2086
+		"$CLIENT" $args >"$T/out" 2>"$T/err" && false
+		echo "$args: $(cat "$T/err")"
+		[ ! -s "$T/out" ]
+		[ "$(head -n 1 "$T/err")" = "weblog-client: $want" ]
+		grep -q '^usage: weblog-client ' "$T/err"
+	done <<'EOF2'
+-f bogus|-f bogus: not combined, common, tsv, json or xml
+-n 0|-n 0: too small
+-n x|-n x: invalid
+-p 0|-p 0: too small
+-t x|-t x: invalid
+--max-line 99999999999|--max-line 99999999999: too large
+EOF2
+	"$CLIENT" --bogus >"$T/out" 2>"$T/err" && false
+	[ ! -s "$T/out" ]
+	"$CLIENT" --help >"$T/out" 2>"$T/err"
+	[ ! -s "$T/err" ]
+	grep -q '^usage: weblog-client ' "$T/out"
+}
