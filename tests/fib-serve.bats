@@ -370,3 +370,65 @@ print(s.recv(100).decode().strip())' "$PORT"
 	run "$BIN/fib-serve" extra
 	[ "$status" -eq 2 ]
 }
+
+@test "without -s it serves fib.state in the current directory" {
+	init_state
+	cd "$T"
+	start srv "$BIN/fib-serve" -q -l "$PORT"
+	wait_port "$PORT"
+	[ "$(fibc get "$PORT" 2 | tr '\n' ' ')" = "2 3 " ]
+	kill -TERM "$srv_pid"
+	wait_exit "$srv_pid"
+	[ "$EXIT" -eq 0 ]
+	[ "$(state_key served)" = 2 ]
+}
+
+@test "--logfile appends to what the file already holds" {
+	init_state
+	echo "an earlier run" >"$T/fib.log"
+	serve --logfile "$T/fib.log"
+	wait_for 5 log_has "listening on" "$T/fib.log"
+	[ "$(head -n 1 "$T/fib.log")" = "an earlier run" ]
+	[ ! -s "$T/srv.err" ]
+}
+
+@test "clients that vanish with answers unread never stop the server" {
+	init_state --index 20000
+	serve
+	# Each asks for 8 MiB of numbers, reads a little, and resets.
+	$PY -c '
+import socket, struct, sys
+for _ in range(20):
+    s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+    s.sendall(b"\n" * 2000)
+    s.recv(10)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    s.close()' "$PORT"
+	fibc get "$PORT" 3 >/dev/null
+	kill -0 "$srv_pid"
+	# Its answers met the reset: the vanishing was seen, not missed.
+	log_has ": Connection reset by peer"
+	kill -TERM "$srv_pid"
+	wait_exit "$srv_pid"
+	[ "$EXIT" -eq 0 ]
+	[ "$(state_key reserve)" = 0 ]
+}
+
+@test "a bad option prints only the usage, on stderr; --help only on stdout" {
+	"$BIN/fib-serve" --bogus >"$T/out" 2>"$T/err" && false
+	[ ! -s "$T/out" ]
+	grep -q '^usage: fib-serve ' "$T/err"
+	"$BIN/fib-serve" --help >"$T/out" 2>"$T/err"
+	[ ! -s "$T/err" ]
+	grep -q '^usage: fib-serve ' "$T/out"
+}
+
+@test "the usage matches the man page's synopsis" {
+	local man="$BATS_TEST_DIRNAME/../man/fib-serve.1"
+	# Compared without white space: the two wrap their lines differently.
+	synopsis=$(mandoc -Tascii "$man" | col -b |
+		sed -n '/^SYNOPSIS/,/^DESCRIPTION/p' | sed '1d;$d' | tr -d ' \t\n')
+	usage=$("$BIN/fib-serve" --help | sed '/^$/,$d; s/^usage: //' |
+		tr -d ' \t\n')
+	[ "$synopsis" = "$usage" ]
+}
