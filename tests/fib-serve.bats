@@ -4,34 +4,11 @@
 # Numbers are checked with Python's own integers (tests/fibc.py).
 
 load helper
-
-FIBC="$BATS_TEST_DIRNAME/fibc.py"
+load fib
 
 suite_setup() {
 	STATE=$T/fib.state
 	PORT=$(free_port)
-}
-
-fibc() {
-	$PY "$FIBC" "$@"
-}
-
-init_state() {
-	"$BIN/fib-snapshot" init "$@" "$STATE"
-}
-
-# serve [ARGS...]: start fib-serve on $PORT and wait until it listens.
-serve() {
-	start srv "$BIN/fib-serve" -s "$STATE" -l "$PORT" "$@"
-	wait_port "$PORT"
-}
-
-state_key() {
-	sed -n "s/^$1 //p" "$STATE"
-}
-
-log_has() {
-	grep -q -- "$1" "${2:-$T/srv.err}"
 }
 
 @test "the first 2,000 numbers match Python's arithmetic" {

@@ -3,8 +3,7 @@
 # every defect of the file is refused with FILE:LINE: reason.
 
 load helper
-
-FIBC="$BATS_TEST_DIRNAME/fibc.py"
+load fib
 
 suite_setup() {
 	STATE=$T/fib.state
@@ -12,10 +11,6 @@ suite_setup() {
 
 snap() {
 	"$BIN/fib-snapshot" "$@"
-}
-
-state_key() {
-	sed -n "s/^$1 //p" "$STATE"
 }
 
 # A valid file, hand-written as a person would.

@@ -4,28 +4,16 @@
 # 200 times while it is written. Not in make test: about two minutes.
 
 load ../helper
+load ../fib
 
 BIN="$BATS_TEST_DIRNAME/../../bin"
-FIBC="$BATS_TEST_DIRNAME/../fibc.py"
 
 suite_setup() {
 	STATE=$T/fib.state
 	PORT=$(free_port)
 }
 
-fibc() {
-	$PY "$FIBC" "$@"
-}
-
-state_key() {
-	sed -n "s/^$1 //p" "$STATE"
-}
-
 note() { echo "# $*" >&3; }
-
-log_has() {
-	grep -q -- "$1" "${2:-$T/srv.err}"
-}
 
 @test "500 rounds of kill -9 under pipelined load never serve a number twice nor skip more than the reservation" {
 	"$BIN/fib-snapshot" init "$STATE"
