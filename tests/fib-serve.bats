@@ -23,18 +23,7 @@ suite_setup() {
 @test "content before a newline is ignored and never answered on its own" {
 	init_state
 	serve -q
-	run $PY -c '
-import socket, sys
-s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
-s.sendall(b"what is the next number?\nand without a newline")
-s.shutdown(socket.SHUT_WR)
-data = b""
-while True:
-    chunk = s.recv(65536)
-    if not chunk:
-        break
-    data += chunk
-sys.stdout.write(data.decode())' "$PORT"
+	run half_close "$PORT" $'what is the next number?\nand without a newline'
 	[ "$status" -eq 0 ]
 	[ "$output" = "2" ]
 }

@@ -9,6 +9,8 @@
 #                          DEADLINE seconds pass (then fail the test)
 #   wait_port PORT         wait until 127.0.0.1:PORT accepts
 #   free_port              print a loopback TCP port nobody listens on
+#   half_close PORT [TEXT] send TEXT to 127.0.0.1:PORT, end the sending
+#                          side, print all the server says until it closes
 #   stop_all               teardown: TERM, then KILL, every started pid;
 #                          then fail if a sanitizer reported in $T/*.err
 
@@ -96,6 +98,20 @@ free_port() {
 s=socket.socket()
 s.bind(("127.0.0.1", 0))
 print(s.getsockname()[1])'
+}
+
+half_close() {
+	$PY -c 'import socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+s.sendall(sys.argv[2].encode())
+s.shutdown(socket.SHUT_WR)
+data = b""
+while True:
+    chunk = s.recv(65536)
+    if not chunk:
+        break
+    data += chunk
+sys.stdout.write(data.decode())' "$1" "${2-}"
 }
 
 # Wait until process $1 has exited; its status is then in $EXIT.

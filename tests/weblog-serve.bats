@@ -666,18 +666,7 @@ with open(sys.argv[1], "w") as f:
 
 @test "a client that ends its input ends its stream" {
 	serve_stdin
-	"$PY" - "$P" >"$T/half" <<'HALF'
-import socket, sys
-s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
-s.shutdown(socket.SHUT_WR)
-d = b""
-while True:
-    x = s.recv(4096)
-    if not x:
-        break
-    d += x
-sys.stdout.write(d.decode())
-HALF
+	half_close "$P" >"$T/half"
 	[ "$(cat "$T/half")" = "$(printf '<hits>\n</hits>')" ]
 }
 
