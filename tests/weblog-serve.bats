@@ -799,3 +799,107 @@ W
 	wait_exit "$ux_pid"
 	[ ! -e "$T/sock" ]
 }
+
+@test "FILE - is standard input" {
+	serve_stdin -
+	client c1
+	wait_for 5 connected 1
+	seq_lines 1 2 >&4
+	wait_for 5 has_lines "$T/c1.lines" 2
+	exec 4>&-
+	wait_exit "$srv_pid"
+	[ "$EXIT" -eq 0 ]
+	diff <(seq_lines 1 2) "$T/c1.lines"
+}
+
+# stalled_run MAX_QUEUE: 40,000 hits (16 MB) to a client that reads
+# nothing until they are all sent out; its summary in $T/slow.out.
+stalled_run() {
+	P=$(free_port)
+	A=127.0.0.1:$P
+	: >"$T/log"
+	rm -f "$T/go" "$T"/*.lines
+	serve --linger 30 --max-queue "$1" "$T/log"
+	start slow "$PY" "$T/wsc.py" "$A" --fast 1 --stall "$T/go" --rcvbuf 4096 --timeout 60
+	wait_for 5 connected 1
+	client fast --fast 1 --hits 40000 --timeout 30
+	wait_for 5 connected 2
+	cat "$T/big" >>"$T/log"
+	wait_exit "$fast_pid" 30
+	[ "$EXIT" -eq 0 ]
+	touch "$T/go"
+	kill -TERM "$srv_pid"
+	wait_exit "$slow_pid" 60
+	[ "$EXIT" -eq 0 ]
+	wait_exit "$srv_pid"
+	echo "--max-queue $1: $(cat "$T/slow.out")"
+}
+
+@test "--max-queue sets how much a stalled client may have waiting before its oldest hits are dropped" {
+	"$PY" -c '
+import sys
+with open(sys.argv[1], "w") as f:
+    for i in range(40000):
+        f.write("line %d %s\n" % (i, "q" * 380))
+' "$T/big"
+	stalled_run 67108864
+	[ "$(cat "$T/slow.out")" = "hits=40000 dropped=0 none=0 end=1" ]
+	stalled_run 100000
+	local hits dropped
+	read -r hits dropped <<<"$(sed -E 's/hits=([0-9]+) dropped=([0-9]+).*/\1 \2/' "$T/slow.out")"
+	grep -q 'end=1' "$T/slow.out"
+	[ "$dropped" -gt 0 ]
+	[ $((hits + dropped)) -eq 40000 ]
+}
+
+@test "clients that vanish with hits unread never stop the server" {
+	serve_stdin
+	client c1
+	wait_for 5 connected 1
+	"$PY" - "$P" "$T/ready" "$T/go" <<'VANISH' &
+import os, socket, struct, sys, time
+socks = []
+for _ in range(10):
+    s = socket.socket()
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    s.connect(("127.0.0.1", int(sys.argv[1])))
+    s.recv(7)
+    socks.append(s)
+open(sys.argv[2], "w").close()
+while not os.path.exists(sys.argv[3]):
+    time.sleep(0.01)
+for s in socks:
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    s.close()
+VANISH
+	local vanish=$!
+	wait_for 5 test -e "$T/ready"
+	wait_for 5 connected 11
+	seq_lines 1 2000 >&4
+	wait_for 5 has_lines "$T/c1.lines" 2000
+	touch "$T/go"
+	wait "$vanish"
+	wait_for 5 eval '[ "$(grep -c "^disconnect " "$T/srv.err")" -ge 11 ]'
+	seq_lines 2001 4000 >&4
+	wait_for 5 has_lines "$T/c1.lines" 4000
+	kill -0 "$srv_pid"
+	diff <(seq_lines 1 4000) "$T/c1.lines"
+}
+
+@test "a bad option prints only the usage, on stderr; --help only on stdout" {
+	"$BIN/weblog-serve" --bogus >"$T/out" 2>"$T/err" && false
+	[ ! -s "$T/out" ]
+	grep -q '^usage: weblog-serve ' "$T/err"
+	"$BIN/weblog-serve" --help >"$T/out" 2>"$T/err"
+	[ ! -s "$T/err" ]
+	grep -q '^usage: weblog-serve ' "$T/out"
+}
+
+@test "the usage matches the man page's synopsis" {
+	local man="$BATS_TEST_DIRNAME/../man/weblog-serve.1"
+	# Compared without white space: the two wrap their lines differently.
+	synopsis=$(mandoc -Tascii "$man" | col -b |
+		sed -n '/^SYNOPSIS/,/^DESCRIPTION/p' | sed '1d;$d' | tr -d ' \t\n')
+	usage=$("$BIN/weblog-serve" --help | sed 's/^usage: //' | tr -d ' \t\n')
+	[ "$synopsis" = "$usage" ]
+}
