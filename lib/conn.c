@@ -389,6 +389,7 @@ flush(struct tw__conn *c)
 {
 	while (c->qlen > 0) {
 		struct iovec iov[IOV_PER_WRITE];
+		size_t want = 0;
 		unsigned i;
 		ssize_t n;
 
@@ -397,6 +398,7 @@ flush(struct tw__conn *c)
 
 			iov[i].iov_base = s->b->data + s->off;
 			iov[i].iov_len = s->len;
+			want += s->len;
 		}
 		n = send_iov(c, iov, (int)i);
 		if (n < 0) {
@@ -416,6 +418,11 @@ flush(struct tw__conn *c)
 				c->p->low(&c->pub);
 			if (c->state == DEAD)
 				return;
+		}
+		if ((size_t)n < want) {
+			/* The socket's buffer is full: skip the send that says EAGAIN. */
+			c->blocked = 1;
+			break;
 		}
 	}
 	if (c->qlen == 0)
