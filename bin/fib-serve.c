@@ -291,18 +291,26 @@ oom(void)
 	tw_errx(1, "out of memory");
 }
 
+/* a, b = b, a + b */
+static void
+step(tw_fibstate *st)
+{
+	tw_big t;
+
+	if (tw_big_add(&st->a, &st->b) == -1)
+		oom();
+	t = st->a;
+	st->a = st->b;
+	st->b = t;
+}
+
 /* Queue the next number for cl. The number is gone once this is called. */
 static void
 serve_one(struct server *s, struct client *cl)
 {
-	tw_big t;
 	size_t n;
 
-	if (tw_big_add(&s->st.a, &s->st.b) == -1)
-		oom();
-	t = s->st.a;		/* a, b = b, a + b */
-	s->st.a = s->st.b;
-	s->st.b = t;
+	step(&s->st);
 	s->st.served++;
 	n = tw_big_digits(&s->st.b) + 1;
 	if (n > s->scratch_cap) {
@@ -592,15 +600,8 @@ advance_and_reserve(struct server *s)
 		if (tw_big_fib(&s->st.a, &s->st.b, n + s->st.reserve) == -1)
 			oom();
 	} else {
-		for (i = 0; i < s->st.reserve; i++) {
-			tw_big t;
-
-			if (tw_big_add(&s->st.a, &s->st.b) == -1)
-				oom();
-			t = s->st.a;
-			s->st.a = s->st.b;
-			s->st.b = t;
-		}
+		for (i = 0; i < s->st.reserve; i++)
+			step(&s->st);
 	}
 	s->st.served += s->st.reserve;
 	s->st.reserve = s->reserve;
