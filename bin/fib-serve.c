@@ -108,6 +108,7 @@ static void notify(const char *state);
 static void advance_and_reserve(struct server *s);
 static void on_signal(tw_signal *sig, int signo);
 static void begin_stop(struct server *s);
+static void stop_deadline_cb(tw_timer *t);
 static void maybe_write_ahead(struct server *s);
 static void retry_cb(tw_timer *t);
 
@@ -219,7 +220,7 @@ main(int argc, char *argv[])
 	advance_and_reserve(s);
 
 	tw_timer_init(&s->retry, retry_cb, s);
-	tw_timer_init(&s->stop_timer, NULL, s);
+	tw_timer_init(&s->stop_timer, stop_deadline_cb, s);
 	tw_signal_init(&sigterm, on_signal, s);
 	tw_signal_init(&sigint, on_signal, s);
 	tw_signal_init(&sighup, on_signal, s);
@@ -652,7 +653,6 @@ begin_stop(struct server *s)
 			set_reading(cl, 0);
 		}
 	}
-	s->stop_timer.cb = stop_deadline_cb;
 	if (tw_call_later(s->r, &s->stop_timer, STOP_DEADLINE) == -1)
 		oom();
 	check_stopped(s);
