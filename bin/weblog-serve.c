@@ -454,6 +454,14 @@ client_push(struct client *cl, tw_bytes *b, size_t hits)
 	pump(cl, 0);
 }
 
+/* Close once what is queued is sent, or --linger has passed: no more hits. */
+static void
+client_close(struct client *cl)
+{
+	cl->closing = 1;
+	tw_conn_close(cl->c, cl->s->opt.linger > 0 ? cl->s->opt.linger : 1e-3);
+}
+
 /* End the stream: what waits, what was dropped, </hits>; then close. */
 static void
 client_finish(struct client *cl)
@@ -463,8 +471,7 @@ client_finish(struct client *cl)
 	pump(cl, 1);
 	write_dropped(cl);
 	tw_conn_write(cl->c, "</hits>\n", 8);
-	cl->closing = 1;
-	tw_conn_close(cl->c, cl->s->opt.linger > 0 ? cl->s->opt.linger : 1e-3);
+	client_close(cl);
 }
 
 /* Poll mode: every hit since the client's last answer, or <none/>. */
@@ -560,9 +567,7 @@ on_request(void *arg, const char *line, size_t len, int flags)
 	if (flags & TW_LINE_CUT) {
 		tw_warnx("%s: request line longer than %d bytes; closing",
 		    tw_conn_peer(cl->c), REQUEST_MAX);
-		cl->closing = 1;
-		tw_conn_close(cl->c, cl->s->opt.linger > 0 ?
-		    cl->s->opt.linger : 1e-3);
+		client_close(cl);
 		return 1;
 	}
 	cl->pending++;

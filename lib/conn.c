@@ -130,8 +130,8 @@ chunk_put(tw_reactor *r, tw_bytes *b)
 		tw_bytes_unref(b);
 }
 
-void
-tw__chunks_free(tw_reactor *r)
+static void
+chunks_free(tw_reactor *r)
 {
 	while (r->nspare > 0)
 		tw_bytes_unref(r->spare[--r->nspare]);
@@ -944,5 +944,5 @@ tw__conns_destroy(tw_reactor *r)
 		free_conn(r->conns);
 	while (r->listeners != NULL)
 		free_listener(r->listeners);
-	tw__chunks_free(r);
+	chunks_free(r);
 }

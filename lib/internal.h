@@ -51,6 +51,5 @@ void tw__timers_free(tw_reactor *r);
 void tw__signals_forget(tw_reactor *r);
 void tw__pool_destroy(tw_reactor *r);
 void tw__conns_destroy(tw_reactor *r);
-void tw__chunks_free(tw_reactor *r);
 
 #endif

@@ -4,6 +4,7 @@
 # resident memory stays flat. Figures go to the TAP output as comments.
 
 load ../helper
+load long
 
 BIN="$BATS_TEST_DIRNAME/../../bin"
 PEERS="$BATS_TEST_DIRNAME/peers.py"
@@ -11,10 +12,6 @@ PEERS="$BATS_TEST_DIRNAME/peers.py"
 suite_setup() {
 	PORT=$(free_port)
 }
-
-rss() { awk '/^VmRSS/ { print $2 }' "/proc/$1/status"; }
-fds() { ls "/proc/$1/fd" | wc -l; }
-note() { echo "# $*" >&3; }
 
 # AddressSanitizer keeps freed memory in quarantine: RSS grows by design.
 asan() { grep -qa __asan_init "$BIN/fib-serve"; }

@@ -5,6 +5,7 @@
 
 load ../helper
 load ../fib
+load long
 
 BIN="$BATS_TEST_DIRNAME/../../bin"
 
@@ -12,8 +13,6 @@ suite_setup() {
 	STATE=$T/fib.state
 	PORT=$(free_port)
 }
-
-note() { echo "# $*" >&3; }
 
 @test "500 rounds of kill -9 under pipelined load never serve a number twice nor skip more than the reservation" {
 	"$BIN/fib-snapshot" init "$STATE"

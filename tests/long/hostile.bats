@@ -5,6 +5,7 @@
 # Figures go to the TAP output as comments.
 
 load ../helper
+load long
 
 BIN="$BATS_TEST_DIRNAME/../../bin"
 PEERS="$BATS_TEST_DIRNAME/peers.py"
@@ -14,10 +15,7 @@ suite_setup() {
 	PORT=$(free_port)
 }
 
-rss() { awk '/^VmRSS/ { print $2 }' "/proc/$1/status"; }
-fds() { ls "/proc/$1/fd" | wc -l; }
 cpu() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }	# clock ticks
-note() { echo "# $*" >&3; }
 
 has_lines() {
 	[ -f "$1" ] && [ "$(wc -l <"$1")" -ge "$2" ]
