@@ -36,6 +36,7 @@
 
 #include "bignum.h"
 #include "cli.h"
+#include "decimal.h"
 #include "fibstate.h"
 #include "lockfile.h"
 #include "sdnotify.h"
@@ -66,14 +67,14 @@ struct server {
 	tw_listener *l[LISTEN_MAX];
 	int nl;
 	char *state_path;
-	tw_fibstate st;		/* the position now: next is st.a + st.b */
+	tw_fibstate st;		/* the file's record; its pair is stale while
+				 * serving: a and b below are the position */
+	tw_dec a, b;		/* the position now: next is a + b */
 	uint64_t limit;		/* served count the file on disk covers */
 	uint64_t reserve;	/* --reserve */
 	int writing;		/* a reservation write is in flight */
 	int failed;		/* the last write failed; said so once */
 	tw_timer retry;
-	char *scratch;		/* one number's digits and newline */
-	size_t scratch_cap;
 	struct client *clients;
 	size_t nclients;
 	int stopping;
@@ -106,6 +107,7 @@ static void read_state(struct server *s);
 static void listen_on(struct server *s, const char *spec, int daemon);
 static void notify(const char *state);
 static void advance_and_reserve(struct server *s);
+static void save_position(struct server *s);
 static void on_signal(tw_signal *sig, int signo);
 static void begin_stop(struct server *s);
 static void stop_deadline_cb(tw_timer *t);
@@ -240,6 +242,7 @@ main(int argc, char *argv[])
 		tw_err(1, "event loop");
 
 	/* Every client is answered and gone: write the exact position. */
+	save_position(s);
 	s->st.reserve = 0;
 	if (tw_fibstate_write(&s->st, s->state_path) == -1)
 		tw_err(1, "cannot write %s; it keeps the reservation up to %llu",
@@ -252,7 +255,8 @@ main(int argc, char *argv[])
 	tw_signal_stop(s->r, &sighup);
 	tw_reactor_destroy(s->r);
 	tw_fibstate_free(&s->st);
-	free(s->scratch);
+	tw_dec_free(&s->a);
+	tw_dec_free(&s->b);
 	free(s->state_path);
 	remove_pidfile();
 	free(pidfile_path);
@@ -292,7 +296,7 @@ oom(void)
 	tw_errx(1, "out of memory");
 }
 
-/* a, b = b, a + b */
+/* a, b = b, a + b, in the file's pair (at start, before serving). */
 static void
 step(tw_fibstate *st)
 {
@@ -305,26 +309,63 @@ step(tw_fibstate *st)
 	st->b = t;
 }
 
+/* d = n, through text. */
+static void
+big_to_dec(tw_dec *d, const tw_big *n)
+{
+	char *text;
+	size_t len;
+
+	if ((text = malloc(tw_big_digits(n))) == NULL)
+		oom();
+	len = tw_big_print(n, text);
+	if (tw_dec_set(d, text, len) == -1)
+		oom();
+	free(text);
+}
+
+/*
+ * Serving adds and answers in decimal text (decimal.h): no printing per
+ * answer. The file's pair is brought up to date only when it is written.
+ */
+static void
+load_position(struct server *s)
+{
+	big_to_dec(&s->a, &s->st.a);
+	big_to_dec(&s->b, &s->st.b);
+}
+
+static void
+save_position(struct server *s)
+{
+	const char *t;
+	size_t len;
+
+	t = tw_dec_text(&s->a, &len);
+	if (tw_big_parse(&s->st.a, t, len) == -1)
+		oom();
+	t = tw_dec_text(&s->b, &len);
+	if (tw_big_parse(&s->st.b, t, len) == -1)
+		oom();
+}
+
 /* Queue the next number for cl. The number is gone once this is called. */
 static void
 serve_one(struct server *s, struct client *cl)
 {
+	const char *digits;
 	size_t n;
+	tw_dec t;
 
-	step(&s->st);
+	if (tw_dec_add(&s->a, &s->b) == -1)
+		oom();
+	t = s->a;
+	s->a = s->b;
+	s->b = t;
 	s->st.served++;
-	n = tw_big_digits(&s->st.b) + 1;
-	if (n > s->scratch_cap) {
-		char *p = realloc(s->scratch, n * 2);
-
-		if (p == NULL)
-			oom();
-		s->scratch = p;
-		s->scratch_cap = n * 2;
-	}
-	n = tw_big_print(&s->st.b, s->scratch);
-	s->scratch[n++] = '\n';
-	if (tw_conn_write(cl->c, s->scratch, n) == -1) {
+	digits = tw_dec_text(&s->b, &n);
+	if (tw_conn_write(cl->c, digits, n) == -1 ||
+	    tw_conn_write(cl->c, "\n", 1) == -1) {
 		/* Never happens while open; a lost number is not a repeat. */
 		cl->closing = 1;
 		tw_conn_abort(cl->c);
@@ -550,6 +591,7 @@ submit_write(struct server *s)
 		oom();
 	j->s = s;
 	tw_fibstate_init(&j->st);
+	save_position(s);
 	if (tw_fibstate_copy(&j->st, &s->st) == -1)
 		oom();
 	j->st.reserve = s->reserve;
@@ -609,6 +651,7 @@ advance_and_reserve(struct server *s)
 	if (tw_fibstate_write(&s->st, s->state_path) == -1)
 		tw_err(1, "cannot write %s", s->state_path);
 	s->limit = s->st.served + s->reserve;
+	load_position(s);
 }
 
 /* ------------------------------------------------------------ stopping */
@@ -861,6 +904,8 @@ read_state(struct server *s)
 	char err[1024];
 
 	tw_fibstate_init(&s->st);
+	tw_dec_init(&s->a);
+	tw_dec_init(&s->b);
 	if (tw_fibstate_read(&s->st, s->state_path, err, sizeof(err)) == 0)
 		return;
 	if (errno == ENOENT)
