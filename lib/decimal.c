@@ -20,32 +20,47 @@
 #define ONES	0x0101010101010101ull
 #define ZEROS	(0x30 * ONES)		/* "00000000" */
 
-/* Written out byte by byte: compilers turn both into a load or store and a
- * byte swap, whatever the machine's byte order. */
+/*
+ * Words in memory order, most significant byte first: a load and a byte
+ * swap where the compiler says the machine is little-endian (gcc, clang),
+ * a load where it is big-endian, byte by byte otherwise.
+ */
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define FROM_BE(v)	__builtin_bswap64(v)
+#elif defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+#define FROM_BE(v)	(v)
+#endif
+
 static inline uint64_t
 load_be(const char *s)
 {
+#ifdef FROM_BE
+	uint64_t v;
+
+	memcpy(&v, s, 8);
+	return FROM_BE(v);
+#else
 	const unsigned char *p = (const unsigned char *)s;
 
 	return (uint64_t)p[0] << 56 | (uint64_t)p[1] << 48 |
 	    (uint64_t)p[2] << 40 | (uint64_t)p[3] << 32 |
 	    (uint64_t)p[4] << 24 | (uint64_t)p[5] << 16 |
 	    (uint64_t)p[6] << 8 | (uint64_t)p[7];
+#endif
 }
 
 static inline void
 store_be(char *s, uint64_t v)
 {
-	unsigned char *p = (unsigned char *)s;
+#ifdef FROM_BE
+	v = FROM_BE(v);
+	memcpy(s, &v, 8);
+#else
+	int i;
 
-	p[0] = (unsigned char)(v >> 56);
-	p[1] = (unsigned char)(v >> 48);
-	p[2] = (unsigned char)(v >> 40);
-	p[3] = (unsigned char)(v >> 32);
-	p[4] = (unsigned char)(v >> 24);
-	p[5] = (unsigned char)(v >> 16);
-	p[6] = (unsigned char)(v >> 8);
-	p[7] = (unsigned char)v;
+	for (i = 7; i >= 0; i--, v >>= 8)
+		s[i] = (char)(unsigned char)v;
+#endif
 }
 
 void
@@ -148,10 +163,8 @@ tw_dec_add(tw_dec *a, const tw_dec *b)
 		} else {
 			x += ZEROS;
 		}
-		s = x + 0x96 * ONES;
-		x = s < x;			/* the carry out of this word */
-		s += carry;
-		carry = x | (s < carry);
+		s = x + 0x96 * ONES + carry;
+		carry = ~s >> 63;	/* the top digit carried: its byte < 10 */
 		s -= ((s >> 7) & ONES) * 0xf6;
 		store_be(pa, s + ZEROS);
 	}
