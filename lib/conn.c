@@ -15,8 +15,9 @@
  *               reset that can destroy the peer's copy of our last bytes)
  *   DEAD        the socket is closed; lost() and the free are queued
  *
- * Every write is queued and the queue is sent from a tw_soon, before the
- * loop waits: what a protocol writes in one turn leaves in one writev.
+ * Every write is queued. What data() writes is sent as soon as it returns;
+ * other writes from a tw_soon, before the loop waits. Either way what a
+ * protocol writes together leaves in one writev.
  */
 #define _GNU_SOURCE
 
@@ -86,6 +87,7 @@ struct tw_listener {
 static void conn_io_cb(tw_io *io, int events);
 static void conn_soon_cb(tw_soon *s);
 static void conn_timer_cb(tw_timer *t);
+static void flush(struct tw__conn *c);
 
 static int
 set_nonblock(int fd)
@@ -350,7 +352,14 @@ do_read(struct tw__conn *c)
 		}
 		break;
 	}
-	if (c->state == OPEN)
+	/*
+	 * What data() wrote in answer leaves now, in one writev, not at the
+	 * end of the turn: its chunks go back to the stock before the next
+	 * connection's answers need them.
+	 */
+	if (c->state == OPEN && c->qlen > 0 && !c->blocked)
+		flush(c);
+	else if (c->state == OPEN)
 		update_io(c);
 }
 

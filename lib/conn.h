@@ -18,9 +18,10 @@
  *
  * Writing never blocks. tw_conn_write() copies into the connection's queue;
  * tw_conn_write_bytes() queues a shared buffer without copying. The queue
- * is sent with one writev per connection when the loop is about to wait
- * (so everything written in one turn goes out together) and later as the
- * socket drains. When the queue grows past the high watermark, high() is
+ * is sent with one writev: when the connection's data() returns (so an
+ * answer leaves before the next connection is read), or, for writes made
+ * elsewhere, when the loop is about to wait (so everything written in one
+ * turn goes out together); later as the socket drains. When the queue grows past the high watermark, high() is
  * called once; when it drains to the low watermark, low() (a producer
  * pauses and resumes on these). The queue itself has no limit: that is the
  * producer's job, and the watermarks tell it when.

@@ -823,6 +823,92 @@ ten_thousand_simultaneous_connections_are_accepted(void)
 	close(go[1]);
 }
 
+/* ------------------------------------------- answers leave at once */
+
+struct answers {
+	tw_reactor *r;
+	int made;
+	tw_conn *first;		/* the first connection to answer */
+	size_t first_queued;	/* its queue when the second one answered */
+	int answered;
+};
+
+static void
+answer_made(tw_conn *c)
+{
+	struct answers *a = tw_conn_factory(c)->data;
+
+	c->data = a;
+	if (++a->made == 2)
+		tw_reactor_stop(a->r);
+}
+
+static void
+answer_data(tw_conn *c, const char *buf, size_t len)
+{
+	struct answers *a = c->data;
+
+	(void)buf;
+	(void)len;
+	tw_conn_write(c, "ok\n", 3);
+	if (a->first == NULL)
+		a->first = c;
+	else
+		a->first_queued = tw_conn_queued(a->first);
+	if (++a->answered == 2)
+		tw_reactor_stop(a->r);
+}
+
+static const tw_protocol answer_proto = {
+	answer_made, answer_data, quiet_lost, NULL, NULL, NULL
+};
+
+/*
+ * Two requests read in the same turn: the first answer is in the kernel
+ * before the second request is handed to data(), not queued until the
+ * turn ends (its chunk is free again for the next answer).
+ */
+static void
+what_data_writes_leaves_before_the_next_connection_reads(void)
+{
+	struct answers a;
+	struct world w;
+	tw_factory f = { &answer_proto, NULL, NULL, NULL };
+	char bound[TW_ADDR_STRLEN], buf[8];
+	struct sockaddr_in sin;
+	int fd[2], i;
+
+	memset(&a, 0, sizeof(a));
+	world_init(&w, 5);
+	a.r = w.r;
+	CHECK(world_listen(&w, &f, "127.0.0.1:0", bound) != NULL);
+	f.data = &a;
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	sin.sin_port = htons((uint16_t)atoi(strrchr(bound, ':') + 1));
+	for (i = 0; i < 2; i++) {
+		CHECK((fd[i] = socket(AF_INET, SOCK_STREAM, 0)) != -1);
+		CHECK(connect(fd[i], (struct sockaddr *)&sin, sizeof(sin)) == 0);
+	}
+	CHECK_EQ(tw_reactor_run(w.r), 0);	/* until both are made */
+	CHECK(!w.timed_out);
+	CHECK_EQ(a.made, 2);
+	for (i = 0; i < 2; i++)
+		CHECK(write(fd[i], "?", 1) == 1);
+	CHECK_EQ(tw_reactor_run(w.r), 0);	/* until both answered */
+	CHECK(!w.timed_out);
+	CHECK_EQ(a.answered, 2);
+	CHECK_EQ(a.first_queued, 0);
+	for (i = 0; i < 2; i++) {
+		CHECK(read(fd[i], buf, sizeof(buf)) == 3);
+		CHECK(memcmp(buf, "ok\n", 3) == 0);
+		close(fd[i]);
+	}
+	tw_listener_close(w.l);
+	world_free(&w);
+}
+
 int
 main(void)
 {
@@ -838,5 +924,6 @@ main(void)
 	RUN(abort_closes_at_once_and_reports_econnaborted);
 	RUN(writing_to_a_vanished_peer_raises_no_sigpipe);
 	RUN(ten_thousand_simultaneous_connections_are_accepted);
+	RUN(what_data_writes_leaves_before_the_next_connection_reads);
 	return TAP_DONE();
 }
