@@ -14,8 +14,9 @@
  *   loadgen fanout ADDRESS CLIENTS LINES RATE FEED
  *	Connects CLIENTS stream clients to a weblog server, then writes LINES
  *	access-log lines to FEED (a FIFO or file the server reads), RATE lines
- *	per second (0: as fast as it can). Each line carries the monotonic
- *	time it was written; each client timestamps each hit it receives.
+ *	per second (0: as fast as it can, up to 100 lines per write, as tail -F
+ *	catching up hands them over). Each line carries the monotonic time it
+ *	was written; each client timestamps each hit it receives.
  *	Prints deliveries per second and p50/p99/max per-hit latency.
  *
  *   loadgen idle ADDRESS CONNS PID
@@ -370,18 +371,30 @@ hit_line(const char *line, size_t len, uint64_t t)
 		sample(t - sent);
 }
 
-static void
-feed_line(int fd, uint64_t seq)
-{
-	char line[256];
-	int n;
+#define FEED_BATCH 100	/* lines per write(2) at most */
 
-	n = snprintf(line, sizeof(line),
-	    "10.0.0.%u - - [25/Nov/2026:10:00:00 +0000] \"GET " MARK
-	    "%llu HTTP/1.1\" 200 %llu \"-\" \"loadgen\"\n", (unsigned)(seq % 250),
-	    (unsigned long long)now_ns(), (unsigned long long)seq);
-	if (write(fd, line, (size_t)n) != n)
-		die("write to feed");
+/*
+ * Lines seq .. seq + count - 1 (count <= FEED_BATCH) in one write, as a
+ * program appending to a log, or tail -F catching up, hands them over.
+ */
+static void
+feed_lines(int fd, uint64_t seq, uint64_t count)
+{
+	static char buf[FEED_BATCH * 256];
+	uint64_t t = now_ns();
+	size_t n = 0;
+	ssize_t w;
+	char *p;
+
+	for (; count > 0; count--, seq++)
+		n += (size_t)snprintf(buf + n, sizeof(buf) - n,
+		    "10.0.0.%u - - [25/Nov/2026:10:00:00 +0000] \"GET " MARK
+		    "%llu HTTP/1.1\" 200 %llu \"-\" \"loadgen\"\n",
+		    (unsigned)(seq % 250), (unsigned long long)t,
+		    (unsigned long long)seq);
+	for (p = buf; n > 0; p += w, n -= (size_t)w)
+		if ((w = write(fd, p, n)) <= 0)
+			die("write to feed");
 }
 
 static int
@@ -431,8 +444,13 @@ fanout(int argc, char **argv)
 			    (uint64_t)((double)(now_ns() - t0) * rate / 1e9) + 1 :
 			    fed + 100;
 
-			while (fed < nlines && fed < due)
-				feed_line(feed, fed++);
+			while (fed < nlines && fed < due) {
+				uint64_t k = (due < nlines ? due : nlines) - fed;
+
+				k = k < FEED_BATCH ? k : FEED_BATCH;
+				feed_lines(feed, fed, k);
+				fed += k;
+			}
 			if (rate > 0)
 				timeout = 1;
 		} else {
