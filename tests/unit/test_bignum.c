@@ -7,19 +7,8 @@
 #include <string.h>
 
 #include "bignum.h"
+#include "numref.h"
 #include "tap.h"
-
-static uint64_t rng_state = 0x9e3779b97f4a7c15ull;
-
-/* xorshift64: reproducible, so a failure can be replayed. */
-static uint64_t
-rng(void)
-{
-	rng_state ^= rng_state << 13;
-	rng_state ^= rng_state >> 7;
-	rng_state ^= rng_state << 17;
-	return rng_state;
-}
 
 static void
 random_digits(char *s, size_t len)
@@ -29,36 +18,6 @@ random_digits(char *s, size_t len)
 	for (i = 0; i < len; i++)
 		s[i] = (char)('0' + rng() % 10);
 	s[len] = '\0';
-}
-
-/* The canonical spelling of s: leading zeros stripped, "0" for zero. */
-static const char *
-canonical(const char *s)
-{
-	while (s[0] == '0' && s[1] != '\0')
-		s++;
-	return s;
-}
-
-/* Reference addition on decimal strings: out = x + y, canonical. */
-static void
-ref_add(const char *x, const char *y, char *out)
-{
-	size_t xl = strlen(x), yl = strlen(y), n = (xl > yl ? xl : yl) + 1;
-	size_t i;
-	int c = 0, d;
-
-	out[n] = '\0';
-	for (i = 0; i < n; i++) {
-		d = c;
-		if (i < xl)
-			d += x[xl - 1 - i] - '0';
-		if (i < yl)
-			d += y[yl - 1 - i] - '0';
-		out[n - 1 - i] = (char)('0' + d % 10);
-		c = d / 10;
-	}
-	memmove(out, canonical(out), strlen(canonical(out)) + 1);
 }
 
 /* a printed into a malloc'd, NUL-terminated string. */

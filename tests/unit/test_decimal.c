@@ -10,41 +10,8 @@
 
 #include "bignum.h"
 #include "decimal.h"
+#include "numref.h"
 #include "tap.h"
-
-static uint64_t rng_state = 0x2545f4914f6cdd1dull;
-
-/* xorshift64: reproducible, so a failure can be replayed. */
-static uint64_t
-rng(void)
-{
-	rng_state ^= rng_state << 13;
-	rng_state ^= rng_state >> 7;
-	rng_state ^= rng_state << 17;
-	return rng_state;
-}
-
-/* Reference addition on canonical decimal strings: out = x + y. */
-static void
-ref_add(const char *x, const char *y, char *out)
-{
-	size_t xl = strlen(x), yl = strlen(y), n = (xl > yl ? xl : yl) + 1;
-	size_t i;
-	int c = 0, d;
-
-	out[n] = '\0';
-	for (i = 0; i < n; i++) {
-		d = c;
-		if (i < xl)
-			d += x[xl - 1 - i] - '0';
-		if (i < yl)
-			d += y[yl - 1 - i] - '0';
-		out[n - 1 - i] = (char)('0' + d % 10);
-		c = d / 10;
-	}
-	if (out[0] == '0' && n > 1)
-		memmove(out, out + 1, n);
-}
 
 static int
 text_is(const tw_dec *d, const char *want)
