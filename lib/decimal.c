@@ -135,11 +135,26 @@ tw_dec_set(tw_dec *d, const char *s, size_t len)
 	return 0;
 }
 
+/*
+ * The word at p += y (eight digits each) plus carry; returns the carry out:
+ * the top digit carried exactly when its byte ended below 10.
+ */
+static inline uint64_t
+add_word(char *p, uint64_t y, uint64_t carry)
+{
+	uint64_t s = load_be(p) + y + 0x96 * ONES + carry;
+
+	carry = ~s >> 63;
+	s -= ((s >> 7) & ONES) * 0xf6;
+	store_be(p, s + ZEROS);
+	return carry;
+}
+
 int
 tw_dec_add(tw_dec *a, const tw_dec *b)
 {
 	size_t m, words, bwords, k;
-	uint64_t carry = 0, x, s;
+	uint64_t carry = 0;
 	const char *pb;
 	char *pa;
 
@@ -154,19 +169,14 @@ tw_dec_add(tw_dec *a, const tw_dec *b)
 	bwords = b->cap / 8 < words ? b->cap / 8 : words;
 	pa = a->buf + a->cap;
 	pb = b->buf + b->cap;
-	for (k = 0; k < words; k++) {
+	for (k = 0; k < bwords; k++) {
 		pa -= 8;
-		x = load_be(pa);
-		if (k < bwords) {
-			pb -= 8;
-			x += load_be(pb);
-		} else {
-			x += ZEROS;
-		}
-		s = x + 0x96 * ONES + carry;
-		carry = ~s >> 63;	/* the top digit carried: its byte < 10 */
-		s -= ((s >> 7) & ONES) * 0xf6;
-		store_be(pa, s + ZEROS);
+		pb -= 8;
+		carry = add_word(pa, load_be(pb), carry);
+	}
+	for (; k < words; k++) {
+		pa -= 8;
+		carry = add_word(pa, ZEROS, carry);
 	}
 	a->len = m + (a->buf[a->cap - m - 1] != '0');
 	return 0;
