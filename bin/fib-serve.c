@@ -879,23 +879,17 @@ take_pidfile(void)
 static void
 lock_state(const char *state)
 {
-	char *lock;
-	size_t n = strlen(state) + 6;
 	pid_t holder;
 
-	if ((lock = malloc(n)) == NULL)
-		tw_err(1, "malloc");
-	snprintf(lock, n, "%s.lock", state);
 	/* Held, never closed, until the process ends. */
-	if (tw_lock_file(lock, &holder) == -1) {
+	if (tw_lock_beside(state, &holder) == -1) {
 		if (errno != EAGAIN)
-			tw_err(1, "%s", lock);
+			tw_err(1, "%s.lock", state);
 		if (holder > 0)
 			tw_errx(1, "%s is in use by pid %ld", state,
 			    (long)holder);
 		tw_errx(1, "%s is in use by another process", state);
 	}
-	free(lock);
 }
 
 static void

@@ -131,23 +131,17 @@ read_or_die(tw_fibstate *st, const char *path)
 static int
 lock_or_die(const char *path)
 {
-	char *lock;
-	size_t n = strlen(path) + 6;
 	pid_t holder;
 	int fd;
 
-	if ((lock = malloc(n)) == NULL)
-		tw_err(1, "malloc");
-	snprintf(lock, n, "%s.lock", path);
-	if ((fd = tw_lock_file(lock, &holder)) == -1) {
+	if ((fd = tw_lock_beside(path, &holder)) == -1) {
 		if (errno != EAGAIN)
-			tw_err(1, "%s", lock);
+			tw_err(1, "%s.lock", path);
 		if (holder > 0)
 			tw_errx(1, "%s is in use by pid %ld", path,
 			    (long)holder);
 		tw_errx(1, "%s is in use by another process", path);
 	}
-	free(lock);
 	return fd;
 }
 

@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -55,6 +56,20 @@ tw_lock_file(const char *path, pid_t *holder)
 	close(fd);
 	errno = e;
 	return -1;
+}
+
+int
+tw_lock_beside(const char *path, pid_t *holder)
+{
+	char lock[PATH_MAX];
+	int n = snprintf(lock, sizeof(lock), "%s.lock", path);
+
+	*holder = 0;
+	if (n < 0 || (size_t)n >= sizeof(lock)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	return tw_lock_file(lock, holder);
 }
 
 int

@@ -28,6 +28,13 @@
 int tw_lock_file(const char *path, pid_t *holder);
 
 /*
+ * tw_lock_file() on "PATH.lock", the lock file beside a file that is
+ * replaced by rename (fib-serve's state file). Same returns; a path too
+ * long for the name fails with ENAMETOOLONG, as open(2) would.
+ */
+int tw_lock_beside(const char *path, pid_t *holder);
+
+/*
  * Replace the contents of the locked file fd with "PID\n" (a pidfile).
  * Returns 0, or -1 with errno.
  */

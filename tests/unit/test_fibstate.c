@@ -258,12 +258,29 @@ a_held_lock_names_its_holder(void)
 	fd = tw_lock_file(lock, &holder);
 	CHECK(fd == -1 && errno == EAGAIN);
 	CHECK_EQ(holder, child);
+	/* The state file's lock is the same file, found by the state's name. */
+	holder = 0;
+	fd = tw_lock_beside(path, &holder);
+	CHECK(fd == -1 && errno == EAGAIN);
+	CHECK_EQ(holder, child);
 	kill(child, SIGKILL);
 	waitpid(child, NULL, 0);
 	/* The kernel let go with the process: no stale lock. */
 	CHECK((fd = tw_lock_file(lock, &holder)) >= 0);
 	CHECK(tw_lock_write_pid(fd, 1234) == 0);
 	close(fd);
+}
+
+static void
+a_lock_beside_a_too_long_name_fails_cleanly(void)
+{
+	static char name[8192];
+	pid_t holder = 1;
+
+	memset(name, 'x', sizeof(name) - 1);
+	CHECK_EQ(tw_lock_beside(name, &holder), -1);
+	CHECK_EQ(errno, ENAMETOOLONG);
+	CHECK_EQ(holder, 0);
 }
 
 int
@@ -282,6 +299,7 @@ main(void)
 	RUN(a_failed_write_leaves_the_old_file);
 	RUN(reading_a_missing_file_says_why);
 	RUN(a_held_lock_names_its_holder);
+	RUN(a_lock_beside_a_too_long_name_fails_cleanly);
 	unlink(path);
 	strcat(path, ".lock");
 	unlink(path);
