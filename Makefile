@@ -111,7 +111,7 @@ fuzz: $(FUZZ)
 	@tests/fuzz/run $(FUZZ_SECONDS) $(FUZZ)
 
 # twirl against Twisted, a thread-per-client server and Redis: bench/RESULTS.md
-bench: all build/bench/loadgen bench-reactor
+bench: all build/bench/loadgen build/bench/floor bench-reactor
 	bench/run
 
 # The public headers: every header but the library's internal ones.
