@@ -237,16 +237,19 @@ main(int argc, char **argv)
 		return 2;
 	}
 	fanout = strcmp(argv[1], "fanout") == 0;
-	if (fanout && (arena = malloc(ARENA)) == NULL)
-		die("malloc");
-	answer_len = argc > 3 ? (size_t)atol(argv[3]) : 2;
-	if (answer_len < 1 || answer_len > 1 << 20)
-		answer_len = 2;
-	if ((answers = malloc(ANSWERS_MAX * answer_len)) == NULL)
-		die("malloc");
-	memset(answers, '1', ANSWERS_MAX * answer_len);
-	for (n = 1; n <= ANSWERS_MAX; n++)
-		answers[(size_t)n * answer_len - 1] = '\n';
+	if (fanout) {
+		if ((arena = malloc(ARENA)) == NULL)
+			die("malloc");
+	} else {
+		answer_len = argc > 3 ? (size_t)atol(argv[3]) : 2;
+		if (answer_len < 1 || answer_len > 1 << 20)
+			answer_len = 2;
+		if ((answers = malloc(ANSWERS_MAX * answer_len)) == NULL)
+			die("malloc");
+		memset(answers, '1', ANSWERS_MAX * answer_len);
+		for (n = 1; n <= ANSWERS_MAX; n++)
+			answers[(size_t)n * answer_len - 1] = '\n';
+	}
 	if ((ep = epoll_create1(0)) == -1)
 		die("epoll_create1");
 	lfd = listen_on(atoi(argv[2]));

@@ -102,7 +102,6 @@ static void ready(int logfd);
 static int open_log(void);
 static void remove_pidfile(void);
 static int take_pidfile(void);
-static void lock_state(const char *state);
 static void read_state(struct server *s);
 static void listen_on(struct server *s, const char *spec, int daemon);
 static void notify(const char *state);
@@ -204,7 +203,7 @@ main(int argc, char *argv[])
 	if (logfile_path != NULL && (logfd = open_log()) == -1)
 		tw_err(1, "%s", logfile_path);
 
-	lock_state(s->state_path);
+	(void)tw_lock_state_or_die(s->state_path);	/* held until exit */
 	/* Under the lock: what a writer killed mid-write left is garbage. */
 	tw_fibstate_remove_temps(s->state_path);
 	if (pidfile_path != NULL && take_pidfile() == -1)
@@ -874,22 +873,6 @@ take_pidfile(void)
 	}
 	atexit(remove_pidfile);	/* also when a later step fails */
 	return 0;
-}
-
-static void
-lock_state(const char *state)
-{
-	pid_t holder;
-
-	/* Held, never closed, until the process ends. */
-	if (tw_lock_beside(state, &holder) == -1) {
-		if (errno != EAGAIN)
-			tw_err(1, "%s.lock", state);
-		if (holder > 0)
-			tw_errx(1, "%s is in use by pid %ld", state,
-			    (long)holder);
-		tw_errx(1, "%s is in use by another process", state);
-	}
 }
 
 static void

@@ -27,7 +27,6 @@
 #include "bignum.h"
 #include "cli.h"
 #include "fibstate.h"
-#include "lockfile.h"
 #include "twirl.h"
 
 #define INDEX_MAX 100000000	/* F(10^8): 20.9 million digits, a minute */
@@ -125,24 +124,6 @@ read_or_die(tw_fibstate *st, const char *path)
 	tw_fibstate_init(st);
 	if (tw_fibstate_read(st, path, err, sizeof(err)) == -1)
 		tw_errx(1, "%s", err);
-}
-
-/* Take STATE.lock as fib-serve does; refuse, naming the holder, if held. */
-static int
-lock_or_die(const char *path)
-{
-	pid_t holder;
-	int fd;
-
-	if ((fd = tw_lock_beside(path, &holder)) == -1) {
-		if (errno != EAGAIN)
-			tw_err(1, "%s.lock", path);
-		if (holder > 0)
-			tw_errx(1, "%s is in use by pid %ld", path,
-			    (long)holder);
-		tw_errx(1, "%s is in use by another process", path);
-	}
-	return fd;
 }
 
 static void
@@ -272,7 +253,7 @@ cmd_init(int argc, char *argv[])
 	    tw_fibstate_set(&st, "listen", listen, err, sizeof(err)) == -1)
 		tw_errx(2, "%s", err);
 
-	(void)lock_or_die(path);	/* held until exit */
+	(void)tw_lock_state_or_die(path);	/* held until exit */
 	if (!force && lstat(path, &sb) == 0)
 		tw_errx(1, "%s exists (use --force to replace it)", path);
 	write_or_die(&st, path);
@@ -410,7 +391,7 @@ cmd_set(int argc, char *argv[])
 			tw_errx(1, "set: %s", err);
 	}
 
-	(void)lock_or_die(path);	/* held until exit */
+	(void)tw_lock_state_or_die(path);	/* held until exit */
 	read_or_die(&st, path);
 	for (i = 1; i < argc; i++) {
 		const char *eq = strchr(argv[i], '=');

@@ -1,5 +1,5 @@
 /*
- * cli.c - one-line messages, range-checked numbers, seconds.
+ * cli.c - one-line messages, range-checked numbers, seconds, the state lock.
  */
 #define _POSIX_C_SOURCE 200809L
 
@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "lockfile.h"
 
 static const char *progname = "twirl";
 
@@ -144,4 +145,21 @@ tw_parse_seconds(const char *s, double max, double *out, const char **errstr)
 	*errstr = NULL;
 	*out = v;
 	return 0;
+}
+
+int
+tw_lock_state_or_die(const char *state)
+{
+	pid_t holder;
+	int fd;
+
+	if ((fd = tw_lock_beside(state, &holder)) == -1) {
+		if (errno != EAGAIN)
+			tw_err(1, "%s.lock", state);
+		if (holder > 0)
+			tw_errx(1, "%s is in use by pid %ld", state,
+			    (long)holder);
+		tw_errx(1, "%s is in use by another process", state);
+	}
+	return fd;
 }

@@ -1,6 +1,7 @@
 /*
  * cli.h - what every twirl program's main() shares: err(3)-style one-line
- * messages ("PROGRAM: what failed: why"), range-checked numbers, seconds.
+ * messages ("PROGRAM: what failed: why"), range-checked numbers, seconds,
+ * and the state file's lock taken or the program ended.
  *
  * This is the one module meant for programs, not for the library: the
  * other modules never print and never exit; these do, on purpose.
@@ -37,5 +38,13 @@ long long tw_strtonum(const char *s, long long min, long long max,
  */
 int tw_parse_seconds(const char *s, double max, double *out,
     const char **errstr);
+
+/*
+ * Take STATE.lock, the lock beside a state file (tw_lock_beside() in
+ * lockfile.h), and return its descriptor, to hold until the process ends.
+ * Exits 1 otherwise: "STATE is in use by pid N" (or "by another process")
+ * when someone holds it, "STATE.lock: why" when it cannot be taken.
+ */
+int tw_lock_state_or_die(const char *state);
 
 #endif

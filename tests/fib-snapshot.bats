@@ -211,6 +211,41 @@ EOF
 	snap set "$STATE" reserve=0
 }
 
+@test "the lock is STATE.lock: whoever holds it there is named, by fib-serve too" {
+	snap init "$STATE"
+	start holder $PY -c 'import fcntl, sys, time
+f = open(sys.argv[1], "a")
+fcntl.lockf(f, fcntl.LOCK_EX)
+print("locked", flush=True)
+time.sleep(600)' "$STATE.lock"
+	wait_for 5 grep -q locked "$T/holder.out"
+	sum=$(cksum <"$STATE")
+	run snap set "$STATE" a=5
+	[ "$status" -eq 1 ]
+	[ "$output" = "fib-snapshot: $STATE is in use by pid $holder_pid" ]
+	run "$BIN/fib-serve" -q -s "$STATE" -l "$(free_port)"
+	[ "$status" -eq 1 ]
+	[ "$output" = "fib-serve: $STATE is in use by pid $holder_pid" ]
+	[ "$(cksum <"$STATE")" = "$sum" ]
+}
+
+@test "a lock that cannot be taken is one line naming STATE.lock, and changes nothing" {
+	snap init "$STATE"
+	rm -f "$STATE.lock"	# init took it, as a file
+	mkdir "$STATE.lock"
+	sum=$(cksum <"$STATE")
+	run snap set "$STATE" a=5
+	[ "$status" -eq 1 ]
+	[ "$output" = "fib-snapshot: $STATE.lock: Is a directory" ]
+	run snap init --force "$STATE"
+	[ "$status" -eq 1 ]
+	[ "$output" = "fib-snapshot: $STATE.lock: Is a directory" ]
+	run "$BIN/fib-serve" -q -s "$STATE" -l "$(free_port)"
+	[ "$status" -eq 1 ]
+	[ "$output" = "fib-serve: $STATE.lock: Is a directory" ]
+	[ "$(cksum <"$STATE")" = "$sum" ]
+}
+
 @test "next prints the next N numbers and leaves the file unchanged" {
 	snap init "$STATE"
 	sum=$(cksum <"$STATE")
