@@ -25,8 +25,13 @@ ALL_CFLAGS = $(WARN) $(CFLAGS) $(SAN) -iquote lib
 ALL_LDFLAGS = $(LDFLAGS) $(SAN)
 LDLIBS = -lpthread
 
+# libtwirl.a is the installed core (lib/*.c); the programs' own modules
+# (lib/weblog, lib/fib, lib/util) go into build/libprog.a, linked into the
+# programs and tests, never installed.
 LIB_SRC = $(wildcard lib/*.c)
 LIB_OBJ = $(LIB_SRC:lib/%.c=build/lib/%.o)
+PROG_LIB_SRC = $(wildcard lib/weblog/*.c lib/fib/*.c lib/util/*.c)
+PROG_LIB_OBJ = $(PROG_LIB_SRC:lib/%.c=build/lib/%.o)
 PROGS = $(patsubst %.c,%,$(wildcard bin/*.c))
 UNIT_SRC = $(wildcard tests/unit/test_*.c)
 UNIT = $(UNIT_SRC:tests/unit/%.c=build/tests/%)
@@ -36,6 +41,8 @@ FUZZ_SRC = $(wildcard tests/fuzz/fuzz_*.c)
 REPLAY = $(FUZZ_SRC:tests/fuzz/%.c=build/tests/replay_%)
 BENCH = build/bench/reactor
 LIB = lib/libtwirl.a
+PROG_LIB = build/libprog.a
+LIBS = $(PROG_LIB) $(LIB)
 
 all: $(LIB) $(PROGS)
 
@@ -53,22 +60,26 @@ $(LIB): $(LIB_OBJ)
 	rm -f $@
 	$(AR) rcs $@ $(LIB_OBJ)
 
-bin/%: bin/%.c $(LIB) build/flags
-	$(CC) $(ALL_CFLAGS) -MMD -MP -MF build/$(@F).d $(ALL_LDFLAGS) \
-		-o $@ $< $(LIB) $(LDLIBS)
+$(PROG_LIB): $(PROG_LIB_OBJ)
+	rm -f $@
+	$(AR) rcs $@ $(PROG_LIB_OBJ)
 
-build/tests/%: tests/unit/%.c tests/unit/tap.h $(LIB) build/flags
+bin/%: bin/%.c $(LIBS) build/flags
+	$(CC) $(ALL_CFLAGS) -MMD -MP -MF build/$(@F).d $(ALL_LDFLAGS) \
+		-o $@ $< $(LIBS) $(LDLIBS)
+
+build/tests/%: tests/unit/%.c tests/unit/tap.h $(LIBS) build/flags
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -MMD -MP $(ALL_LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
+	$(CC) $(ALL_CFLAGS) -MMD -MP $(ALL_LDFLAGS) -o $@ $< $(LIBS) $(LDLIBS)
 
 build/bench/%: bench/%.c $(LIB) build/flags
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -MMD -MP $(ALL_LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
 
-build/tests/replay_%: tests/fuzz/%.c tests/fuzz/replay.c $(LIB) build/flags
+build/tests/replay_%: tests/fuzz/%.c tests/fuzz/replay.c $(LIBS) build/flags
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -DFUZZ_NAME='"$*"' $(ALL_LDFLAGS) -o $@ \
-		tests/fuzz/replay.c $< $(LIB) $(LDLIBS)
+		tests/fuzz/replay.c $< $(LIBS) $(LDLIBS)
 
 test: all $(UNIT) $(REPLAY)
 	@tests/run $(UNIT) $(REPLAY)
@@ -96,7 +107,8 @@ FUZZ_LIB_FLAGS = -g -O1 -fsanitize=fuzzer-no-link,address,undefined \
 FUZZ = $(patsubst tests/fuzz/%.c,build/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
 # The library is compiled once for every target (instrumented, no main),
 # and kept: make would delete the objects as intermediate files.
-FUZZ_OBJ = $(LIB_SRC:lib/%.c=build/fuzz/lib/%.o)
+FUZZ_OBJ = $(LIB_SRC:lib/%.c=build/fuzz/lib/%.o) \
+	$(PROG_LIB_SRC:lib/%.c=build/fuzz/lib/%.o)
 .SECONDARY: $(FUZZ_OBJ)
 
 build/fuzz/lib/%.o: lib/%.c
@@ -114,8 +126,11 @@ fuzz: $(FUZZ)
 bench: all build/bench/loadgen build/bench/floor bench-reactor
 	bench/run
 
-# The public headers: every header but the library's internal ones.
-HEADERS = $(filter-out lib/internal.h lib/backend.h,$(wildcard lib/*.h))
+# The installed headers, named one by one: the core that twirl(3)
+# documents, and nothing of the programs' own modules.
+HEADERS = lib/addr.h lib/bytes.h lib/conn.h lib/deferred.h lib/lines.h \
+	lib/reactor.h lib/sdnotify.h lib/signals.h lib/thread.h lib/timer.h \
+	lib/twirl.h
 MANPAGES = $(wildcard man/*.[1-9])
 BASHCOMP = $(wildcard completions/*.bash)
 ZSHCOMP = $(wildcard completions/_*)
@@ -167,5 +182,5 @@ clean:
 FORCE:
 .PHONY: all test test-long valgrind bench bench-reactor fuzz install uninstall clean FORCE
 
--include $(wildcard build/*.d build/lib/*.d build/tests/*.d build/bench/*.d \
-	build/fuzz/lib/*.d)
+-include $(wildcard build/*.d build/lib/*.d build/lib/*/*.d build/tests/*.d \
+	build/bench/*.d build/fuzz/lib/*.d build/fuzz/lib/*/*.d)

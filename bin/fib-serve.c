@@ -34,11 +34,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "bignum.h"
-#include "cli.h"
-#include "decimal.h"
-#include "fibstate.h"
-#include "lockfile.h"
+#include "fib/bignum.h"
+#include "util/cli.h"
+#include "fib/decimal.h"
+#include "fib/fibstate.h"
+#include "util/lockfile.h"
 #include "sdnotify.h"
 #include "twirl.h"
 

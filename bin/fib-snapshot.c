@@ -24,9 +24,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "bignum.h"
-#include "cli.h"
-#include "fibstate.h"
+#include "fib/bignum.h"
+#include "util/cli.h"
+#include "fib/fibstate.h"
 #include "twirl.h"
 
 #define INDEX_MAX 100000000	/* F(10^8): 20.9 million digits, a minute */

@@ -23,8 +23,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cli.h"
-#include "hitstream.h"
+#include "util/cli.h"
+#include "weblog/hitstream.h"
 #include "twirl.h"
 
 #define DEFAULT_ADDRESS "127.0.0.1:8888"

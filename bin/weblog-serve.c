@@ -37,9 +37,9 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
-#include "cli.h"
-#include "follow.h"
-#include "hit.h"
+#include "util/cli.h"
+#include "weblog/follow.h"
+#include "weblog/hit.h"
 #include "sdnotify.h"
 #include "twirl.h"
 

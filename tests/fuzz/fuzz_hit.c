@@ -16,10 +16,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "clf.h"
-#include "hit.h"
-#include "hitstream.h"
-#include "xmlesc.h"
+#include "weblog/clf.h"
+#include "weblog/hit.h"
+#include "weblog/hitstream.h"
+#include "weblog/xmlesc.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

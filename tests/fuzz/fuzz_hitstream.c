@@ -18,8 +18,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hit.h"
-#include "hitstream.h"
+#include "weblog/hit.h"
+#include "weblog/hitstream.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

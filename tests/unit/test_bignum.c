@@ -6,7 +6,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "bignum.h"
+#include "fib/bignum.h"
 #include "numref.h"
 #include "tap.h"
 

@@ -4,10 +4,10 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "clf.h"
-#include "hit.h"
+#include "weblog/clf.h"
+#include "weblog/hit.h"
 #include "tap.h"
-#include "xmlesc.h"
+#include "weblog/xmlesc.h"
 
 static int
 field_is(const tw_clf *c, int i, const char *s)

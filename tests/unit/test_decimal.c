@@ -8,8 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bignum.h"
-#include "decimal.h"
+#include "fib/bignum.h"
+#include "fib/decimal.h"
 #include "numref.h"
 #include "tap.h"
 

@@ -15,8 +15,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "fibstate.h"
-#include "lockfile.h"
+#include "fib/fibstate.h"
+#include "util/lockfile.h"
 #include "tap.h"
 
 static char dir[] = "/tmp/twirl-fibstate.XXXXXX";

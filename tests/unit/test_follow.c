@@ -10,7 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "follow.h"
+#include "weblog/follow.h"
 #include "tap.h"
 #include "timer.h"
 

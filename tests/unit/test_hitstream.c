@@ -7,8 +7,8 @@
 #include <string.h>
 
 #include "tap.h"
-#include "hitstream.h"
-#include "xmlesc.h"
+#include "weblog/hitstream.h"
+#include "weblog/xmlesc.h"
 
 /* Every event, written down as text, so two parses can be compared. */
 struct log {

@@ -6,7 +6,7 @@
 
 #include "tap.h"
 #include "twirl.h"
-#include "xmlesc.h"
+#include "weblog/xmlesc.h"
 
 static int
 escape_is(const char *in, size_t len, const char *want)
