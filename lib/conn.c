@@ -52,9 +52,18 @@ struct seg {
 	int own;		/* b is ours alone and may take more bytes */
 };
 
+/* conn.c's state in each reactor, made on first use, freed with it. */
+struct conns {
+	struct tw__conn *conns;		/* every live tw_conn */
+	tw_listener *listeners;		/* every open listener */
+	tw_bytes *spare[64];		/* queue chunks to reuse */
+	int nspare;
+};
+
 struct tw__conn {
 	tw_conn pub;		/* first: a tw_conn * is a struct tw__conn * */
 	tw_reactor *r;
+	struct conns *m;
 	const tw_protocol *p;
 	tw_factory *f;
 	struct tw__conn *prev, *next;
@@ -72,6 +81,7 @@ struct tw__conn {
 
 struct tw_listener {
 	tw_reactor *r;
+	struct conns *m;
 	tw_factory *f;
 	tw_io io;
 	tw_timer retry;
@@ -88,6 +98,26 @@ static void conn_io_cb(tw_io *io, int events);
 static void conn_soon_cb(tw_soon *s);
 static void conn_timer_cb(tw_timer *t);
 static void flush(struct tw__conn *c);
+
+static char conns_key;	/* its address names struct conns in the reactor */
+
+static void conns_destroy(tw_reactor *r, void *state);
+
+static struct conns *
+get_conns(tw_reactor *r)
+{
+	struct conns *m;
+
+	if ((m = tw__module_state(r, &conns_key)) != NULL)
+		return m;
+	if ((m = calloc(1, sizeof(*m))) == NULL)
+		return NULL;
+	if (tw__module_add(r, &conns_key, m, conns_destroy) == -1) {
+		free(m);
+		return NULL;
+	}
+	return m;
+}
 
 static int
 set_nonblock(int fd)
@@ -108,12 +138,12 @@ set_nonblock(int fd)
  * again, turn after turn (page faults were a seventh of fib-serve's time).
  */
 static tw_bytes *
-chunk_get(tw_reactor *r, size_t need)
+chunk_get(struct conns *m, size_t need)
 {
 	tw_bytes *b;
 
-	if (need <= CHUNK_SIZE && r->nspare > 0) {
-		b = r->spare[--r->nspare];
+	if (need <= CHUNK_SIZE && m->nspare > 0) {
+		b = m->spare[--m->nspare];
 		b->refs = 1;
 		b->len = 0;
 		return b;
@@ -122,28 +152,28 @@ chunk_get(tw_reactor *r, size_t need)
 }
 
 static void
-chunk_put(tw_reactor *r, tw_bytes *b)
+chunk_put(struct conns *m, tw_bytes *b)
 {
-	int n = (int)(sizeof(r->spare) / sizeof(r->spare[0]));
+	int n = (int)(sizeof(m->spare) / sizeof(m->spare[0]));
 
-	if (b->refs == 1 && b->cap == CHUNK_SIZE && r->nspare < n)
-		r->spare[r->nspare++] = b;
+	if (b->refs == 1 && b->cap == CHUNK_SIZE && m->nspare < n)
+		m->spare[m->nspare++] = b;
 	else
 		tw_bytes_unref(b);
 }
 
 static void
-chunks_free(tw_reactor *r)
+chunks_free(struct conns *m)
 {
-	while (r->nspare > 0)
-		tw_bytes_unref(r->spare[--r->nspare]);
+	while (m->nspare > 0)
+		tw_bytes_unref(m->spare[--m->nspare]);
 }
 
 static void
 queue_clear(struct tw__conn *c)
 {
 	while (c->qlen > 0) {
-		chunk_put(c->r, c->q[c->qhead].b);
+		chunk_put(c->m, c->q[c->qhead].b);
 		c->qhead = (c->qhead + 1) % c->qcap;
 		c->qlen--;
 	}
@@ -186,7 +216,7 @@ queue_advance(struct tw__conn *c, size_t n)
 			return;
 		}
 		n -= s->len;
-		chunk_put(c->r, s->b);
+		chunk_put(c->m, s->b);
 		c->qhead = (c->qhead + 1) % c->qcap;
 		c->qlen--;
 	}
@@ -237,7 +267,7 @@ unlink_conn(struct tw__conn *c)
 	if (c->prev != NULL)
 		c->prev->next = c->next;
 	else
-		c->r->conns = c->next;
+		c->m->conns = c->next;
 	if (c->next != NULL)
 		c->next->prev = c->prev;
 }
@@ -283,12 +313,14 @@ finish(struct tw__conn *c, int reason)
 static struct tw__conn *
 new_conn(tw_reactor *r, int fd, const tw_protocol *p, tw_factory *f, void *data)
 {
+	struct conns *m;
 	struct tw__conn *c;
 
-	if ((c = calloc(1, sizeof(*c))) == NULL)
+	if ((m = get_conns(r)) == NULL || (c = calloc(1, sizeof(*c))) == NULL)
 		return NULL;
 	c->pub.data = data;
 	c->r = r;
+	c->m = m;
 	c->p = p;
 	c->f = f;
 	c->high = TW_CONN_HIGH_WATER;
@@ -296,10 +328,10 @@ new_conn(tw_reactor *r, int fd, const tw_protocol *p, tw_factory *f, void *data)
 	tw_io_init(&c->io, fd, conn_io_cb, c);
 	tw_soon_init(&c->soon, conn_soon_cb, c);
 	tw_timer_init(&c->timer, conn_timer_cb, c);
-	c->next = r->conns;
-	if (r->conns != NULL)
-		r->conns->prev = c;
-	r->conns = c;
+	c->next = m->conns;
+	if (m->conns != NULL)
+		m->conns->prev = c;
+	m->conns = c;
 	return c;
 }
 
@@ -560,11 +592,11 @@ tw_conn_write(tw_conn *pc, const void *buf, size_t len)
 		len -= n;
 	}
 	if (len > 0) {
-		tw_bytes *b = chunk_get(c->r, len);
+		tw_bytes *b = chunk_get(c->m, len);
 
 		if (b == NULL || (s = queue_push(c)) == NULL) {
 			if (b != NULL)
-				chunk_put(c->r, b);
+				chunk_put(c->m, b);
 			errno = ENOMEM;
 			return -1;
 		}
@@ -821,11 +853,13 @@ retry_cb(tw_timer *t)
 static tw_listener *
 new_listener(tw_reactor *r, int fd, tw_factory *f)
 {
+	struct conns *m;
 	tw_listener *l;
 
-	if ((l = calloc(1, sizeof(*l))) == NULL)
+	if ((m = get_conns(r)) == NULL || (l = calloc(1, sizeof(*l))) == NULL)
 		return NULL;
 	l->r = r;
+	l->m = m;
 	l->f = f;
 	l->addr.len = sizeof(l->addr.ss);
 	if (getsockname(fd, (struct sockaddr *)&l->addr.ss, &l->addr.len) == -1)
@@ -836,10 +870,10 @@ new_listener(tw_reactor *r, int fd, tw_factory *f)
 		free(l);
 		return NULL;
 	}
-	l->next = r->listeners;
-	if (r->listeners != NULL)
-		r->listeners->prev = l;
-	r->listeners = l;
+	l->next = m->listeners;
+	if (m->listeners != NULL)
+		m->listeners->prev = l;
+	m->listeners = l;
 	if (f->start != NULL)
 		f->start(f);
 	return l;
@@ -929,7 +963,7 @@ free_listener(tw_listener *l)
 	if (l->prev != NULL)
 		l->prev->next = l->next;
 	else
-		l->r->listeners = l->next;
+		l->m->listeners = l->next;
 	if (l->next != NULL)
 		l->next->prev = l->prev;
 	if (!l->accepting)
@@ -946,12 +980,17 @@ tw_listener_close(tw_listener *l)
 		f->stop(f);
 }
 
-void
-tw__conns_destroy(tw_reactor *r)
+/* The reactor is going: abort every connection and listener it holds. */
+static void
+conns_destroy(tw_reactor *r, void *state)
 {
-	while (r->conns != NULL)
-		free_conn(r->conns);
-	while (r->listeners != NULL)
-		free_listener(r->listeners);
-	chunks_free(r);
+	struct conns *m = state;
+
+	(void)r;
+	while (m->conns != NULL)
+		free_conn(m->conns);
+	while (m->listeners != NULL)
+		free_listener(m->listeners);
+	chunks_free(m);
+	free(m);
 }

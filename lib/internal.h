@@ -13,9 +13,23 @@
 #include "reactor.h"
 #include "timer.h"
 
-struct tw__pool;
-struct tw__conn;
-struct tw_listener;
+/*
+ * A module the reactor does not know (connections, worker threads, signals)
+ * keeps its per-reactor state under a key, the address of one of its own
+ * statics, and registers it on first use with a destroy hook.
+ * tw_reactor_destroy() runs the hooks in reverse order of registration, so
+ * a module that uses another (the pool uses the wake-up) is destroyed
+ * first. So the reactor links only what a program uses.
+ */
+typedef void (*tw__destroy_fn)(tw_reactor *r, void *state);
+
+struct tw__module {
+	const void *key;
+	void *state;
+	tw__destroy_fn destroy;
+};
+
+#define TW__MODULES 8		/* the library has fewer; a fixed table is plenty */
 
 struct tw_reactor {
 	const struct tw__backend *be;
@@ -36,20 +50,19 @@ struct tw_reactor {
 
 	int stopping;
 
-	struct tw__pool *pool;		/* thread.c, created on first use */
-	int pool_size;
-	struct tw__conn *conns;		/* conn.c: every live tw_conn */
-	struct tw_listener *listeners;	/* conn.c: every open listener */
-	struct tw_bytes *spare[64];	/* conn.c: queue chunks to reuse */
-	int nspare;
+	struct tw__module modules[TW__MODULES];
+	int nmodules;
 };
 
 uint64_t tw__now_ns(void);
 int tw__timers_run(tw_reactor *r);
 int tw__timers_timeout_ms(tw_reactor *r);	/* -1: no timer */
 void tw__timers_free(tw_reactor *r);
-void tw__signals_forget(tw_reactor *r);
-void tw__pool_destroy(tw_reactor *r);
-void tw__conns_destroy(tw_reactor *r);
+
+/* The state registered under key, or NULL. */
+void *tw__module_state(const tw_reactor *r, const void *key);
+/* Register state under key, to be destroyed with r. 0, or -1 with ENOSPC. */
+int tw__module_add(tw_reactor *r, const void *key, void *state,
+    tw__destroy_fn destroy);
 
 #endif

@@ -64,7 +64,6 @@ tw_reactor_create(const char *backend)
 		return NULL;
 	r->be = be;
 	r->soon_tail = &r->soon_head;
-	r->pool_size = 4;
 	r->nevents = MAX_EVENTS;
 	if ((r->events = calloc(MAX_EVENTS, sizeof(*r->events))) == NULL ||
 	    (r->be_state = be->create()) == NULL) {
@@ -80,14 +79,44 @@ tw_reactor_destroy(tw_reactor *r)
 {
 	if (r == NULL)
 		return;
-	tw__pool_destroy(r);
-	tw__conns_destroy(r);
-	tw__signals_forget(r);
+	while (r->nmodules > 0) {
+		struct tw__module *m = &r->modules[--r->nmodules];
+
+		m->destroy(r, m->state);
+	}
 	tw__timers_free(r);
 	r->be->destroy(r->be_state);
 	free(r->watchers);
 	free(r->events);
 	free(r);
+}
+
+void *
+tw__module_state(const tw_reactor *r, const void *key)
+{
+	int i;
+
+	for (i = 0; i < r->nmodules; i++)
+		if (r->modules[i].key == key)
+			return r->modules[i].state;
+	return NULL;
+}
+
+int
+tw__module_add(tw_reactor *r, const void *key, void *state,
+    tw__destroy_fn destroy)
+{
+	struct tw__module *m;
+
+	if (r->nmodules == TW__MODULES) {
+		errno = ENOSPC;
+		return -1;
+	}
+	m = &r->modules[r->nmodules++];
+	m->key = key;
+	m->state = state;
+	m->destroy = destroy;
+	return 0;
 }
 
 const char *

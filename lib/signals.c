@@ -31,6 +31,9 @@ static tw_signal *watchers[NSIG];
 static struct sigaction saved[NSIG];
 static volatile sig_atomic_t pending[NSIG];
 static unsigned round_gen;
+static char signals_key;	/* registered with the reactor that owns them */
+
+static void signals_forget(tw_reactor *r, void *state);
 
 static void
 handler(int signo)
@@ -97,6 +100,9 @@ open_wake(tw_reactor *r)
 	}
 	tw_io_init(&wake_io, wake[0], wake_cb, NULL);
 	wake_io.weak = 1;
+	if (tw__module_state(r, &signals_key) == NULL &&
+	    tw__module_add(r, &signals_key, &signals_key, signals_forget) == -1)
+		goto fail;
 	if (tw_io_start(r, &wake_io, TW_READ) == -1)
 		goto fail;
 	owner = r;
@@ -195,11 +201,13 @@ tw_signal_stop(tw_reactor *r, tw_signal *s)
 		close_wake(r);
 }
 
-void
-tw__signals_forget(tw_reactor *r)
+/* The reactor is going: restore every disposition, forget the watchers. */
+static void
+signals_forget(tw_reactor *r, void *state)
 {
 	int i;
 
+	(void)state;
 	if (owner != r)
 		return;
 	for (i = 1; i < NSIG; i++) {

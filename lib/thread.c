@@ -38,8 +38,13 @@ struct tw__pool {
 	int wake[2];
 	tw_io io;
 	size_t pending;		/* submitted, not yet delivered (loop thread) */
+	int size;		/* most threads to start */
 	tw_reactor *r;
 };
+
+static char pool_key;	/* its address names the pool's state in the reactor */
+
+static void pool_destroy(tw_reactor *r, void *state);
 
 static void *
 worker(void *p)
@@ -112,11 +117,17 @@ get_pool(tw_reactor *r)
 	struct tw__pool *pool;
 	int i;
 
-	if (r->pool != NULL)
-		return r->pool;
+	if ((pool = tw__module_state(r, &pool_key)) != NULL)
+		return pool;
 	if ((pool = calloc(1, sizeof(*pool))) == NULL)
 		return NULL;
 	if (pipe(pool->wake) == -1) {
+		free(pool);
+		return NULL;
+	}
+	if (tw__module_add(r, &pool_key, pool, pool_destroy) == -1) {
+		close(pool->wake[0]);
+		close(pool->wake[1]);
 		free(pool);
 		return NULL;
 	}
@@ -128,9 +139,9 @@ get_pool(tw_reactor *r)
 	pthread_cond_init(&pool->cv, NULL);
 	pool->todo_tail = &pool->todo;
 	pool->done_tail = &pool->done;
+	pool->size = 4;
 	pool->r = r;
 	tw_io_init(&pool->io, pool->wake[0], deliver, pool);
-	r->pool = pool;
 	return pool;
 }
 
@@ -184,7 +195,7 @@ tw_defer_to_thread(tw_reactor *r, tw_work_fn fn, void *arg)
 		goto fail;
 
 	pthread_mutex_lock(&pool->mu);
-	if (pool->idle == 0 && pool->nthreads < r->pool_size) {
+	if (pool->idle == 0 && pool->nthreads < pool->size) {
 		pthread_t *t = realloc(pool->threads,
 		    (size_t)(pool->nthreads + 1) * sizeof(*t));
 
@@ -222,10 +233,15 @@ fail:
 	return NULL;
 }
 
-void
+int
 tw_thread_pool_size(tw_reactor *r, int n)
 {
-	r->pool_size = n > 0 ? n : 1;
+	struct tw__pool *pool;
+
+	if ((pool = get_pool(r)) == NULL)
+		return -1;
+	pool->size = n > 0 ? n : 1;
+	return 0;
 }
 
 static void
@@ -240,14 +256,12 @@ free_jobs(struct job *j)
 	}
 }
 
-void
-tw__pool_destroy(tw_reactor *r)
+static void
+pool_destroy(tw_reactor *r, void *state)
 {
-	struct tw__pool *pool = r->pool;
+	struct tw__pool *pool = state;
 	int i;
 
-	if (pool == NULL)
-		return;
 	pthread_mutex_lock(&pool->mu);
 	pool->quit = 1;
 	pthread_cond_broadcast(&pool->cv);
@@ -263,5 +277,4 @@ tw__pool_destroy(tw_reactor *r)
 	pthread_cond_destroy(&pool->cv);
 	free(pool->threads);
 	free(pool);
-	r->pool = NULL;
 }

@@ -25,7 +25,10 @@
 typedef int (*tw_work_fn)(void *arg, void **value);
 tw_deferred *tw_defer_to_thread(tw_reactor *r, tw_work_fn fn, void *arg);
 
-/* Worker threads for r (default 4); takes effect for threads not yet started. */
-void tw_thread_pool_size(tw_reactor *r, int n);
+/*
+ * Worker threads for r (default 4); takes effect for threads not yet
+ * started. Returns 0, or -1 with ENOMEM.
+ */
+int tw_thread_pool_size(tw_reactor *r, int n);
 
 #endif

@@ -137,3 +137,40 @@ write_program() {
 	make -s -C "$TOP" uninstall DESTDIR="$R" PREFIX=/usr >/dev/null
 	[ -z "$(find "$R" -type f)" ]
 }
+
+@test "a program that uses timers alone links no connection, thread or pthread code" {
+	install_to /usr
+	cat >"$T/timers.c" <<-'EOF2'
+	#include <twirl/reactor.h>
+	#include <twirl/timer.h>
+
+	static void
+	fire(tw_timer *t)
+	{
+		tw_reactor_stop(t->data);
+	}
+
+	int
+	main(void)
+	{
+		tw_reactor *r = tw_reactor_create(NULL);
+		tw_timer t;
+
+		if (r == NULL)
+			return 1;
+		tw_timer_init(&t, fire, r);
+		if (tw_call_later(r, &t, 0.01) == -1)
+			return 1;
+		tw_reactor_run(r);
+		tw_reactor_destroy(r);
+		return 0;
+	}
+	EOF2
+	# No -lpthread: the reactor must not need it.
+	$(lib_cc) -std=c11 -Wall -Werror -I"$R/usr/include" -o "$T/timers" \
+	    "$T/timers.c" "$R/usr/lib/libtwirl.a"
+	"$T/timers"
+	nm "$T/timers" >"$T/syms"
+	grep -q 'tw_call_later' "$T/syms"
+	! grep -E 'pthread_create|tw_conn_|tw_listen|tw_defer_to_thread|tw_signal_' "$T/syms"
+}
