@@ -49,6 +49,7 @@ struct tw_reactor {
 	tw_soon *soon_running;			/* being run in this one */
 
 	int stopping;
+	size_t holds;			/* tw__reactor_hold(): work not on a watcher */
 
 	struct tw__module modules[TW__MODULES];
 	int nmodules;
@@ -64,5 +65,23 @@ void *tw__module_state(const tw_reactor *r, const void *key);
 /* Register state under key, to be destroyed with r. 0, or -1 with ENOSPC. */
 int tw__module_add(tw_reactor *r, const void *key, void *state,
     tw__destroy_fn destroy);
+
+/*
+ * Keep tw_reactor_run() going (delta > 0) while work the loop will hear of
+ * through the wake-up is pending, such as a job on a worker thread; then
+ * release it (delta < 0).
+ */
+void tw__reactor_hold(tw_reactor *r, int delta);
+
+/*
+ * wake.c: the one wake-up. tw__wake_add() subscribes fn(r, arg), run in the
+ * loop after every wake-up, and returns the descriptor to pass to
+ * tw__wake(), or -1 with errno. tw__wake() is async-signal-safe and may be
+ * called from any thread.
+ */
+typedef void (*tw__wake_fn)(tw_reactor *r, void *arg);
+int tw__wake_add(tw_reactor *r, tw__wake_fn fn, void *arg);
+void tw__wake_remove(tw_reactor *r, tw__wake_fn fn, void *arg);
+void tw__wake(int fd);
 
 #endif

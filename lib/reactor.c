@@ -141,7 +141,17 @@ tw_reactor_stop(tw_reactor *r)
 static int
 alive(const tw_reactor *r)
 {
-	return r->nactive_io > 0 || r->nheap > 0 || r->soon_head != NULL;
+	return r->nactive_io > 0 || r->nheap > 0 || r->soon_head != NULL ||
+	    r->holds > 0;
+}
+
+void
+tw__reactor_hold(tw_reactor *r, int delta)
+{
+	if (delta >= 0)
+		r->holds += (size_t)delta;
+	else
+		r->holds -= (size_t)-delta;
 }
 
 int

@@ -1,21 +1,19 @@
 /*
- * signals.c - signals as loop callbacks, through a self-pipe.
+ * signals.c - signals as loop callbacks, through the reactor's wake-up.
  *
  * The handler does the two async-signal-safe things it must: set a flag and
- * write one byte to a non-blocking pipe (a full pipe already means "wake
- * up", so a failed write loses nothing). The loop watches the pipe's read
- * end with a weak watcher (it does not keep the loop alive), drains it, and
- * runs the watchers of every flagged signal. A self-pipe rather than
- * signalfd: signalfd needs the signal blocked in every thread, worker
+ * wake the loop (tw__wake(), a write(2) to the eventfd or pipe of wake.c,
+ * shared with the worker threads; a failed write means a wake-up is already
+ * pending, so it loses nothing). The wake-up does not keep the loop alive;
+ * when it fires, the loop runs the watchers of every flagged signal. The
+ * wake-up rather than signalfd: signalfd needs the signal blocked in every thread, worker
  * threads and children included, which a library cannot promise.
  */
 #define _GNU_SOURCE
 
 #include <errno.h>
-#include <fcntl.h>
 #include <signal.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "internal.h"
 #include "signals.h"
@@ -25,8 +23,7 @@
 #endif
 
 static tw_reactor *owner;
-static int wake[2] = { -1, -1 };
-static tw_io wake_io;
+static volatile sig_atomic_t wake_fd = -1;	/* read by the handler */
 static tw_signal *watchers[NSIG];
 static struct sigaction saved[NSIG];
 static volatile sig_atomic_t pending[NSIG];
@@ -41,9 +38,8 @@ handler(int signo)
 	int saved_errno = errno;
 
 	pending[signo] = 1;
-	if (write(wake[1], "", 1) == -1) {
-		/* Full pipe: a wake-up is already on its way. */
-	}
+	if (wake_fd >= 0)
+		tw__wake(wake_fd);
 	errno = saved_errno;
 }
 
@@ -68,15 +64,12 @@ run_watchers(int signo)
 }
 
 static void
-wake_cb(tw_io *io, int events)
+woken(tw_reactor *r, void *arg)
 {
-	char buf[64];
 	int signo;
 
-	(void)io;
-	(void)events;
-	while (read(wake[0], buf, sizeof(buf)) > 0)
-		;
+	(void)r;
+	(void)arg;
 	round_gen++;
 	for (signo = 1; signo < NSIG; signo++) {
 		if (!pending[signo])
@@ -86,43 +79,29 @@ wake_cb(tw_io *io, int events)
 	}
 }
 
+/* Subscribe to r's wake-up; the signals' hook is registered after it. */
 static int
 open_wake(tw_reactor *r)
 {
-	int i;
+	int fd;
 
-	if (pipe(wake) == -1)
+	if ((fd = tw__wake_add(r, woken, NULL)) == -1)
 		return -1;
-	for (i = 0; i < 2; i++) {
-		if (fcntl(wake[i], F_SETFL, O_NONBLOCK) == -1 ||
-		    fcntl(wake[i], F_SETFD, FD_CLOEXEC) == -1)
-			goto fail;
-	}
-	tw_io_init(&wake_io, wake[0], wake_cb, NULL);
-	wake_io.weak = 1;
 	if (tw__module_state(r, &signals_key) == NULL &&
-	    tw__module_add(r, &signals_key, &signals_key, signals_forget) == -1)
-		goto fail;
-	if (tw_io_start(r, &wake_io, TW_READ) == -1)
-		goto fail;
+	    tw__module_add(r, &signals_key, &signals_key, signals_forget) == -1) {
+		tw__wake_remove(r, woken, NULL);
+		return -1;
+	}
+	wake_fd = fd;
 	owner = r;
 	return 0;
-fail:
-	i = errno;
-	close(wake[0]);
-	close(wake[1]);
-	wake[0] = wake[1] = -1;
-	errno = i;
-	return -1;
 }
 
 static void
 close_wake(tw_reactor *r)
 {
-	tw_io_stop(r, &wake_io);
-	close(wake[0]);
-	close(wake[1]);
-	wake[0] = wake[1] = -1;
+	wake_fd = -1;
+	tw__wake_remove(r, woken, NULL);
 	owner = NULL;
 }
 

@@ -2,8 +2,9 @@
  * signals.h - Unix signals delivered as ordinary callbacks in the loop.
  *
  * The handler installed by tw_signal_start() only records the signal and
- * writes a byte to a non-blocking self-pipe; the reactor reads the pipe and
- * runs every watcher of each signal that arrived, on the loop's thread, where
+ * wakes the loop (through the reactor's one wake-up, an eventfd on Linux or
+ * a non-blocking pipe, which worker threads share); the loop then runs
+ * every watcher of each signal that arrived, on the loop's thread, where
  * any library call is safe. Signals that arrive twice before the loop sees
  * them are reported once, as the kernel itself merges pending signals.
  *

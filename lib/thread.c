@@ -3,18 +3,17 @@
  * loop.
  *
  * Jobs wait in a FIFO under a mutex; workers take them in order. A worker
- * that finishes moves its job to the done list and writes a byte to a
- * pipe; the loop watches the pipe's read end (a strong watcher while any
- * job is pending, so tw_reactor_run() waits for results) and fires each
- * job's deferred on its own thread. Workers never call into the reactor.
+ * that finishes moves its job to the done list and wakes the loop through
+ * the reactor's one wake-up (wake.c); the loop then fires each job's
+ * deferred on its own thread. Each pending job holds the reactor, so
+ * tw_reactor_run() waits for results. Workers never call into the reactor
+ * beyond tw__wake(), a write(2).
  */
 #define _POSIX_C_SOURCE 200809L
 
 #include <errno.h>
-#include <fcntl.h>
 #include <pthread.h>
 #include <stdlib.h>
-#include <unistd.h>
 
 #include "internal.h"
 #include "thread.h"
@@ -35,8 +34,7 @@ struct tw__pool {
 	struct job *done, **done_tail;
 	pthread_t *threads;
 	int nthreads, idle, quit;
-	int wake[2];
-	tw_io io;
+	int wake_fd;		/* tw__wake() it */
 	size_t pending;		/* submitted, not yet delivered (loop thread) */
 	int size;		/* most threads to start */
 	tw_reactor *r;
@@ -73,24 +71,18 @@ worker(void *p)
 		j->next = NULL;
 		*pool->done_tail = j;
 		pool->done_tail = &j->next;
-		if (write(pool->wake[1], "", 1) == -1) {
-			/* Full pipe: the loop is already woken. */
-		}
+		tw__wake(pool->wake_fd);
 	}
 	pthread_mutex_unlock(&pool->mu);
 	return NULL;
 }
 
 static void
-deliver(tw_io *io, int events)
+deliver(tw_reactor *r, void *arg)
 {
-	struct tw__pool *pool = io->data;
+	struct tw__pool *pool = arg;
 	struct job *j, *next;
-	char buf[64];
 
-	(void)events;
-	while (read(pool->wake[0], buf, sizeof(buf)) > 0)
-		;
 	pthread_mutex_lock(&pool->mu);
 	j = pool->done;
 	pool->done = NULL;
@@ -98,8 +90,8 @@ deliver(tw_io *io, int events)
 	pthread_mutex_unlock(&pool->mu);
 	for (; j != NULL; j = next) {
 		next = j->next;
-		if (--pool->pending == 0)
-			tw_io_stop(pool->r, &pool->io);
+		pool->pending--;
+		tw__reactor_hold(r, -1);
 		if (!tw_deferred_fired(j->d)) {
 			if (j->rc == 0)
 				tw_deferred_callback(j->d, j->value);
@@ -115,25 +107,17 @@ static struct tw__pool *
 get_pool(tw_reactor *r)
 {
 	struct tw__pool *pool;
-	int i;
 
 	if ((pool = tw__module_state(r, &pool_key)) != NULL)
 		return pool;
 	if ((pool = calloc(1, sizeof(*pool))) == NULL)
 		return NULL;
-	if (pipe(pool->wake) == -1) {
+	/* The wake-up first: its hook then runs after the pool's. */
+	if ((pool->wake_fd = tw__wake_add(r, deliver, pool)) == -1 ||
+	    tw__module_add(r, &pool_key, pool, pool_destroy) == -1) {
+		tw__wake_remove(r, deliver, pool);
 		free(pool);
 		return NULL;
-	}
-	if (tw__module_add(r, &pool_key, pool, pool_destroy) == -1) {
-		close(pool->wake[0]);
-		close(pool->wake[1]);
-		free(pool);
-		return NULL;
-	}
-	for (i = 0; i < 2; i++) {
-		fcntl(pool->wake[i], F_SETFL, O_NONBLOCK);
-		fcntl(pool->wake[i], F_SETFD, FD_CLOEXEC);
 	}
 	pthread_mutex_init(&pool->mu, NULL);
 	pthread_cond_init(&pool->cv, NULL);
@@ -141,7 +125,6 @@ get_pool(tw_reactor *r)
 	pool->done_tail = &pool->done;
 	pool->size = 4;
 	pool->r = r;
-	tw_io_init(&pool->io, pool->wake[0], deliver, pool);
 	return pool;
 }
 
@@ -165,8 +148,8 @@ cancel_job(tw_deferred *d, void *arg)
 	pthread_mutex_unlock(&pool->mu);
 	if (j == NULL)
 		return;		/* running or done: its result will be dropped */
-	if (--pool->pending == 0)
-		tw_io_stop(pool->r, &pool->io);
+	pool->pending--;
+	tw__reactor_hold(pool->r, -1);
 	tw_deferred_unref(j->d);
 	free(j);
 }
@@ -191,8 +174,6 @@ tw_defer_to_thread(tw_reactor *r, tw_work_fn fn, void *arg)
 	j->arg = arg;
 	j->d = tw_deferred_ref(d);
 	tw_deferred_set_canceller(d, cancel_job, pool);
-	if (pool->pending == 0 && tw_io_start(r, &pool->io, TW_READ) == -1)
-		goto fail;
 
 	pthread_mutex_lock(&pool->mu);
 	if (pool->idle == 0 && pool->nthreads < pool->size) {
@@ -217,20 +198,15 @@ tw_defer_to_thread(tw_reactor *r, tw_work_fn fn, void *arg)
 	}
 	pthread_mutex_unlock(&pool->mu);
 	if (err != 0) {
-		if (pool->pending == 0)
-			tw_io_stop(r, &pool->io);
+		tw_deferred_unref(j->d);
+		tw_deferred_unref(d);
+		free(j);
 		errno = err;
-		goto fail;
+		return NULL;
 	}
 	pool->pending++;
+	tw__reactor_hold(r, 1);
 	return d;
-fail:
-	err = errno;
-	tw_deferred_unref(j->d);
-	tw_deferred_unref(d);
-	free(j);
-	errno = err;
-	return NULL;
 }
 
 int
@@ -268,11 +244,10 @@ pool_destroy(tw_reactor *r, void *state)
 	pthread_mutex_unlock(&pool->mu);
 	for (i = 0; i < pool->nthreads; i++)
 		pthread_join(pool->threads[i], NULL);
-	tw_io_stop(r, &pool->io);
+	tw__wake_remove(r, deliver, pool);
+	tw__reactor_hold(r, -(int)pool->pending);
 	free_jobs(pool->todo);
 	free_jobs(pool->done);
-	close(pool->wake[0]);
-	close(pool->wake[1]);
 	pthread_mutex_destroy(&pool->mu);
 	pthread_cond_destroy(&pool->cv);
 	free(pool->threads);
