@@ -172,6 +172,18 @@ EOF
 	[ -z "$(ls "$T" | grep '\.tmp\.')" ]
 }
 
+@test "set keeps the file's mode and writes through a symlink" {
+	mkdir "$T/real"
+	snap init "$T/real/fib.state"
+	chmod 600 "$T/real/fib.state"
+	ln -s real/fib.state "$STATE"
+	snap set "$STATE" served=5
+	[ -L "$STATE" ]
+	[ "$(state_key served)" = 5 ]
+	[ "$(stat -c %a "$T/real/fib.state")" = 600 ]
+	[ -z "$(ls "$T" "$T/real" | grep '\.tmp\.')" ]
+}
+
 @test "set refuses an unknown key or a malformed value and changes nothing" {
 	snap init "$STATE"
 	sum=$(cksum <"$STATE")
