@@ -240,6 +240,40 @@ tw_fibstate_copy(tw_fibstate *dst, const tw_fibstate *src)
 	return 0;
 }
 
+int
+tw_fibstate_advance(tw_fibstate *s, uint64_t n)
+{
+	uint64_t i, index;
+	tw_big t;
+	int r;
+
+	if (s->served > UINT64_MAX - n) {
+		errno = EOVERFLOW;
+		return -1;
+	}
+	/*
+	 * Many steps over a pair of the sequence: jump by fast doubling, as
+	 * n additions of numbers that grow as they go would take long.
+	 */
+	r = n > 10000 ? tw_big_fib_index(&s->a, &s->b, &index) : 0;
+	if (r == -1)
+		return -1;
+	if (r == 1 && index <= UINT64_MAX - n) {
+		if (tw_big_fib(&s->a, &s->b, index + n) == -1)
+			return -1;
+	} else {
+		for (i = 0; i < n; i++) {
+			if (tw_big_add(&s->a, &s->b) == -1)
+				return -1;
+			t = s->a;
+			s->a = s->b;
+			s->b = t;
+		}
+	}
+	s->served += n;
+	return 0;
+}
+
 static int
 is_blank(char c)
 {

@@ -65,6 +65,15 @@ void tw_fibstate_free(tw_fibstate *s);
 int tw_fibstate_copy(tw_fibstate *dst, const tw_fibstate *src);
 
 /*
+ * Advance s by n numbers served: a, b = b, a + b n times (by fast doubling
+ * when a, b are neighbours of the sequence), served += n. What a server
+ * starting on s serves first is a + b after tw_fibstate_advance(s,
+ * s->reserve). Returns 0, or -1 with EOVERFLOW (served would pass
+ * UINT64_MAX; s unchanged) or ENOMEM (s then holds some pair in between).
+ */
+int tw_fibstate_advance(tw_fibstate *s, uint64_t n);
+
+/*
  * Parse the text t[0..len) into s (initialised; replaced only on success),
  * naming the file name in messages. Returns 0, or -1 with errno EINVAL (a
  * defect) or ENOMEM, and the message in err.
