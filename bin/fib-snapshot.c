@@ -133,6 +133,21 @@ write_or_die(const tw_fibstate *st, const char *path)
 		tw_err(1, "cannot write %s", path);
 }
 
+/*
+ * Skip the reserve, as a server starting on st does first: those numbers
+ * may have been served already, so show and next begin after them.
+ */
+static void
+advance_or_die(tw_fibstate *st, const char *path)
+{
+	if (tw_fibstate_advance(st, st->reserve) == -1) {
+		if (errno == EOVERFLOW)
+			tw_errx(1, "%s: served count would overflow", path);
+		tw_err(1, "out of memory");
+	}
+	st->reserve = 0;
+}
+
 static char *
 big_text(const tw_big *a)
 {
@@ -271,7 +286,7 @@ cmd_show(int argc, char *argv[])
 	};
 	int ch, json = 0, have_index;
 	char *a, *b, *next;
-	tw_fibstate st;
+	tw_fibstate st, srv;
 	uint64_t index = 0;
 	tw_big n;
 	size_t digits;
@@ -285,10 +300,16 @@ cmd_show(int argc, char *argv[])
 		bad_usage();
 
 	read_or_die(&st, argv[0]);
+	/* The next number a server serves: past the reserve it skips. */
+	tw_fibstate_init(&srv);
+	if (tw_fibstate_copy(&srv, &st) == -1)
+		tw_err(1, "out of memory");
+	advance_or_die(&srv, argv[0]);
 	tw_big_init(&n);
-	if (tw_big_copy(&n, &st.a) == -1 || tw_big_add(&n, &st.b) == -1 ||
+	if (tw_big_copy(&n, &srv.a) == -1 || tw_big_add(&n, &srv.b) == -1 ||
 	    (have_index = tw_big_fib_index(&st.a, &st.b, &index)) == -1)
 		tw_err(1, "out of memory");
+	tw_fibstate_free(&srv);
 	a = big_text(&st.a);
 	b = big_text(&st.b);
 	next = big_text(&n);
@@ -439,6 +460,7 @@ cmd_next(int argc, char *argv[])
 		bad_usage();
 
 	read_or_die(&st, argv[0]);
+	advance_or_die(&st, argv[0]);
 	for (i = 0; i < count; i++) {
 		size_t n;
 

@@ -172,6 +172,18 @@ EOF
 	[ -z "$(ls "$T" | grep '\.tmp\.')" ]
 }
 
+@test "set keeps the file's mode and writes through a symlink" {
+	mkdir "$T/real"
+	snap init "$T/real/fib.state"
+	chmod 600 "$T/real/fib.state"
+	ln -s real/fib.state "$STATE"
+	snap set "$STATE" served=5
+	[ -L "$STATE" ]
+	[ "$(state_key served)" = 5 ]
+	[ "$(stat -c %a "$T/real/fib.state")" = 600 ]
+	[ -z "$(ls "$T" "$T/real" | grep '\.tmp\.')" ]
+}
+
 @test "set refuses an unknown key or a malformed value and changes nothing" {
 	snap init "$STATE"
 	sum=$(cksum <"$STATE")
@@ -255,6 +267,33 @@ time.sleep(600)' "$STATE.lock"
 	[ "$(cksum <"$STATE")" = "$sum" ]
 	run snap next -n x "$STATE"
 	[ "$status" -eq 2 ]
+}
+
+@test "show and next skip the reserve, as a server starting on the file does" {
+	snap init --index 10 "$STATE"
+	snap set "$STATE" reserve=5
+	# a=F(10), b=F(11): a server first skips F(12)..F(16).
+	run snap show "$STATE"
+	[ "$status" -eq 0 ]
+	[[ "$output" = *$'\nnext: 1597\n'* ]]
+	[[ "$output" = *$'\nindex: 10' ]]
+	[[ "$(snap show --json "$STATE")" = *'"next":"1597"'* ]]
+	[ "$(snap next -n 3 "$STATE" | tr '\n' ' ')" = "1597 2584 4181 " ]
+	snap next -n 5 "$STATE" >"$T/preview"
+	port=$(free_port)
+	start srv "$BIN/fib-serve" -q -s "$STATE" -l "$port"
+	wait_port "$port"
+	$PY "$FIBC" get "$port" 5 >"$T/served"
+	cmp "$T/preview" "$T/served"
+}
+
+@test "a large reserve is skipped at once, by fast doubling" {
+	snap init "$STATE"
+	snap set "$STATE" reserve=20000
+	# a server starting here serves F(20003) first: 4181 digits.
+	run snap show "$STATE"
+	[ "$status" -eq 0 ]
+	[[ "$output" = *"next: 107221756654166114261899957387...271719241404211844171662514377 (4181 digits)"* ]]
 }
 
 @test "next agrees with what fib-serve then serves" {

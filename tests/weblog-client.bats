@@ -168,6 +168,24 @@ assert len(rows) == 3' "$T/json"
 	[[ "$output" = "weblog-client: $PORT: stream not well-formed: at byte "* ]]
 }
 
+@test "a raw byte that XML forbids exits 3, not 1" {
+	printf '<hits>\n<hit><line>nul \0 here</line></hit>\n' >"$T/s.xml"
+	fake srv send "$T/s.xml"
+	run "$CLIENT" "$PORT"
+	[ "$status" -eq 3 ]
+	[[ "$output" = *"at byte 22: byte 0x00 not allowed in XML, in <line>"* ]]
+	for bad in '\001' '\033' '\377' '\303(' '\355\240\200' '\357\277\276'; do
+		printf "<hits>\\n<hit><line>a${bad}b</line></hit>\\n</hits>\\n" >"$T/s.xml"
+		run "$CLIENT" "$PORT"
+		[ "$status" -eq 3 ]
+	done
+	# Tab, CR and valid UTF-8 are XML characters: taken as they are.
+	printf '<hits>\n<hit><line>a\tb\rc caf\303\251</line></hit>\n</hits>\n' >"$T/s.xml"
+	run "$CLIENT" "$PORT"
+	[ "$status" -eq 0 ]
+	[ "$output" = "$(printf 'a\tb\rc caf\303\251')" ]
+}
+
 @test "an unknown element exits 3 after the hits before it" {
 	{ printf '<hits>\n'; hit9 1.1.1.1; printf '<hit><foo/></hit>\n</hits>\n'; } >"$T/s.xml"
 	fake srv send "$T/s.xml"

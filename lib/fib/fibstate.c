@@ -240,6 +240,40 @@ tw_fibstate_copy(tw_fibstate *dst, const tw_fibstate *src)
 	return 0;
 }
 
+int
+tw_fibstate_advance(tw_fibstate *s, uint64_t n)
+{
+	uint64_t i, index;
+	tw_big t;
+	int r;
+
+	if (s->served > UINT64_MAX - n) {
+		errno = EOVERFLOW;
+		return -1;
+	}
+	/*
+	 * Many steps over a pair of the sequence: jump by fast doubling, as
+	 * n additions of numbers that grow as they go would take long.
+	 */
+	r = n > 10000 ? tw_big_fib_index(&s->a, &s->b, &index) : 0;
+	if (r == -1)
+		return -1;
+	if (r == 1 && index <= UINT64_MAX - n) {
+		if (tw_big_fib(&s->a, &s->b, index + n) == -1)
+			return -1;
+	} else {
+		for (i = 0; i < n; i++) {
+			if (tw_big_add(&s->a, &s->b) == -1)
+				return -1;
+			t = s->a;
+			s->a = s->b;
+			s->b = t;
+		}
+	}
+	s->served += n;
+	return 0;
+}
+
 static int
 is_blank(char c)
 {
@@ -485,6 +519,8 @@ tw_fibstate_format(const tw_fibstate *s, size_t *lenp)
 	return t;
 }
 
+static int remove_temps(const char *path);
+
 static int
 write_all(int fd, const char *p, size_t n)
 {
@@ -535,32 +571,112 @@ sync_dir(const char *path)
 	return rc;
 }
 
+/* Links followed before giving up with ELOOP, as the kernel's MAXSYMLINKS. */
+#define LINKS_MAX 40
+
+/*
+ * The file that path names once its last component's symbolic links are
+ * followed (malloc'd): rename(2) replaces a link itself, so the writer
+ * renames over the link's target instead, and the temporary file goes
+ * beside that target (a rename cannot cross file systems). A relative
+ * link is relative to the directory of the link. A dangling link names
+ * the file to create. The directories on the way are left as they are:
+ * the kernel follows them for every call alike.
+ */
+static char *
+resolve(const char *path)
+{
+	char *cur, *next, link[4096];
+	struct stat sb;
+	ssize_t n;
+	int hops;
+
+	if ((cur = strdup(path)) == NULL)
+		return NULL;
+	for (hops = 0; ; hops++) {
+		const char *slash;
+		size_t dlen;
+
+		if (lstat(cur, &sb) == -1) {
+			if (errno == ENOENT)
+				return cur;
+			break;
+		}
+		if (!S_ISLNK(sb.st_mode))
+			return cur;
+		if (hops == LINKS_MAX) {
+			errno = ELOOP;
+			break;
+		}
+		if ((n = readlink(cur, link, sizeof(link))) == -1)
+			break;
+		if ((size_t)n == sizeof(link)) {
+			errno = ENAMETOOLONG;
+			break;
+		}
+		slash = strrchr(cur, '/');
+		dlen = link[0] == '/' || slash == NULL ? 0 :
+		    (size_t)(slash - cur) + 1;
+		if ((next = malloc(dlen + (size_t)n + 1)) == NULL)
+			break;
+		memcpy(next, cur, dlen);
+		memcpy(next + dlen, link, (size_t)n);
+		next[dlen + (size_t)n] = '\0';
+		free(cur);
+		cur = next;
+	}
+	n = errno;
+	free(cur);
+	errno = (int)n;
+	return NULL;
+}
+
+/*
+ * Give the new file fd the old file's owner and mode. The owner only where
+ * allowed (root, or a group the writer is in): a file another user owns
+ * is rewritten as the writer's, which is what an editor does too. The
+ * mode after the owner, as chown(2) may clear set-id bits.
+ */
+static int
+keep_attributes(int fd, const struct stat *old)
+{
+	if (fchown(fd, old->st_uid, old->st_gid) == -1)
+		(void)fchown(fd, (uid_t)-1, old->st_gid);
+	return fchmod(fd, old->st_mode & 07777);
+}
+
 int
 tw_fibstate_write(const tw_fibstate *s, const char *path)
 {
-	char *text, *tmp;
+	char *text = NULL, *tmp = NULL, *target;
+	struct stat old;
 	size_t len, n;
-	int fd, e;
+	int fd, e, exists;
 
-	n = strlen(path) + 32;
+	if ((target = resolve(path)) == NULL)
+		return -1;
+	n = strlen(target) + 32;
 	if ((tmp = malloc(n)) == NULL)
-		return -1;
-	snprintf(tmp, n, "%s.tmp.%ld", path, (long)getpid());
-	if ((text = tw_fibstate_format(s, &len)) == NULL) {
-		free(tmp);
-		return -1;
-	}
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+		goto fail;
+	snprintf(tmp, n, "%s.tmp.%ld", target, (long)getpid());
+	if ((text = tw_fibstate_format(s, &len)) == NULL)
+		goto fail;
+	exists = stat(target, &old) == 0;
+	if (!exists && errno != ENOENT)
+		goto fail;
+	/* A new file: 0666 less the umask, as any program creates one. */
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
 	if (fd == -1)
 		goto fail;
-	if (write_all(fd, text, len) == -1 || fsync(fd) == -1) {
+	if ((exists && keep_attributes(fd, &old) == -1) ||
+	    write_all(fd, text, len) == -1 || fsync(fd) == -1) {
 		e = errno;
 		close(fd);
 		unlink(tmp);
 		errno = e;
 		goto fail;
 	}
-	if (close(fd) == -1 || rename(tmp, path) == -1) {
+	if (close(fd) == -1 || rename(tmp, target) == -1) {
 		e = errno;
 		unlink(tmp);
 		errno = e;
@@ -568,17 +684,36 @@ tw_fibstate_write(const tw_fibstate *s, const char *path)
 	}
 	free(text);
 	free(tmp);
-	return sync_dir(path);
+	e = sync_dir(target);
+	n = (size_t)errno;
+	free(target);
+	errno = (int)n;
+	return e;
 fail:
 	e = errno;
 	free(text);
 	free(tmp);
+	free(target);
 	errno = e;
 	return -1;
 }
 
 int
-tw_fibstate_remove_temps(const char *path)
+tw_fibstate_remove_temps(const char *link)
+{
+	char *path = resolve(link);
+	int n;
+
+	if (path == NULL)
+		return -1;
+	n = remove_temps(path);
+	free(path);
+	return n;
+}
+
+/* tw_fibstate_remove_temps() for the resolved path: BASE.tmp.PID there. */
+static int
+remove_temps(const char *path)
 {
 	const char *slash = strrchr(path, '/');
 	const char *base = slash != NULL ? slash + 1 : path;

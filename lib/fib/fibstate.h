@@ -26,7 +26,11 @@
  * Writing is atomic and durable: the text goes to FILE.tmp.PID in the same
  * directory, which is fsync'd and renamed over FILE; then the directory is
  * fsync'd. A reader sees the old file or the new one, whole, even after a
- * crash at any moment. tw_fibstate_write() touches no shared state and sets
+ * crash at any moment. The new file keeps the old one's mode, and its
+ * owner and group where the writer may set them. When FILE is a symbolic
+ * link, the file it points to is rewritten (the temporary file goes in
+ * that file's directory, the rename replaces it and that directory is
+ * fsync'd), so the link stays a link. tw_fibstate_write() touches no shared state and sets
  * no global but errno, so a worker thread may call it (fib-serve does, to
  * keep fsync off its loop); at most one write per path at a time.
  *
@@ -59,6 +63,15 @@ void tw_fibstate_free(tw_fibstate *s);
 
 /* dst = src (dst initialised). 0, or -1 with ENOMEM. */
 int tw_fibstate_copy(tw_fibstate *dst, const tw_fibstate *src);
+
+/*
+ * Advance s by n numbers served: a, b = b, a + b n times (by fast doubling
+ * when a, b are neighbours of the sequence), served += n. What a server
+ * starting on s serves first is a + b after tw_fibstate_advance(s,
+ * s->reserve). Returns 0, or -1 with EOVERFLOW (served would pass
+ * UINT64_MAX; s unchanged) or ENOMEM (s then holds some pair in between).
+ */
+int tw_fibstate_advance(tw_fibstate *s, uint64_t n);
 
 /*
  * Parse the text t[0..len) into s (initialised; replaced only on success),
@@ -102,7 +115,7 @@ int tw_fibstate_write(const tw_fibstate *s, const char *path);
 
 /*
  * Remove the temporary files PATH.tmp.PID that a writer killed mid-write
- * left behind. Call it only while holding STATE.lock, so no live writer's
+ * left behind (beside the file a symbolic link PATH points to, as written). Call it only while holding STATE.lock, so no live writer's
  * file can go. Returns how many were removed, or -1 with errno if the
  * directory cannot be read.
  */

@@ -8,6 +8,9 @@
  * fixed buffer up to its '>'. The grammar machine then judges each whole
  * tag against where the stream is. Entities and \xHH are left in the raw
  * text until the field's end tag arrives, so a chunk may end anywhere.
+ * The raw text's characters are judged as they arrive (a UTF-8 sequence
+ * cut by the chunk's end waits for the rest), so a forbidden byte fails
+ * the stream at once, at its own offset.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -52,7 +55,7 @@ tw_hitstream_init(tw_hitstream *hs, size_t max)
 void
 tw_hitstream_reset(tw_hitstream *hs)
 {
-	hs->flen = hs->rawlen = 0;
+	hs->flen = hs->rawlen = hs->checked = 0;
 	hs->nfields = 0;
 	hs->line = 0;
 	hs->state = S_PROLOG;
@@ -270,6 +273,59 @@ current_field(const tw_hitstream *hs)
 	return hs->line ? LINE_FIELD : hs->nfields;
 }
 
+/*
+ * The bytes of the XML character at p (1 to 4), 0 if p starts none that
+ * XML 1.0 allows raw (a control byte other than tab, LF and CR; a byte not
+ * part of valid UTF-8; U+FFFE, U+FFFF), or -1 if the n bytes there are the
+ * start of a sequence that may still turn out valid when more arrive.
+ */
+static int
+xml_char(const unsigned char *p, size_t n)
+{
+	size_t len, need, i;
+
+	if (p[0] < 0x80)
+		return p[0] >= 0x20 || p[0] == '\t' || p[0] == '\n' ||
+		    p[0] == '\r';
+	if ((len = tw_utf8_len(p, n)) > 0) {
+		if (len == 3 && p[0] == 0xef && p[1] == 0xbf &&
+		    (p[2] & 0xfe) == 0xbe)
+			return 0;
+		return (int)len;
+	}
+	need = p[0] >= 0xf0 ? 4 : p[0] >= 0xe0 ? 3 : 2;
+	if (p[0] < 0xc2 || p[0] > 0xf4 || n >= need)
+		return 0;
+	for (i = 1; i < n; i++)
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+	return -1;	/* cut short: judged when the rest comes */
+}
+
+/*
+ * Judge the raw text of the field not yet judged; its first byte arrived
+ * at stream offset pos0 (so raw byte j is at pos0 + j). At the field's
+ * end (final), a sequence cut short is a fault too.
+ */
+static int
+check_chars(tw_hitstream *hs, unsigned long long pos0, int final)
+{
+	const unsigned char *raw = (const unsigned char *)hs->buf + hs->flen;
+	int len;
+
+	while (hs->checked < hs->rawlen) {
+		len = xml_char(raw + hs->checked, hs->rawlen - hs->checked);
+		if (len == -1 && !final)
+			break;
+		if (len <= 0)
+			return fail(hs, pos0 + hs->checked,
+			    "byte 0x%02X not allowed in XML, in <%s>",
+			    raw[hs->checked], names[current_field(hs)]);
+		hs->checked += (size_t)len;
+	}
+	return 0;
+}
+
 /* The end of a field: restore its text after the fields before it. */
 static int
 end_field(tw_hitstream *hs, unsigned long long pos)
@@ -277,6 +333,9 @@ end_field(tw_hitstream *hs, unsigned long long pos)
 	char *raw = hs->buf != NULL ? hs->buf + hs->flen : NULL;
 	long n = 0;
 
+	if (hs->rawlen > 0 && check_chars(hs,
+	    pos - hs->taglen - 1 - hs->rawlen, 1) != 0)
+		return -1;
 	if (hs->rawlen > 0 &&
 	    (n = tw_xml_unescape(raw, hs->rawlen, raw)) < 0)
 		return fail(hs, pos, "malformed reference in <%s>",
@@ -286,7 +345,7 @@ end_field(tw_hitstream *hs, unsigned long long pos)
 	hs->fstart[hs->nfields] = hs->flen;
 	hs->flens[hs->nfields] = (size_t)n;
 	hs->flen += (size_t)n;
-	hs->rawlen = 0;
+	hs->rawlen = hs->checked = 0;
 	hs->nfields++;
 	hs->state = S_HIT;
 	return 0;
@@ -351,7 +410,7 @@ tag(tw_hitstream *hs, unsigned long long pos, tw_hitstream_cb cb, void *arg)
 			hs->state = S_HIT;
 			hs->nfields = 0;
 			hs->line = 0;
-			hs->flen = hs->rawlen = 0;
+			hs->flen = hs->rawlen = hs->checked = 0;
 			return 0;
 		}
 		if (is_name(t, nlen, "dropped")) {
@@ -393,7 +452,7 @@ tag(tw_hitstream *hs, unsigned long long pos, tw_hitstream_cb cb, void *arg)
 		if (f == LINE_FIELD)
 			hs->line = 1;
 		hs->state = S_FIELD;
-		hs->rawlen = 0;
+		hs->rawlen = hs->checked = 0;
 		return empty ? end_field(hs, pos) : 0;
 	case S_FIELD:
 		if (!end || !is_name(t, nlen, names[current_field(hs)]))
@@ -483,6 +542,9 @@ tw_hitstream_feed(tw_hitstream *hs, const char *data, size_t n,
 				memcpy(hs->buf + hs->flen + hs->rawlen, p, take);
 				hs->rawlen += take;
 				i += take;
+				if ((rc = check_chars(hs, hs->offset + i -
+				    hs->rawlen, 0)) != 0)
+					break;
 			}
 			if (stop == NULL)
 				break;

@@ -21,8 +21,11 @@
  * This is the SPEC's grammar, not all of XML: no declaration, comments,
  * CDATA or processing instructions, no attributes but dropped's count.
  * Anything else (an unknown element, bad nesting, text other than
- * whitespace outside a field, a malformed reference, a tag or field too
- * long, anything but whitespace after </hits>) makes the stream not
+ * whitespace outside a field, a malformed reference, a raw byte that XML
+ * 1.0 forbids in a field (a control byte other than tab, LF and CR, a byte
+ * that is not part of valid UTF-8, the bytes of U+FFFE or U+FFFF), a tag
+ * or field too long, anything but whitespace after </hits>) makes the
+ * stream not
  * well-formed: tw_hitstream_feed() returns -1 with EBADMSG, and
  * tw_hitstream_error() says why. The parser then stays failed until reset.
  *
@@ -88,6 +91,7 @@ typedef struct tw_hitstream {
 	size_t cap;
 	size_t flen;		/* restored bytes of the fields so far */
 	size_t rawlen;		/* raw text of the current field */
+	size_t checked;		/* of which judged legal XML characters */
 	size_t fstart[TW_HS_NFIELDS], flens[TW_HS_NFIELDS];
 	int nfields;		/* fields done in this hit */
 	int line;		/* this hit is a <line> */

@@ -7,6 +7,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -216,6 +217,125 @@ a_failed_write_leaves_the_old_file(void)
 	tw_fibstate_free(&r);
 }
 
+static int
+mode_of(const char *p)
+{
+	struct stat sb;
+
+	return stat(p, &sb) == 0 ? (int)(sb.st_mode & 07777) : -1;
+}
+
+static int
+b_is(const char *p, const char *want)
+{
+	tw_fibstate r;
+	char err[256];
+	int ok;
+
+	tw_fibstate_init(&r);
+	ok = tw_fibstate_read(&r, p, err, sizeof(err)) == 0 &&
+	    big_is(&r.b, want);
+	tw_fibstate_free(&r);
+	return ok;
+}
+
+/* A rewrite keeps the mode someone gave the file; a new file gets 0666 less the umask. */
+static void
+a_rewrite_keeps_the_file_mode(void)
+{
+	tw_fibstate s;
+	char p[300];
+	mode_t old;
+
+	tw_fibstate_init(&s);
+	CHECK(tw_big_set_u64(&s.b, 1) == 0);
+	snprintf(p, sizeof(p), "%s/mode.state", dir);
+	old = umask(027);
+	CHECK(tw_fibstate_write(&s, p) == 0);
+	umask(old);
+	CHECK_EQ(mode_of(p), 0640);
+	CHECK(chmod(p, 0604) == 0);
+	CHECK(tw_big_set_u64(&s.b, 2) == 0);
+	CHECK(tw_fibstate_write(&s, p) == 0);
+	CHECK_EQ(mode_of(p), 0604);
+	CHECK(chmod(p, 0600) == 0);
+	CHECK(tw_fibstate_write(&s, p) == 0);
+	CHECK_EQ(mode_of(p), 0600);
+	CHECK(b_is(p, "2"));
+	unlink(p);
+	tw_fibstate_free(&s);
+}
+
+/*
+ * Through a symbolic link (relative, chained, dangling) the target is
+ * rewritten and the link stays: the temporary file goes beside the target.
+ */
+static void
+a_rewrite_through_a_symlink_keeps_the_link(void)
+{
+	char real[300], target[300], link1[300], link2[300], dangling[300];
+	char fresh[300], loop1[300], loop2[300], tmp[400];
+	struct stat sb;
+	tw_fibstate s;
+
+	tw_fibstate_init(&s);
+	snprintf(real, sizeof(real), "%s/real", dir);
+	snprintf(target, sizeof(target), "%s/real/t.state", dir);
+	snprintf(link1, sizeof(link1), "%s/link1.state", dir);
+	snprintf(link2, sizeof(link2), "%s/link2.state", dir);
+	snprintf(dangling, sizeof(dangling), "%s/dangling.state", dir);
+	snprintf(fresh, sizeof(fresh), "%s/real/fresh.state", dir);
+	snprintf(loop1, sizeof(loop1), "%s/loop1", dir);
+	snprintf(loop2, sizeof(loop2), "%s/loop2", dir);
+	CHECK(mkdir(real, 0700) == 0);
+	CHECK(tw_big_set_u64(&s.b, 1) == 0);
+	CHECK(tw_fibstate_write(&s, target) == 0);
+	CHECK(chmod(target, 0600) == 0);
+	CHECK(symlink("real/t.state", link1) == 0);
+	CHECK(symlink(link1, link2) == 0);	/* absolute, to a link */
+
+	CHECK(tw_big_set_u64(&s.b, 2) == 0);
+	CHECK(tw_fibstate_write(&s, link1) == 0);
+	CHECK(lstat(link1, &sb) == 0 && S_ISLNK(sb.st_mode));
+	CHECK(b_is(target, "2"));
+	CHECK_EQ(mode_of(target), 0600);
+
+	CHECK(tw_big_set_u64(&s.b, 3) == 0);
+	CHECK(tw_fibstate_write(&s, link2) == 0);
+	CHECK(lstat(link2, &sb) == 0 && S_ISLNK(sb.st_mode));
+	CHECK(lstat(link1, &sb) == 0 && S_ISLNK(sb.st_mode));
+	CHECK(b_is(target, "3"));
+	CHECK_EQ(stray_files(), 0);
+
+	/* A dangling link: the file it names is created. */
+	CHECK(symlink("real/fresh.state", dangling) == 0);
+	CHECK(tw_fibstate_write(&s, dangling) == 0);
+	CHECK(lstat(dangling, &sb) == 0 && S_ISLNK(sb.st_mode));
+	CHECK(b_is(fresh, "3"));
+
+	/* A loop fails as open(2) would. */
+	CHECK(symlink("loop2", loop1) == 0);
+	CHECK(symlink("loop1", loop2) == 0);
+	CHECK(tw_fibstate_write(&s, loop1) == -1);
+	CHECK_EQ(errno, ELOOP);
+
+	/* A writer's leftovers are looked for beside the target too. */
+	snprintf(tmp, sizeof(tmp), "%s.tmp.123", target);
+	CHECK(close(creat(tmp, 0600)) == 0);
+	CHECK_EQ(tw_fibstate_remove_temps(link2), 1);
+	CHECK(access(tmp, F_OK) == -1);
+
+	unlink(loop1);
+	unlink(loop2);
+	unlink(dangling);
+	unlink(fresh);
+	unlink(link2);
+	unlink(link1);
+	unlink(target);
+	rmdir(real);
+	tw_fibstate_free(&s);
+}
+
 static void
 reading_a_missing_file_says_why(void)
 {
@@ -297,6 +417,8 @@ main(void)
 	RUN(set_checks_values_like_the_reader);
 	RUN(a_written_file_reads_back_the_same);
 	RUN(a_failed_write_leaves_the_old_file);
+	RUN(a_rewrite_keeps_the_file_mode);
+	RUN(a_rewrite_through_a_symlink_keeps_the_link);
 	RUN(reading_a_missing_file_says_why);
 	RUN(a_held_lock_names_its_holder);
 	RUN(a_lock_beside_a_too_long_name_fails_cleanly);

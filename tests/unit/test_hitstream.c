@@ -280,6 +280,85 @@ malformed_streams_are_refused(void)
 	tw_hitstream_free(&hs);
 }
 
+/*
+ * A raw byte XML 1.0 forbids inside a field makes the stream not
+ * well-formed, found at its own offset and whatever the split; the
+ * characters XML allows (tab, LF, CR, any valid UTF-8 but U+FFFE and
+ * U+FFFF) are accepted, also when a read cuts them in two.
+ */
+static void
+raw_bytes_that_xml_forbids_are_refused(void)
+{
+	static const struct {
+		const char *s;
+		size_t len;
+	} bad[] = {
+#define B(s) { s, sizeof(s) - 1 }
+		B("<hits>\n<hit><line>nul \0 here</line></hit>\n"),
+		B("<hits><hit><line>\x01</line></hit>"),
+		B("<hits><hit><line>a\x0b" "b</line></hit>"),
+		B("<hits><hit><line>\x1f</line></hit>"),
+		B("<hits><hit><line>\xff</line></hit>"),
+		B("<hits><hit><line>\xc3</line></hit>"),
+		B("<hits><hit><line>\xc3(</line></hit>"),
+		B("<hits><hit><line>\xc0\x80</line></hit>"),
+		B("<hits><hit><line>\xed\xa0\x80</line></hit>"),
+		B("<hits><hit><line>\xef\xbf\xbe</line></hit>"),
+		B("<hits><hit><line>\xef\xbf\xbf</line></hit>"),
+		B("<hits><hit><line>\xf4\x90\x80\x80</line></hit>"),
+		B("<hits><hit><line>\xf0\x9f\x98</line></hit>"),
+		B("<hits><hit><client>\0</client>"),
+		B("<hits><hit><client>a</client><ident>\x7f\x80</ident>"),
+	};
+	static const char good[] =
+	    "<hits><hit><line>\ttab\nlf\rcr caf\xc3\xa9 \xef\xbf\xbd "
+	    "\xf0\x9f\x98\x80 \x7f</line></hit></hits>";
+	static const char good_events[] =
+	    "S|L:\ttab\nlf\rcr caf\xc3\xa9 \xef\xbf\xbd \xf0\x9f\x98\x80 \x7f|E|";
+	struct log l;
+	tw_hitstream hs;
+	size_t i, a;
+	int rc;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		for (a = 0; a <= bad[i].len; a++) {
+			memset(&l, 0, sizeof(l));
+			tw_hitstream_init(&hs, 100);
+			errno = 0;
+			rc = tw_hitstream_feed(&hs, bad[i].s, a, record, &l,
+			    NULL);
+			if (rc == 0)
+				rc = tw_hitstream_feed(&hs, bad[i].s + a,
+				    bad[i].len - a, record, &l, NULL);
+			if (rc != -1 || errno != EBADMSG || l.hits != 0) {
+				printf("#   accepted: bad[%zu] split at %zu\n",
+				    i, a);
+				CHECK(0);
+			}
+			tw_hitstream_free(&hs);
+		}
+	}
+	/* The NUL is named, at its own offset, before its end tag arrives. */
+	tw_hitstream_init(&hs, 100);
+	CHECK_EQ(tw_hitstream_feed(&hs, "<hits>\n<hit><line>nul \0", 23,
+	    record, &l, NULL), -1);
+	CHECK(strstr(tw_hitstream_error(&hs), "at byte 22") != NULL);
+	CHECK(strstr(tw_hitstream_error(&hs), "0x00") != NULL);
+	tw_hitstream_free(&hs);
+
+	for (a = 0; a <= sizeof(good) - 1; a++) {
+		memset(&l, 0, sizeof(l));
+		tw_hitstream_init(&hs, 100);
+		CHECK_EQ(tw_hitstream_feed(&hs, good, a, record, &l, NULL), 0);
+		CHECK_EQ(tw_hitstream_feed(&hs, good + a, sizeof(good) - 1 - a,
+		    record, &l, NULL), 0);
+		tw_hitstream_free(&hs);
+		CHECK_EQ(l.len, sizeof(good_events) - 1);
+		CHECK(memcmp(l.buf, good_events, l.len) == 0);
+	}
+#undef B
+}
+
 /* A field that never ends costs at most 5 x max bytes, then fails. */
 static void
 an_endless_element_is_refused_in_bounded_memory(void)
@@ -542,6 +621,7 @@ main(void)
 	RUN(random_lines_come_back_byte_for_byte);
 	RUN(whitespace_and_empty_elements_are_accepted);
 	RUN(malformed_streams_are_refused);
+	RUN(raw_bytes_that_xml_forbids_are_refused);
 	RUN(an_endless_element_is_refused_in_bounded_memory);
 	RUN(a_line_of_max_bytes_is_accepted_and_one_more_is_not);
 	RUN(a_callback_can_stop_the_feed);
