@@ -81,14 +81,28 @@ build/tests/replay_%: tests/fuzz/%.c tests/fuzz/replay.c $(LIBS) build/flags
 	$(CC) $(ALL_CFLAGS) -DFUZZ_NAME='"$*"' $(ALL_LDFLAGS) -o $@ \
 		tests/fuzz/replay.c $< $(LIBS) $(LDLIBS)
 
-test: all $(UNIT) $(REPLAY)
+# What the suites use, as Debian packages: tests/deps finds them or, as
+# root, installs them; as another user it exits at once with the one
+# command that does. It runs before anything is built, so a build with
+# CC=clang finds clang installed.
+TEST_DEPS = bats mandoc netcat-openbsd python3 zsh fish pkg-config \
+	iproute2 systemd binutils \
+	$(if $(findstring clang,$(notdir $(firstword $(CC)))),clang)
+
+test:
+	@tests/deps $(TEST_DEPS)
+	@$(MAKE) --no-print-directory all $(UNIT) $(REPLAY)
 	@tests/run $(UNIT) $(REPLAY)
 
 # Faults, hostile peers, churn and valgrind: minutes, so not in make test.
-test-long: all
+test-long:
+	@tests/deps $(TEST_DEPS) valgrind
+	@$(MAKE) --no-print-directory all
 	@tests/long/run
 
-valgrind: all
+valgrind:
+	@tests/deps $(TEST_DEPS) valgrind
+	@$(MAKE) --no-print-directory all
 	@tests/long/run tests/long/valgrind.bats
 
 bench-reactor: $(BENCH)
@@ -119,11 +133,18 @@ build/fuzz/%: tests/fuzz/%.c $(FUZZ_OBJ)
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $< $(FUZZ_OBJ) -lpthread
 
-fuzz: $(FUZZ)
+# libclang-rt-dev: tests/deps names libFuzzer's runtime for clang's version.
+fuzz:
+	@tests/deps $(if $(findstring clang,$(notdir $(firstword $(FUZZ_CC)))),clang) \
+		libclang-rt-dev
+	@$(MAKE) --no-print-directory $(FUZZ)
 	@tests/fuzz/run $(FUZZ_SECONDS) $(FUZZ)
 
 # twirl against Twisted, a thread-per-client server and Redis: bench/RESULTS.md
-bench: all build/bench/loadgen build/bench/floor bench-reactor
+bench:
+	@tests/deps python3 python3-twisted redis-server
+	@$(MAKE) --no-print-directory all build/bench/loadgen build/bench/floor \
+		bench-reactor
 	bench/run
 
 # The installed headers, named one by one: the core that twirl(3)

@@ -99,7 +99,7 @@ offers_all() {
 }
 
 @test "zsh loads every completion function without error and binds it to its program" {
-	command -v zsh >/dev/null || skip "zsh is not installed"
+	need zsh zsh
 	local p
 	for p in $PROGRAMS; do
 		zsh -n "$C/_$p"
@@ -116,7 +116,7 @@ offers_all() {
 }
 
 @test "fish loads every completion without error and offers every option and command" {
-	command -v fish >/dev/null || skip "fish is not installed"
+	need fish fish
 	local p out
 	for p in $PROGRAMS; do
 		out=$(HOME=$T XDG_CONFIG_HOME=$T XDG_DATA_HOME=$T fish --no-config \

@@ -69,6 +69,15 @@ sanitizer_clean() {
 	return $bad
 }
 
+# need COMMAND PACKAGE: fail, never skip, when COMMAND is missing: a test
+# that cannot run is a failure with its reason. make test installs PACKAGE
+# (tests/deps) before it runs the suites.
+need() {
+	command -v "$1" >/dev/null 2>&1 && return 0
+	echo "$1 is not installed: tests/deps $2 installs it (make test runs it)" >&2
+	return 1
+}
+
 wait_for() {
 	local deadline=$1
 	shift

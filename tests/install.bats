@@ -98,7 +98,7 @@ write_program() {
 }
 
 @test "a program built with pkg-config against the DESTDIR install includes <twirl/twirl.h> and runs" {
-	command -v pkg-config || skip "no pkg-config"
+	need pkg-config pkg-config
 	local flags
 	install_to /usr/local
 	write_program
@@ -118,7 +118,7 @@ write_program() {
 }
 
 @test "without DESTDIR, PREFIX alone decides every path, twirl.pc's too" {
-	command -v pkg-config || skip "no pkg-config"
+	need pkg-config pkg-config
 	make -s -C "$TOP" install PREFIX="$T/p" >/dev/null
 	[ -x "$T/p/bin/fib-serve" ]
 	[ "$(PKG_CONFIG_PATH=$T/p/lib/pkgconfig pkg-config --variable=includedir twirl)" = "$T/p/include" ]

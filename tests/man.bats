@@ -12,7 +12,7 @@ sections() {
 }
 
 @test "every man page is clean under mandoc -Tlint" {
-	command -v mandoc
+	need mandoc mandoc
 	local m out
 	for m in "$MAN"/*.[1-9]; do
 		out=$(mandoc -Tlint -W warning "$m" 2>&1)

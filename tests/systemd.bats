@@ -120,7 +120,7 @@ service_pid() {
 }
 
 @test "systemd-analyze verify accepts the unit files" {
-	command -v systemd-analyze >/dev/null || skip "no systemd-analyze"
+	need systemd-analyze systemd
 	local u
 	mkdir "$T/units" "$T/bin"
 	# Pointed at the built programs: verify checks ExecStart exists.

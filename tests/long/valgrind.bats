@@ -9,7 +9,7 @@ BIN="$BATS_TEST_DIRNAME/../../bin"
 FIBC="$BATS_TEST_DIRNAME/../fibc.py"
 
 suite_setup() {
-	command -v valgrind >/dev/null || skip "valgrind is not installed"
+	need valgrind valgrind
 	# AddressSanitizer and valgrind do not mix.
 	if grep -qa __asan_init "$BIN/fib-serve"; then
 		skip "built with SANITIZE=1"
