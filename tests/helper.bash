@@ -40,14 +40,17 @@ start() {
 
 stop_all() {
 	local p deadline
-	for p in $STARTED; do kill -TERM "$p" 2>/dev/null; done
+	# Safe under errexit, so a test can stop its first server mid-test:
+	# a process already gone, or one that a signal ended, is no failure
+	# here; only a sanitizer report is.
+	for p in $STARTED; do kill -TERM "$p" 2>/dev/null || :; done
 	deadline=$((SECONDS + 5))
 	for p in $STARTED; do
 		while kill -0 "$p" 2>/dev/null && [ $SECONDS -lt $deadline ]; do
 			sleep 0.02
 		done
-		kill -KILL "$p" 2>/dev/null
-		wait "$p" 2>/dev/null
+		kill -KILL "$p" 2>/dev/null || :
+		wait "$p" 2>/dev/null || :
 	done
 	STARTED=""
 	sanitizer_clean
