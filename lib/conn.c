@@ -720,18 +720,6 @@ tw_conn_factory(const tw_conn *c)
 	return CONN(c)->f;
 }
 
-tw_reactor *
-tw_conn_reactor(const tw_conn *c)
-{
-	return CONN(c)->r;
-}
-
-int
-tw_conn_fd(const tw_conn *c)
-{
-	return CONN(c)->io.fd;
-}
-
 /* ------------------------------------------------------------- connect */
 
 tw_conn *

@@ -136,7 +136,5 @@ void tw_conn_abort(tw_conn *c);
 const char *tw_conn_peer(const tw_conn *c);
 
 tw_factory *tw_conn_factory(const tw_conn *c);
-tw_reactor *tw_conn_reactor(const tw_conn *c);
-int tw_conn_fd(const tw_conn *c);
 
 #endif

@@ -130,12 +130,6 @@ tw_timer_cancel(tw_reactor *r, tw_timer *t)
 		heap_remove(r, t);
 }
 
-int
-tw_timer_reset(tw_reactor *r, tw_timer *t, double delay)
-{
-	return tw_call_later(r, t, delay);
-}
-
 double
 tw_timer_remaining(const tw_reactor *r, const tw_timer *t)
 {

@@ -2,9 +2,9 @@
  * timer.h - call later: run a callback after a delay on the monotonic clock.
  *
  * Twisted's callLater and its DelayedCall: a tw_timer is a handle the caller
- * owns; tw_call_later() arms it, tw_timer_cancel() disarms it and
- * tw_timer_reset() moves its deadline. A repeating call is a timer that
- * arms itself again from its own callback.
+ * owns; tw_call_later() arms it (arming an armed timer moves its
+ * deadline: Twisted's reset) and tw_timer_cancel() disarms it. A repeating
+ * call is a timer that arms itself again from its own callback.
  *
  * Pending timers live in a binary heap ordered by deadline, so arming,
  * cancelling and resetting cost O(log n) and a loop turn costs O(1) until a
@@ -43,9 +43,6 @@ int tw_call_later(tw_reactor *r, tw_timer *t, double delay);
 
 /* Disarm t; nothing happens if it is not armed. */
 void tw_timer_cancel(tw_reactor *r, tw_timer *t);
-
-/* Move t's deadline to delay seconds from now (Twisted's reset). */
-int tw_timer_reset(tw_reactor *r, tw_timer *t, double delay);
 
 static inline int tw_timer_active(const tw_timer *t) { return t->slot != 0; }
 

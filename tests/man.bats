@@ -62,3 +62,38 @@ sections() {
 		    { echo "$m does not point to twirl(7)"; false; }
 	done
 }
+
+@test "twirl(3) names every tw_ and TW_ identifier of the installed headers" {
+	local top="$BATS_TEST_DIRNAME/.." h n missing=""
+	# The installed list, from the Makefile itself.
+	h=$(make -s -C "$top" --eval='print-headers:;@echo $(HEADERS)' \
+	    print-headers)
+	[ -n "$h" ]
+	# Declarations only: comments dropped, include guards and the
+	# library's internal tw__ names left out.
+	for n in $(cd "$top" && cat $h | sed 's,/\*.*\*/,,; /^ \*/d; /^\/\*/d' |
+	    grep -ohE '\b(tw|TW|TWIRL)_[A-Za-z0-9_]+\b' |
+	    grep -vE '^(tw__|TWIRL_[A-Z]+_H$|TWIRL_H$)' | sort -u); do
+		grep -qw -- "$n" "$MAN/twirl.3" || missing="$missing $n"
+	done
+	echo "not in twirl(3):$missing"
+	[ -z "$missing" ]
+}
+
+@test "twirl(3)'s example builds against the headers and serves" {
+	local top="$BATS_TEST_DIRNAME/.."
+	# The first literal block that includes <twirl/twirl.h>, unescaped.
+	awk '/^\.Bd -literal/ { b = ""; on = 1; next }
+	    /^\.Ed/ { if (on && b ~ /twirl\/twirl.h/) { printf "%s", b; exit }
+	        on = 0; next }
+	    on { b = b $0 "\n" }' "$MAN/twirl.3" | sed 's/\\e/\\/g' >"$T/echo.c"
+	grep -q 'tw_reactor_run' "$T/echo.c"
+	mkdir -p "$T/inc"
+	ln -s "$(cd "$top/lib" && pwd)" "$T/inc/twirl"
+	$(cut -d' ' -f1 "$top/build/flags") -std=c11 -Wall -Wextra -Werror \
+	    $(grep -o -- '-fsanitize=[a-z,]*' "$top/build/flags" | head -n 1) \
+	    -I "$T/inc" -o "$T/echo" "$T/echo.c" "$top/lib/libtwirl.a" -lpthread
+	start echo "$T/echo" "unix:$T/echo.sock"
+	wait_for 10 test -S "$T/echo.sock"
+	[ "$(printf 'hello\n' | nc -N -U "$T/echo.sock")" = hello ]
+}

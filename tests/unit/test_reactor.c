@@ -84,7 +84,7 @@ cancel_b_cb(tw_timer *t)
 
 	x->fired_a++;
 	tw_timer_cancel(x->r, &x->b);		/* due in this same pass */
-	tw_timer_reset(x->r, &x->c, 0.02);	/* push c later */
+	tw_call_later(x->r, &x->c, 0.02);	/* push c later */
 }
 
 static void
