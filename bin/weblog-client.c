@@ -63,6 +63,7 @@ struct client {
 
 static void usage(FILE *f);
 static int parse_format(const char *s);
+static void arm(struct client *cl, tw_timer *t, double delay);
 static void start_connect(struct client *cl);
 static void poll_cb(tw_timer *t);
 static void timeout_cb(tw_timer *t);
@@ -165,7 +166,7 @@ main(int argc, char *argv[])
 	tw_timer_init(&cl.timeout_timer, timeout_cb, &cl);
 
 	if (cl.timeout > 0)
-		tw_call_later(cl.r, &cl.timeout_timer, cl.timeout);
+		arm(&cl, &cl.timeout_timer, cl.timeout);
 	start_connect(&cl);
 	if (!cl.done && tw_reactor_run(cl.r) == -1)
 		tw_err(EXIT_LOST, "event loop");
@@ -258,7 +259,7 @@ on_event(void *arg, const tw_hitev *ev)
 			return 1;
 		cl->hits++;
 		if (cl->timeout > 0)
-			tw_call_later(cl->r, &cl->timeout_timer, cl->timeout);
+			arm(cl, &cl->timeout_timer, cl->timeout);
 		if (cl->count > 0 && cl->hits >= cl->count) {
 			finish(cl, EXIT_DONE);
 			return 1;
@@ -285,11 +286,19 @@ on_event(void *arg, const tw_hitev *ev)
 
 /* --------------------------------------------------------- connection */
 
+/* Arm a timer; without memory for it the client cannot keep its word. */
+static void
+arm(struct client *cl, tw_timer *t, double delay)
+{
+	if (tw_call_later(cl->r, t, delay) == -1)
+		tw_err(EXIT_LOST, "timer");
+}
+
 /* Capped exponential backoff; reset when a stream starts. */
 static void
 retry_later(struct client *cl)
 {
-	tw_call_later(cl->r, &cl->retry_timer, cl->backoff);
+	arm(cl, &cl->retry_timer, cl->backoff);
 	cl->backoff *= 2;
 	if (cl->backoff > BACKOFF_CAP)
 		cl->backoff = BACKOFF_CAP;
@@ -303,7 +312,7 @@ poll_cb(tw_timer *t)
 	if (cl->done || cl->conn == NULL)
 		return;
 	tw_conn_write(cl->conn, POLL_REQUEST, sizeof(POLL_REQUEST) - 1);
-	tw_call_later(cl->r, &cl->poll_timer, cl->poll);
+	arm(cl, &cl->poll_timer, cl->poll);
 }
 
 static void
@@ -331,7 +340,7 @@ conn_made(tw_conn *c)
 	cl->made = 1;
 	if (cl->poll > 0) {
 		tw_conn_write(c, POLL_REQUEST, sizeof(POLL_REQUEST) - 1);
-		tw_call_later(cl->r, &cl->poll_timer, cl->poll);
+		arm(cl, &cl->poll_timer, cl->poll);
 	}
 }
 

@@ -37,7 +37,10 @@ void tw_timer_init(tw_timer *t, tw_timer_cb cb, void *data);
 
 /*
  * Arm t to fire once, delay seconds from now (a negative delay counts as 0).
- * Arming an armed timer moves it. Returns 0, or -1 with ENOMEM.
+ * Arming an armed timer moves it. Returns 0, or -1 with ENOMEM, which
+ * only arming a timer that is not armed can meet (the heap grows): moving
+ * an armed timer, or arming a timer again from its own callback (it left
+ * the heap as it fired), never fails.
  */
 int tw_call_later(tw_reactor *r, tw_timer *t, double delay);
 

@@ -419,7 +419,8 @@ timer_cb(tw_timer *t)
 	tw_follow *f = t->data;
 
 	f->busy++;
-	tw_call_later(f->r, &f->timer, CHECK_EVERY);
+	/* Armed again from its own callback: cannot fail (timer.h). */
+	(void)tw_call_later(f->r, &f->timer, CHECK_EVERY);
 	check(f);
 	f->busy--;
 	release(f);
