@@ -295,19 +295,6 @@ oom(void)
 	tw_errx(1, "out of memory");
 }
 
-/* a, b = b, a + b, in the file's pair (at start, before serving). */
-static void
-step(tw_fibstate *st)
-{
-	tw_big t;
-
-	if (tw_big_add(&st->a, &st->b) == -1)
-		oom();
-	t = st->a;
-	st->a = st->b;
-	st->b = t;
-}
-
 /* d = n, through text. */
 static void
 big_to_dec(tw_dec *d, const tw_big *n)
@@ -629,23 +616,10 @@ retry_cb(tw_timer *t)
 static void
 advance_and_reserve(struct server *s)
 {
-	uint64_t i, n;
-
 	if (s->st.served > UINT64_MAX - s->st.reserve - s->reserve)
 		tw_errx(1, "%s: served count would overflow", s->state_path);
-	/*
-	 * A big reserve over a pair of the sequence: jump by fast doubling,
-	 * as R additions of numbers that grow as they go would take long.
-	 */
-	if (s->st.reserve > 10000 &&
-	    tw_big_fib_index(&s->st.a, &s->st.b, &n) == 1) {
-		if (tw_big_fib(&s->st.a, &s->st.b, n + s->st.reserve) == -1)
-			oom();
-	} else {
-		for (i = 0; i < s->st.reserve; i++)
-			step(&s->st);
-	}
-	s->st.served += s->st.reserve;
+	if (tw_fibstate_advance(&s->st, s->st.reserve) == -1)
+		oom();
 	s->st.reserve = s->reserve;
 	if (tw_fibstate_write(&s->st, s->state_path) == -1)
 		tw_err(1, "cannot write %s", s->state_path);

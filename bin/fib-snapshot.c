@@ -159,19 +159,6 @@ big_text(const tw_big *a)
 	return s;
 }
 
-/* a, b = b, a + b */
-static void
-step(tw_big *a, tw_big *b)
-{
-	tw_big t;
-
-	if (tw_big_add(a, b) == -1)
-		tw_err(1, "out of memory");
-	t = *a;
-	*a = *b;
-	*b = t;
-}
-
 static void
 json_string(const char *s)
 {
@@ -464,7 +451,8 @@ cmd_next(int argc, char *argv[])
 	for (i = 0; i < count; i++) {
 		size_t n;
 
-		step(&st.a, &st.b);
+		if (tw_fibstate_advance(&st, 1) == -1)	/* ENOMEM, EOVERFLOW */
+			tw_err(1, "%s", argv[0]);
 		n = tw_big_digits(&st.b) + 1;
 		if (n > cap) {
 			free(buf);
