@@ -203,11 +203,18 @@ main(int argc, char *argv[])
 	if (logfile_path != NULL && (logfd = open_log()) == -1)
 		tw_err(1, "%s", logfile_path);
 
+	/*
+	 * Read the state before the lock: a missing or defective file is
+	 * refused with its own reason, and leaves no STATE.lock behind (nor
+	 * fails on it, when the file's directory is missing).
+	 */
+	read_state(s);
 	(void)tw_lock_state_or_die(s->state_path);	/* held until exit */
 	/* Under the lock: what a writer killed mid-write left is garbage. */
 	tw_fibstate_remove_temps(s->state_path);
 	if (pidfile_path != NULL && take_pidfile() == -1)
 		exit(1);
+	/* Again, under the lock: a writer may have replaced it meanwhile. */
 	read_state(s);
 
 	if ((s->r = tw_reactor_create(NULL)) == NULL)
@@ -880,6 +887,11 @@ read_state(struct server *s)
 {
 	char err[1024];
 
+	static int inited;
+
+	if (inited)
+		tw_fibstate_free(&s->st);
+	inited = 1;
 	tw_fibstate_init(&s->st);
 	tw_dec_init(&s->a);
 	tw_dec_init(&s->b);

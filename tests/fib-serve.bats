@@ -205,6 +205,23 @@ print(s.recv(100).decode().strip())' "$PORT"
 	[ ! -e "$T/none.state" ]
 }
 
+@test "a missing state file creates nothing, not even STATE.lock" {
+	run "$BIN/fib-serve" -s "$T/none.state" -l "$PORT"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"fib-snapshot init $T/none.state"* ]]
+	[ ! -e "$T/none.state" ]
+	[ ! -e "$T/none.state.lock" ]
+	[ -z "$(ls -A "$T")" ]
+}
+
+@test "a state file in a missing directory suggests fib-snapshot init, creating nothing" {
+	run "$BIN/fib-serve" -s "$T/nodir/x.state" -l "$PORT"
+	[ "$status" -eq 1 ]
+	[ "$output" = "fib-serve: $T/nodir/x.state: No such file or directory (create it with: fib-snapshot init $T/nodir/x.state)" ]
+	[ ! -e "$T/nodir" ]
+	[ -z "$(ls -A "$T")" ]
+}
+
 @test "a defective state file is refused with FILE:LINE: reason and left untouched" {
 	printf 'fib-state 1\na 1\nb 1\nserved 0\nreserve 0\nspeed fast\n' >"$STATE"
 	sum=$(cksum <"$STATE")
