@@ -94,6 +94,7 @@ static char *pidfile_path;
 static int pidfile_fd = -1;
 static char *logfile_path;
 static int detached;		/* a daemon: stderr is the parent's pipe */
+static sigset_t startmask;	/* the signal mask we were started with */
 
 static void usage(FILE *f);
 static char *absolute(const char *path);
@@ -133,9 +134,21 @@ main(int argc, char *argv[])
 	struct server *s = &srv;
 	const char *state = DEFAULT_STATE, *listen_spec = NULL, *errstr;
 	tw_signal sigterm, sigint, sighup;
+	sigset_t handled;
 	char addr[TW_ADDR_STRLEN];
 	int ch, i, daemon = 0, logfd = -1;
 
+	/*
+	 * Every signal the loop handles is blocked from the start until its
+	 * watcher is set, then delivered to it: one that arrives while we
+	 * set up (SIGHUP just as we listen, say) neither kills us nor is lost.
+	 */
+	sigemptyset(&handled);
+	sigaddset(&handled, SIGTERM);
+	sigaddset(&handled, SIGINT);
+	sigaddset(&handled, SIGHUP);
+	if (sigprocmask(SIG_BLOCK, &handled, &startmask) == -1)
+		tw_err(1, "sigprocmask");
 	tw_setprogname(argv[0]);
 	s->reserve = DEFAULT_RESERVE;
 	while ((ch = getopt_long(argc, argv, "dhl:qs:", longopts, NULL)) != -1) {
@@ -203,25 +216,30 @@ main(int argc, char *argv[])
 	if (logfile_path != NULL && (logfd = open_log()) == -1)
 		tw_err(1, "%s", logfile_path);
 
+	/*
+	 * Read the state before the lock: a missing or defective file is
+	 * refused with its own reason, and leaves no STATE.lock behind (nor
+	 * fails on it, when the file's directory is missing).
+	 */
+	read_state(s);
 	(void)tw_lock_state_or_die(s->state_path);	/* held until exit */
 	/* Under the lock: what a writer killed mid-write left is garbage. */
 	tw_fibstate_remove_temps(s->state_path);
 	if (pidfile_path != NULL && take_pidfile() == -1)
 		exit(1);
+	/* Again, under the lock: a writer may have replaced it meanwhile. */
 	read_state(s);
 
 	if ((s->r = tw_reactor_create(NULL)) == NULL)
 		tw_err(1, "cannot create the reactor");
 	tw_thread_pool_size(s->r, 1);	/* one write at a time anyway */
-	if (listen_spec == NULL)
-		listen_spec = s->st.listen[0] != '\0' ? s->st.listen :
-		    DEFAULT_LISTEN;
-	listen_on(s, listen_spec, daemon);
-	/* Bound first: a busy address must not cost a reservation. */
-	advance_and_reserve(s);
-
 	tw_timer_init(&s->retry, retry_cb, s);
 	tw_timer_init(&s->stop_timer, stop_deadline_cb, s);
+	/*
+	 * Watched before the first listen: a client, or a script that saw the
+	 * port open, may signal us at once. What came while they were blocked
+	 * is handled as soon as the loop runs.
+	 */
 	tw_signal_init(&sigterm, on_signal, s);
 	tw_signal_init(&sigint, on_signal, s);
 	tw_signal_init(&sighup, on_signal, s);
@@ -229,6 +247,15 @@ main(int argc, char *argv[])
 	    tw_signal_start(s->r, &sigint, SIGINT) == -1 ||
 	    tw_signal_start(s->r, &sighup, SIGHUP) == -1)
 		tw_err(1, "signals");
+	if (sigprocmask(SIG_SETMASK, &startmask, NULL) == -1)
+		tw_err(1, "sigprocmask");
+
+	if (listen_spec == NULL)
+		listen_spec = s->st.listen[0] != '\0' ? s->st.listen :
+		    DEFAULT_LISTEN;
+	listen_on(s, listen_spec, daemon);
+	/* Bound first: a busy address must not cost a reservation. */
+	advance_and_reserve(s);
 
 	ready(logfd);
 	for (i = 0; i < s->nl; i++)
@@ -757,6 +784,8 @@ daemonize(void)
 	if ((pid = fork()) == -1)
 		tw_err(1, "fork");
 	if (pid > 0) {
+		/* The waiting parent takes signals as it was started to. */
+		(void)sigprocmask(SIG_SETMASK, &startmask, NULL);
 		close(p[1]);
 		for (;;) {
 			char *nul;
@@ -854,6 +883,11 @@ read_state(struct server *s)
 {
 	char err[1024];
 
+	static int inited;
+
+	if (inited)
+		tw_fibstate_free(&s->st);
+	inited = 1;
 	tw_fibstate_init(&s->st);
 	tw_dec_init(&s->a);
 	tw_dec_init(&s->b);

@@ -205,6 +205,23 @@ print(s.recv(100).decode().strip())' "$PORT"
 	[ ! -e "$T/none.state" ]
 }
 
+@test "a missing state file creates nothing, not even STATE.lock" {
+	run "$BIN/fib-serve" -s "$T/none.state" -l "$PORT"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"fib-snapshot init $T/none.state"* ]]
+	[ ! -e "$T/none.state" ]
+	[ ! -e "$T/none.state.lock" ]
+	[ -z "$(ls -A "$T")" ]
+}
+
+@test "a state file in a missing directory suggests fib-snapshot init, creating nothing" {
+	run "$BIN/fib-serve" -s "$T/nodir/x.state" -l "$PORT"
+	[ "$status" -eq 1 ]
+	[ "$output" = "fib-serve: $T/nodir/x.state: No such file or directory (create it with: fib-snapshot init $T/nodir/x.state)" ]
+	[ ! -e "$T/nodir" ]
+	[ -z "$(ls -A "$T")" ]
+}
+
 @test "a defective state file is refused with FILE:LINE: reason and left untouched" {
 	printf 'fib-state 1\na 1\nb 1\nserved 0\nreserve 0\nspeed fast\n' >"$STATE"
 	sum=$(cksum <"$STATE")
@@ -308,6 +325,79 @@ print(s.recv(100).decode().strip())' "$PORT"
 	fibc get "$PORT" 1 >/dev/null
 	wait_for 5 log_has "connected" "$T/fib.log"
 	kill -0 "$srv_pid"
+}
+
+# Start fib-serve ($3...) on port $1, its stderr in $2, and send it SIGHUP
+# every millisecond from as early as it can survive one (once its main()
+# blocks, ignores or catches SIGHUP, by /proc, or once it listens, whichever
+# comes first) until it answers a request; then SIGTERM it and print
+# "answered alive exit 0" when all went well.
+hup_storm() {
+	$PY -c 'import os, signal, socket, subprocess, sys, time
+port, err, argv = int(sys.argv[1]), sys.argv[2], sys.argv[3:]
+def dfl():
+    signal.signal(signal.SIGHUP, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, [signal.SIGHUP])
+p = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=open(err, "w"),
+    preexec_fn=dfl)
+def handles_hup():
+    try:
+        with open("/proc/%d/status" % p.pid) as f:
+            for l in f:
+                k, _, v = l.partition(":")
+                if k in ("SigBlk", "SigIgn", "SigCgt") and int(v, 16) & 1:
+                    return True
+    except OSError:
+        pass
+    return False
+def listens():
+    s = socket.socket()
+    try:
+        return s.connect_ex(("127.0.0.1", port)) == 0
+    finally:
+        s.close()
+end = time.monotonic() + 10
+while not handles_hup() and not listens():
+    if p.poll() is not None or time.monotonic() > end:
+        break
+    time.sleep(0.0002)
+answered = False
+while p.poll() is None and time.monotonic() < end and not answered:
+    for _ in range(5):
+        try:
+            p.send_signal(signal.SIGHUP)
+        except ProcessLookupError:
+            break
+        time.sleep(0.001)
+    try:
+        c = socket.create_connection(("127.0.0.1", port), timeout=0.05)
+        c.settimeout(2)
+        c.sendall(b"\n")
+        answered = c.recv(100).endswith(b"\n")
+        c.close()
+    except OSError:
+        pass
+time.sleep(0.05)
+alive = p.poll() is None
+try:
+    p.terminate()
+    code = p.wait(timeout=10)
+except subprocess.TimeoutExpired:
+    p.kill()
+    code = p.wait()
+print("answered" if answered else "no answer", "alive" if alive else
+    "dead", "exit", code)' "$@"
+}
+
+@test "SIGHUP from the moment it starts never stops it; SIGTERM then exits 0" {
+	init_state
+	for i in 1 2 3 4 5; do
+		run hup_storm "$PORT" "$T/hup$i.err" "$BIN/fib-serve" -q \
+		    -s "$STATE" -l "$PORT"
+		echo "round $i: $output"
+		[ "$output" = "answered alive exit 0" ]
+	done
+	[ "$(state_key reserve)" = 0 ]
 }
 
 @test "-q silences connection lines only" {
