@@ -96,7 +96,7 @@ static char *logfile_path;
 static int detached;		/* a daemon: stderr is the parent's pipe */
 static sigset_t startmask;	/* the signal mask we were started with */
 
-static void usage(FILE *f);
+static _Noreturn void usage(FILE *fp, int status);
 static char *absolute(const char *path);
 static void daemonize(void);
 static void ready(int logfd);
@@ -151,14 +151,14 @@ main(int argc, char *argv[])
 		tw_err(1, "sigprocmask");
 	tw_setprogname(argv[0]);
 	s->reserve = DEFAULT_RESERVE;
-	while ((ch = getopt_long(argc, argv, "dhl:qs:", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "dhl:qs:", longopts,
+	    NULL)) != -1) {
 		switch (ch) {
 		case 'd':
 			daemon = 1;
 			break;
 		case 'h':
-			usage(stdout);
-			exit(0);
+			usage(stdout, 0);
 		case 'l':
 			listen_spec = optarg;
 			break;
@@ -185,15 +185,12 @@ main(int argc, char *argv[])
 			printf("fib-serve %s\n", TWIRL_VERSION);
 			exit(0);
 		default:
-			usage(stderr);
-			exit(2);
+			usage(stderr, 2);
 		}
 	}
 	argc -= optind;
-	if (argc != 0) {
-		usage(stderr);
-		exit(2);
-	}
+	if (argc != 0)
+		usage(stderr, 2);
 
 	/*
 	 * A daemon works from /, so every path it keeps must be absolute
@@ -290,27 +287,29 @@ main(int argc, char *argv[])
 	return 0;
 }
 
-static void
-usage(FILE *f)
+static _Noreturn void
+usage(FILE *fp, int status)
 {
-	fprintf(f, "usage: fib-serve [-s STATE] [-l ADDRESS] [--reserve N] [-d] "
+	fprintf(fp, "usage: fib-serve [-s STATE] [-l ADDRESS] [--reserve N] [-d] "
 	    "[--pidfile FILE]\n                 [--logfile FILE] [-q]\n");
-	if (f != stdout)
-		return;
-	fprintf(f, "\n"
-	    "  -s, --state STATE    state file (default fib.state; create it "
-	    "with fib-snapshot init)\n"
-	    "  -l, --listen ADDR    PORT, HOST:PORT, [IPV6]:PORT or unix:PATH\n"
-	    "                       (default: the state's listen, or "
-	    "127.0.0.1:8889)\n"
-	    "      --reserve N      keep the file at most N numbers behind "
-	    "(default 1000)\n"
-	    "  -d, --daemon         detach; exit once the server listens\n"
-	    "      --pidfile FILE   write the pid there, locked, removed at exit\n"
-	    "      --logfile FILE   append the log there; SIGHUP reopens it\n"
-	    "  -q, --quiet          do not log connections\n"
-	    "  -h, --help           this help\n"
-	    "      --version        print the version\n");
+	if (status == 0)
+		fprintf(fp, "\n"
+		    "  -s, --state STATE     state file (default fib.state; "
+		    "see fib-snapshot init)\n"
+		    "  -l, --listen ADDRESS  where to listen "
+		    "(default: the state's or 127.0.0.1:8889)\n"
+		    "      --reserve N       keep the file at most N numbers "
+		    "behind (default 1000)\n"
+		    "  -d, --daemon          detach; exit once the server "
+		    "listens\n"
+		    "      --pidfile FILE    write the pid there, locked, "
+		    "removed at exit\n"
+		    "      --logfile FILE    append the log there; SIGHUP "
+		    "reopens it\n"
+		    "  -q, --quiet           do not log connections\n"
+		    "  -h, --help            print this help\n"
+		    "      --version         print the version\n");
+	exit(status);
 }
 
 /* ----------------------------------------------------------- serving */

@@ -49,26 +49,34 @@ static const struct command {
 	{ "next", cmd_next },
 };
 
-static void
-usage(FILE *f)
+static _Noreturn void
+usage(FILE *fp, int status)
 {
-	fprintf(f,
-	    "usage: fib-snapshot init [--a A --b B | --index N] [--listen ADDRESS] [--force] FILE\n"
+	fprintf(fp,
+	    "usage: fib-snapshot init [--a A --b B | --index N] "
+	    "[--listen ADDRESS]\n"
+	    "                         [--force] FILE\n"
 	    "       fib-snapshot show [--json] FILE\n"
 	    "       fib-snapshot check FILE\n"
 	    "       fib-snapshot set FILE KEY=VALUE...\n"
 	    "       fib-snapshot next [-n N] FILE\n");
-	if (f == stdout)
-		fprintf(f, "\nKEY is a, b, served, reserve or listen "
-		    "(listen= removes it). See fib-snapshot(1), "
-		    "fib-state(5).\n");
-}
-
-static _Noreturn void
-bad_usage(void)
-{
-	usage(stderr);
-	exit(2);
+	if (status == 0)
+		fprintf(fp, "\n"
+		    "  --a A, --b B      init: start from a = A, b = B\n"
+		    "  --index N         init: start from a = F(N), "
+		    "b = F(N+1)\n"
+		    "  --listen ADDRESS  init: where fib-serve listens "
+		    "without -l\n"
+		    "  --force           init: replace an existing file\n"
+		    "  --json            show: one JSON object, "
+		    "the numbers whole\n"
+		    "  KEY=VALUE         set: a, b, served, reserve, listen "
+		    "(listen= drops it)\n"
+		    "  -n N              next: how many numbers (default 1)\n"
+		    "  -h, --help        print this help, alone or after "
+		    "a command\n"
+		    "  --version         print the version\n");
+	exit(status);
 }
 
 int
@@ -82,11 +90,9 @@ main(int argc, char *argv[])
 	/* A reader that went away is an EPIPE from write(2), not a signal. */
 	signal(SIGPIPE, SIG_IGN);
 	if (argc < 2)
-		bad_usage();
-	if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
-		usage(stdout);
-		return 0;
-	}
+		usage(stderr, 2);
+	if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)
+		usage(stdout, 0);
 	if (strcmp(argv[1], "--version") == 0) {
 		printf("fib-snapshot %s\n", TWIRL_VERSION);
 		return 0;
@@ -95,7 +101,7 @@ main(int argc, char *argv[])
 		if (strcmp(argv[1], commands[i].name) == 0)
 			return commands[i].fn(argc - 1, argv + 1);
 	tw_warnx("unknown command '%s'", argv[1]);
-	bad_usage();
+	usage(stderr, 2);
 }
 
 /* ------------------------------------------------------------ helpers */
@@ -107,12 +113,10 @@ next_opt(int argc, char *argv[], const char *opts,
 {
 	int ch = getopt_long(argc, argv, opts, longopts, NULL);
 
-	if (ch == 'h') {
-		usage(stdout);
-		exit(0);
-	}
+	if (ch == 'h')
+		usage(stdout, 0);
 	if (ch == '?' || ch == ':')
-		bad_usage();
+		usage(stderr, 2);
 	return ch;
 }
 
@@ -240,7 +244,7 @@ cmd_init(int argc, char *argv[])
 	argv += optind;
 	if (argc != 1 || (a == NULL) != (b == NULL) ||
 	    (a != NULL && index != -1))
-		bad_usage();
+		usage(stderr, 2);
 	path = argv[0];
 
 	tw_fibstate_init(&st);
@@ -284,7 +288,7 @@ cmd_show(int argc, char *argv[])
 	argc -= optind;
 	argv += optind;
 	if (argc != 1)
-		bad_usage();
+		usage(stderr, 2);
 
 	read_or_die(&st, argv[0]);
 	/* The next number a server serves: past the reserve it skips. */
@@ -354,7 +358,7 @@ cmd_check(int argc, char *argv[])
 	argc -= optind;
 	argv += optind;
 	if (argc != 1)
-		bad_usage();
+		usage(stderr, 2);
 	read_or_die(&st, argv[0]);
 	tw_fibstate_free(&st);
 	return 0;
@@ -378,7 +382,7 @@ cmd_set(int argc, char *argv[])
 	argc -= optind;
 	argv += optind;
 	if (argc < 2)
-		bad_usage();
+		usage(stderr, 2);
 	path = argv[0];
 
 	/* Every assignment is checked before the file is touched. */
@@ -444,7 +448,7 @@ cmd_next(int argc, char *argv[])
 	argc -= optind;
 	argv += optind;
 	if (argc != 1)
-		bad_usage();
+		usage(stderr, 2);
 
 	read_or_die(&st, argv[0]);
 	advance_or_die(&st, argv[0]);

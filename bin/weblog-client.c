@@ -61,7 +61,7 @@ struct client {
 	int status;
 };
 
-static void usage(FILE *f);
+static _Noreturn void usage(FILE *fp, int status);
 static int parse_format(const char *s);
 static void arm(struct client *cl, tw_timer *t, double delay);
 static void start_connect(struct client *cl);
@@ -93,23 +93,23 @@ main(int argc, char *argv[])
 	tw_setprogname(argv[0]);
 	memset(&cl, 0, sizeof(cl));
 	cl.format = TW_HS_COMBINED;
-	while ((ch = getopt_long(argc, argv, "f:hn:p:t:", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "f:hn:p:t:", longopts,
+	    NULL)) != -1) {
 		switch (ch) {
 		case 'f':
 			if ((cl.format = parse_format(optarg)) == -1) {
 				tw_warnx("-f %s: not combined, common, tsv, json "
 				    "or xml", optarg);
-				usage(stderr);
+				usage(stderr, EXIT_USAGE);
 			}
 			break;
 		case 'h':
-			usage(stdout);
-			break;
+			usage(stdout, EXIT_DONE);
 		case 'n':
 			cl.count = tw_strtonum(optarg, 1, LLONG_MAX, &errstr);
 			if (errstr != NULL) {
 				tw_warnx("-n %s: %s", optarg, errstr);
-				usage(stderr);
+				usage(stderr, EXIT_USAGE);
 			}
 			break;
 		case 'p':
@@ -117,7 +117,7 @@ main(int argc, char *argv[])
 			    &errstr) == -1 || cl.poll == 0) {
 				tw_warnx("-p %s: %s", optarg,
 				    errstr != NULL ? errstr : "too small");
-				usage(stderr);
+				usage(stderr, EXIT_USAGE);
 			}
 			break;
 		case 't':
@@ -125,14 +125,14 @@ main(int argc, char *argv[])
 			    &errstr) == -1 || cl.timeout == 0) {
 				tw_warnx("-t %s: %s", optarg,
 				    errstr != NULL ? errstr : "too small");
-				usage(stderr);
+				usage(stderr, EXIT_USAGE);
 			}
 			break;
 		case 'M':
 			max_line = tw_strtonum(optarg, 1, MAX_MAX_LINE, &errstr);
 			if (errstr != NULL) {
 				tw_warnx("--max-line %s: %s", optarg, errstr);
-				usage(stderr);
+				usage(stderr, EXIT_USAGE);
 			}
 			break;
 		case 'R':
@@ -142,13 +142,13 @@ main(int argc, char *argv[])
 			printf("weblog-client %s\n", TWIRL_VERSION);
 			return EXIT_DONE;
 		default:
-			usage(stderr);
+			usage(stderr, EXIT_USAGE);
 		}
 	}
 	argc -= optind;
 	argv += optind;
 	if (argc > 1)
-		usage(stderr);
+		usage(stderr, EXIT_USAGE);
 	cl.name = argc == 1 ? argv[0] : DEFAULT_ADDRESS;
 	if (tw_addr_parse(&cl.addr, cl.name, err, sizeof(err)) == -1)
 		tw_errx(EXIT_LOST, "%s: %s", cl.name, err);
@@ -177,14 +177,29 @@ main(int argc, char *argv[])
 	return cl.status;
 }
 
-static void
-usage(FILE *f)
+static _Noreturn void
+usage(FILE *fp, int status)
 {
-	fprintf(f, "usage: weblog-client [-f combined|common|tsv|json|xml] "
-	    "[-p SECONDS] [-n N] [-t SECONDS]\n"
-	    "                     [--reconnect] [--max-line BYTES] "
-	    "[ADDRESS]\n");
-	exit(f == stdout ? EXIT_DONE : EXIT_USAGE);
+	fprintf(fp, "usage: weblog-client [-f combined|common|tsv|json|xml] "
+	    "[-p SECONDS] [-n N]\n"
+	    "                     [-t SECONDS] [--reconnect] "
+	    "[--max-line BYTES] [ADDRESS]\n");
+	if (status == EXIT_DONE)
+		fprintf(fp, "\n"
+		    "  -f, --format FORMAT    how to print each hit "
+		    "(default combined)\n"
+		    "  -p, --poll SECONDS     poll mode: ask for new hits "
+		    "this often\n"
+		    "  -n, --count N          exit 0 after N hits\n"
+		    "  -t, --timeout SECONDS  exit 4 after SECONDS without "
+		    "a hit\n"
+		    "      --reconnect        retry a lost or refused "
+		    "connection, with backoff\n"
+		    "      --max-line BYTES   the longest line a hit may "
+		    "stand for (default 65536)\n"
+		    "  -h, --help             print this help\n"
+		    "      --version          print the version\n");
+	exit(status);
 }
 
 static int

@@ -167,6 +167,31 @@ usage(FILE *fp, int status)
 	    "                    [--max-clients N] [--max-queue BYTES] "
 	    "[--max-line BYTES]\n"
 	    "                    [--linger SECONDS] [--from-start] [FILE]\n");
+	if (status == 0)
+		fprintf(fp, "\n"
+		    "  -q, --quiet              log errors and cut lines only\n"
+		    "  -l, --listen ADDRESS     where to listen "
+		    "(default 127.0.0.1:8888)\n"
+		    "  -m, --mode push|poll     push hits as they come, "
+		    "or answer polls\n"
+		    "  -i, --interval SECONDS   push in batches this often "
+		    "(default 0: at once)\n"
+		    "  -k, --keep N             keep the last N hits "
+		    "(default 100)\n"
+		    "  -r, --replay N           send each new client N kept hits "
+		    "(default 0)\n"
+		    "      --max-clients N      serve at most N clients at once "
+		    "(default 1024)\n"
+		    "      --max-queue BYTES    unsent output per client "
+		    "(default 1048576)\n"
+		    "      --max-line BYTES     cut longer lines there "
+		    "(default 65536)\n"
+		    "      --linger SECONDS     on stop, each client's time "
+		    "to drain (default 2)\n"
+		    "      --from-start         read FILE from its beginning, "
+		    "not its end\n"
+		    "  -h, --help               print this help\n"
+		    "      --version            print the version\n");
 	exit(status);
 }
 

@@ -309,7 +309,7 @@ time.sleep(600)' "$STATE.lock"
 @test "--help, --version, a bad option and an unknown command" {
 	run snap --help
 	[ "$status" -eq 0 ]
-	[ "${lines[0]}" = "usage: fib-snapshot init [--a A --b B | --index N] [--listen ADDRESS] [--force] FILE" ]
+	[ "${lines[0]}" = "usage: fib-snapshot init [--a A --b B | --index N] [--listen ADDRESS]" ]
 	run snap show --help
 	[ "$status" -eq 0 ]
 	run snap --version
@@ -355,4 +355,21 @@ time.sleep(600)' "$STATE.lock"
 		sed -n '/^SYNOPSIS/,/^DESCRIPTION/p' | sed '1d;$d' | tr -d ' \t\n')
 	usage=$(snap 2>&1 >/dev/null | sed 's/^usage: //' | tr -d ' \t\n')
 	[ "$synopsis" = "$usage" ]
+}
+
+# ------------------------------------------------------------ --help
+
+# help_layout CMD...: CMD's --help is the usage lines, a blank line, then
+# one option a line, every line within 80 columns.
+help_layout() {
+	"$@" --help >"$T/help"
+	head -n 1 "$T/help" | grep -q '^usage: '
+	[ -z "$(awk 'length > 80' "$T/help")" ] ||
+		{ awk 'length > 80' "$T/help"; return 1; }
+	[ "$(sed '1,/^$/d' "$T/help" | wc -l)" -gt 2 ]
+	[ -z "$(sed '1,/^$/d' "$T/help" | grep -Ev '^  (    )?[-A-Z]')" ]
+}
+
+@test "--help is the usage, then one option a line, within 80 columns" {
+	help_layout "$BIN/fib-snapshot"
 }

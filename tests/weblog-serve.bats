@@ -900,6 +900,24 @@ VANISH
 	# Compared without white space: the two wrap their lines differently.
 	synopsis=$(mandoc -Tascii "$man" | col -b |
 		sed -n '/^SYNOPSIS/,/^DESCRIPTION/p' | sed '1d;$d' | tr -d ' \t\n')
-	usage=$("$BIN/weblog-serve" --help | sed 's/^usage: //' | tr -d ' \t\n')
+	usage=$("$BIN/weblog-serve" --help | sed '/^$/,$d; s/^usage: //' |
+		tr -d ' \t\n')
 	[ "$synopsis" = "$usage" ]
+}
+
+# ------------------------------------------------------------ --help
+
+# help_layout CMD...: CMD's --help is the usage lines, a blank line, then
+# one option a line, every line within 80 columns.
+help_layout() {
+	"$@" --help >"$T/help"
+	head -n 1 "$T/help" | grep -q '^usage: '
+	[ -z "$(awk 'length > 80' "$T/help")" ] ||
+		{ awk 'length > 80' "$T/help"; return 1; }
+	[ "$(sed '1,/^$/d' "$T/help" | wc -l)" -gt 2 ]
+	[ -z "$(sed '1,/^$/d' "$T/help" | grep -Ev '^  (    )?[-A-Z]')" ]
+}
+
+@test "--help is the usage, then one option a line, within 80 columns" {
+	help_layout "$BIN/weblog-serve"
 }
