@@ -151,7 +151,8 @@ main(int argc, char *argv[])
 		tw_err(1, "sigprocmask");
 	tw_setprogname(argv[0]);
 	s->reserve = DEFAULT_RESERVE;
-	while ((ch = getopt_long(argc, argv, "dhl:qs:", longopts,
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, ":dhl:qs:", longopts,
 	    NULL)) != -1) {
 		switch (ch) {
 		case 'd':
@@ -185,7 +186,7 @@ main(int argc, char *argv[])
 			printf("fib-serve %s\n", TWIRL_VERSION);
 			exit(0);
 		default:
-			usage(stderr, 2);
+			tw_bad_option(ch, argv, longopts, usage);
 		}
 	}
 	argc -= optind;

@@ -85,6 +85,7 @@ main(int argc, char *argv[])
 	size_t i;
 
 	tw_setprogname(argv[0]);
+	opterr = 0;
 	/* Past a file-size limit, a write fails (EFBIG) and is reported. */
 	signal(SIGXFSZ, SIG_IGN);
 	/* A reader that went away is an EPIPE from write(2), not a signal. */
@@ -100,13 +101,19 @@ main(int argc, char *argv[])
 	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		if (strcmp(argv[1], commands[i].name) == 0)
 			return commands[i].fn(argc - 1, argv + 1);
-	tw_warnx("unknown command '%s'", argv[1]);
+	if (argv[1][0] == '-')
+		tw_warnx("unknown option: %s", argv[1]);
+	else
+		tw_warnx("unknown command '%s'", argv[1]);
 	usage(stderr, 2);
 }
 
 /* ------------------------------------------------------------ helpers */
 
-/* getopt_long over a command's arguments; "-h"/"--help" print usage. */
+/*
+ * getopt_long over a command's arguments (opts starts with ':');
+ * "-h"/"--help" print usage.
+ */
 static int
 next_opt(int argc, char *argv[], const char *opts,
     const struct option *longopts)
@@ -116,7 +123,7 @@ next_opt(int argc, char *argv[], const char *opts,
 	if (ch == 'h')
 		usage(stdout, 0);
 	if (ch == '?' || ch == ':')
-		usage(stderr, 2);
+		tw_bad_option(ch, argv, longopts, usage);
 	return ch;
 }
 
@@ -218,7 +225,7 @@ cmd_init(int argc, char *argv[])
 	tw_fibstate st;
 	struct stat sb;
 
-	while ((ch = next_opt(argc, argv, "h", longopts)) != -1) {
+	while ((ch = next_opt(argc, argv, ":h", longopts)) != -1) {
 		switch (ch) {
 		case 'a':
 			a = optarg;
@@ -282,7 +289,7 @@ cmd_show(int argc, char *argv[])
 	tw_big n;
 	size_t digits;
 
-	while ((ch = next_opt(argc, argv, "h", longopts)) != -1)
+	while ((ch = next_opt(argc, argv, ":h", longopts)) != -1)
 		if (ch == 'j')
 			json = 1;
 	argc -= optind;
@@ -353,7 +360,7 @@ cmd_check(int argc, char *argv[])
 	};
 	tw_fibstate st;
 
-	while (next_opt(argc, argv, "h", longopts) != -1)
+	while (next_opt(argc, argv, ":h", longopts) != -1)
 		;
 	argc -= optind;
 	argv += optind;
@@ -377,7 +384,7 @@ cmd_set(int argc, char *argv[])
 	int i;
 
 	/* "+": a value is never taken for an option. */
-	while (next_opt(argc, argv, "+h", longopts) != -1)
+	while (next_opt(argc, argv, "+:h", longopts) != -1)
 		;
 	argc -= optind;
 	argv += optind;
@@ -438,7 +445,7 @@ cmd_next(int argc, char *argv[])
 	size_t cap = 0;
 	int ch;
 
-	while ((ch = next_opt(argc, argv, "hn:", longopts)) != -1) {
+	while ((ch = next_opt(argc, argv, ":hn:", longopts)) != -1) {
 		if (ch == 'n') {
 			count = tw_strtonum(optarg, 0, 1000000000000LL, &errstr);
 			if (errstr != NULL)

@@ -93,7 +93,8 @@ main(int argc, char *argv[])
 	tw_setprogname(argv[0]);
 	memset(&cl, 0, sizeof(cl));
 	cl.format = TW_HS_COMBINED;
-	while ((ch = getopt_long(argc, argv, "f:hn:p:t:", longopts,
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, ":f:hn:p:t:", longopts,
 	    NULL)) != -1) {
 		switch (ch) {
 		case 'f':
@@ -142,7 +143,7 @@ main(int argc, char *argv[])
 			printf("weblog-client %s\n", TWIRL_VERSION);
 			return EXIT_DONE;
 		default:
-			usage(stderr, EXIT_USAGE);
+			tw_bad_option(ch, argv, longopts, usage);
 		}
 	}
 	argc -= optind;

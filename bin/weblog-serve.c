@@ -253,7 +253,8 @@ parse_options(struct options *o, int argc, char **argv)
 	o->max_queue = 1024 * 1024;
 	o->max_line = 65536;
 	o->linger = 2;
-	while ((ch = getopt_long(argc, argv, "hi:k:l:m:qr:", longopts,
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, ":hi:k:l:m:qr:", longopts,
 	    NULL)) != -1) {
 		switch (ch) {
 		case 'h':
@@ -305,7 +306,7 @@ parse_options(struct options *o, int argc, char **argv)
 			printf("weblog-serve %s\n", TWIRL_VERSION);
 			exit(0);
 		default:
-			usage(stderr, 2);
+			tw_bad_option(ch, argv, longopts, usage);
 		}
 	}
 	argc -= optind;

@@ -505,3 +505,30 @@ help_layout() {
 @test "--help is the usage, then one option a line, within 80 columns" {
 	help_layout "$BIN/fib-serve"
 }
+
+# ------------------------------------------------------------ bad options
+
+# bad_option WANT CMD...: CMD exits 2, says WANT as its first line on
+# stderr (the program's name, never the path it was run by), then the usage,
+# and prints nothing on stdout.
+bad_option() {
+	local want=$1 rc=0
+	shift
+	"$@" >"$T/out" 2>"$T/err" || rc=$?
+	[ "$rc" -eq 2 ] || { echo "$*: exit $rc"; return 1; }
+	[ ! -s "$T/out" ] || { echo "$*: wrote on stdout"; return 1; }
+	[ "$(head -n 1 "$T/err")" = "$want" ] ||
+		{ echo "$*: $(head -n 1 "$T/err")"; return 1; }
+	sed -n 2p "$T/err" | grep -q '^usage: ' ||
+		{ echo "$*: no usage after the message"; return 1; }
+}
+
+@test "a bad option is one line naming it, then the usage, and exit 2" {
+	local p="$BIN/fib-serve"
+
+	bad_option "fib-serve: unknown option: --bogus" "$p" --bogus
+	bad_option "fib-serve: unknown option: -x" "$p" -x
+	bad_option "fib-serve: option requires an argument: -s" "$p" -s
+	bad_option "fib-serve: option requires an argument: --reserve" "$p" --reserve
+	bad_option "fib-serve: option takes no argument: --daemon" "$p" --daemon=1
+}

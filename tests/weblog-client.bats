@@ -421,3 +421,30 @@ help_layout() {
 	help_layout "$CLIENT"
 }
 
+
+# ------------------------------------------------------------ bad options
+
+# bad_option WANT CMD...: CMD exits 2, says WANT as its first line on
+# stderr (the program's name, never the path it was run by), then the usage,
+# and prints nothing on stdout.
+bad_option() {
+	local want=$1 rc=0
+	shift
+	"$@" >"$T/out" 2>"$T/err" || rc=$?
+	[ "$rc" -eq 2 ] || { echo "$*: exit $rc"; return 1; }
+	[ ! -s "$T/out" ] || { echo "$*: wrote on stdout"; return 1; }
+	[ "$(head -n 1 "$T/err")" = "$want" ] ||
+		{ echo "$*: $(head -n 1 "$T/err")"; return 1; }
+	sed -n 2p "$T/err" | grep -q '^usage: ' ||
+		{ echo "$*: no usage after the message"; return 1; }
+}
+
+@test "a bad option is one line naming it, then the usage, and exit 2" {
+	local p="$CLIENT"
+
+	bad_option "weblog-client: unknown option: --bogus" "$p" --bogus
+	bad_option "weblog-client: unknown option: -x" "$p" -x
+	bad_option "weblog-client: option requires an argument: -f" "$p" -f
+	bad_option "weblog-client: option requires an argument: --max-line" "$p" --max-line
+	bad_option "weblog-client: option takes no argument: --reconnect" "$p" --reconnect=1
+}

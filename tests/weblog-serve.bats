@@ -921,3 +921,35 @@ help_layout() {
 @test "--help is the usage, then one option a line, within 80 columns" {
 	help_layout "$BIN/weblog-serve"
 }
+
+# ------------------------------------------------------------ bad options
+
+# bad_option WANT CMD...: CMD exits 2, says WANT as its first line on
+# stderr (the program's name, never the path it was run by), then the usage,
+# and prints nothing on stdout.
+bad_option() {
+	local want=$1 rc=0
+	shift
+	"$@" >"$T/out" 2>"$T/err" || rc=$?
+	[ "$rc" -eq 2 ] || { echo "$*: exit $rc"; return 1; }
+	[ ! -s "$T/out" ] || { echo "$*: wrote on stdout"; return 1; }
+	[ "$(head -n 1 "$T/err")" = "$want" ] ||
+		{ echo "$*: $(head -n 1 "$T/err")"; return 1; }
+	sed -n 2p "$T/err" | grep -q '^usage: ' ||
+		{ echo "$*: no usage after the message"; return 1; }
+}
+
+@test "a bad option is one line naming it, then the usage, and exit 2" {
+	local p="$BIN/weblog-serve"
+
+	bad_option "weblog-serve: unknown option: --bogus" "$p" --bogus
+	bad_option "weblog-serve: unknown option: --bogus" "$p" --bogus=1
+	bad_option "weblog-serve: unknown option: -x" "$p" -x
+	bad_option "weblog-serve: unknown option: -x" "$p" -qx
+	bad_option "weblog-serve: unknown option: -x" "$p" -xq
+	bad_option "weblog-serve: unknown option: -x" "$p" --from-start -xq
+	bad_option "weblog-serve: option requires an argument: -l" "$p" -l
+	bad_option "weblog-serve: option requires an argument: --listen" "$p" --listen
+	bad_option "weblog-serve: option takes no argument: --quiet" "$p" --quiet=yes
+	bad_option "weblog-serve: ambiguous option: --max" "$p" --max 1
+}

@@ -1,9 +1,11 @@
 /*
- * cli.c - one-line messages, range-checked numbers, seconds, the state lock.
+ * cli.c - one-line messages, bad options, range-checked numbers, seconds,
+ * the state lock.
  */
 #define _POSIX_C_SOURCE 200809L
 
 #include <errno.h>
+#include <getopt.h>
 #include <limits.h>
 #include <math.h>
 #include <stdio.h>
@@ -94,6 +96,52 @@ tw_errx(int status, const char *fmt, ...)
 	vmsg(0, fmt, ap);
 	va_end(ap);
 	exit(status);
+}
+
+/*
+ * getopt_long leaves a long option, which is always a whole argument, in
+ * argv[optind - 1], and sets optopt to 0 when it matched no option, to the
+ * option's val otherwise; a short one is in optopt alone, since optind
+ * stays put in the middle of a cluster such as -qz.
+ */
+void
+tw_bad_option(int ch, char *const argv[], const struct option *longopts,
+    void (*usage)(FILE *, int))
+{
+	const char *arg = optind > 1 ? argv[optind - 1] : "";
+	const struct option *o, *named = NULL;
+	size_t len;
+	int matches = 0;
+
+	len = strcspn(arg, "=");
+	if (strncmp(arg, "--", 2) == 0 && len > 2) {
+		for (o = longopts; o->name != NULL; o++) {
+			if (strncmp(o->name, arg + 2, len - 2) != 0)
+				continue;
+			named = o;
+			if (o->name[len - 2] == '\0') {	/* exact: no doubt */
+				matches = 1;
+				break;
+			}
+			matches++;
+		}
+	} else
+		len = 0;
+	if (ch == ':' && len > 0)
+		tw_warnx("option requires an argument: %.*s", (int)len, arg);
+	else if (ch == ':')
+		tw_warnx("option requires an argument: -%c", optopt);
+	else if (optopt == 0 && matches > 1)
+		tw_warnx("ambiguous option: %.*s", (int)len, arg);
+	else if (optopt == 0)
+		tw_warnx("unknown option: %.*s", (int)len, arg);
+	else if (named != NULL && named->has_arg == no_argument &&
+	    named->val == optopt && arg[len] == '=')
+		tw_warnx("option takes no argument: %.*s", (int)len, arg);
+	else
+		tw_warnx("unknown option: -%c", optopt);
+	usage(stderr, 2);
+	exit(2);	/* usage() exits; this says so to the compiler */
 }
 
 long long

@@ -10,6 +10,9 @@
 #define TWIRL_CLI_H
 
 #include <stdarg.h>
+#include <stdio.h>
+
+struct option;		/* getopt.h */
 
 /* Set once from argv[0] (its last path component). */
 void tw_setprogname(const char *argv0);
@@ -23,6 +26,17 @@ _Noreturn void tw_err(int status, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 _Noreturn void tw_errx(int status, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+
+/*
+ * A bad command line, as getopt_long(3) reported it with opterr = 0 and an
+ * optstring that starts with ':' (ch is '?' or ':'): one line that names
+ * the option as it was typed, "PROGRAM: unknown option: --bogus",
+ * "PROGRAM: option requires an argument: -l", "PROGRAM: ambiguous option:
+ * --max" or "PROGRAM: option takes no argument: --quiet", then
+ * usage(stderr, 2), which exits.
+ */
+_Noreturn void tw_bad_option(int ch, char *const argv[],
+    const struct option *longopts, void (*usage)(FILE *, int));
 
 /*
  * OpenBSD's strtonum(3): s as a decimal integer in [min, max]. On error
