@@ -152,7 +152,7 @@ main(int argc, char *argv[])
 		usage(stderr, EXIT_USAGE);
 	cl.name = argc == 1 ? argv[0] : DEFAULT_ADDRESS;
 	if (tw_addr_parse(&cl.addr, cl.name, err, sizeof(err)) == -1)
-		tw_errx(EXIT_LOST, "%s: %s", cl.name, err);
+		tw_errx(EXIT_USAGE, "%s: %s", cl.name, err);
 
 	/* A reader that went away is an EPIPE from write(2), not a signal. */
 	signal(SIGPIPE, SIG_IGN);

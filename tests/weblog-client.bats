@@ -126,9 +126,9 @@ assert len(rows) == 3' "$T/json"
 	[ "$output" = "weblog-client: $PORT: connect: Connection refused" ]
 }
 
-@test "an unparseable address exits 1" {
+@test "an unparseable address is a usage error: exit 2" {
 	run "$CLIENT" 127.0.0.1:99999
-	[ "$status" -eq 1 ]
+	[ "$status" -eq 2 ]
 	[[ "$output" = "weblog-client: 127.0.0.1:99999: "* ]]
 }
 
