@@ -165,7 +165,10 @@ typedef struct tw_http_head {
 	int close;
 } tw_http_head;
 
-/* Write h into out (cap bytes). Returns the bytes written, or -1 if they do not fit. */
+/*
+ * Write h into out (cap bytes), NUL-terminated. Returns the bytes written
+ * before the NUL, or -1 if they and the NUL do not fit.
+ */
 long tw_http_head_format(const tw_http_head *h, char *out, size_t cap);
 
 /*

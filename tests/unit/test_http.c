@@ -179,55 +179,52 @@ every_refusal_has_its_status(void)
 {
 	static const struct {
 		const char *head;
+		size_t len;
 		int status;
 	} bad[] = {
-		{ " GET / HTTP/1.0\r\n\r\n", 400 },
-		{ "GET  / HTTP/1.0\r\n\r\n", 400 },
-		{ "GET / HTTP/1.0 \r\n\r\n", 400 },
-		{ "GET /  HTTP/1.0\r\n\r\n", 400 },
-		{ "GET\r\n\r\n", 400 },
-		{ "GET /\r\n\r\n", 400 },		/* HTTP/0.9 */
-		{ "GET / \r\n\r\n", 400 },
-		{ "GET * HTTP/1.1\r\nHost: h\r\n\r\n", 400 },
-		{ "GET http://h/ HTTP/1.1\r\nHost: h\r\n\r\n", 400 },
-		{ "GET /a\x01 HTTP/1.0\r\n\r\n", 400 },
-		{ "GET /a\x7f HTTP/1.0\r\n\r\n", 400 },
-		{ "GET / http/1.0\r\n\r\n", 400 },
-		{ "GET / HTTP/1.10\r\n\r\n", 400 },
-		{ "GET / HTTP/1\r\n\r\n", 400 },
-		{ "GET / HTTP/1.0\rX\r\n\r\n", 400 },	/* CR without LF */
-		{ "GET / HTTP/1.0\r\nX\r\n\r\n", 400 },	/* no colon */
-		{ "GET / HTTP/1.0\r\nX : y\r\n\r\n", 400 },
-		{ "GET / HTTP/1.0\r\n: y\r\n\r\n", 400 },
-		{ "GET / HTTP/1.0\r\nX: y\r\n z\r\n\r\n", 400 },	/* folded */
-		{ "GET / HTTP/1.0\r\nX: a\0b\r\n\r\n", 400 },
-		{ "GET / HTTP/1.0\r\nX: a\rb\r\n\r\n", 400 },
-		{ "GET / HTTP/1.0\r\n\x80: y\r\n\r\n", 400 },
-		{ "GET / HTTP/1.1\r\n\r\n", 400 },		/* no Host */
-		{ "GET / HTTP/1.1\r\nHost: a\r\nHost: a\r\n\r\n", 400 },
-		{ "GET / HTTP/1.0\r\nContent-Length: x\r\n\r\n", 400 },
-		{ "GET / HTTP/1.0\r\nContent-Length:\r\n\r\n", 400 },
-		{ "GET / HTTP/1.0\r\nContent-Length: 1 2\r\n\r\n", 400 },
-		{ "GET / HTTP/1.0\r\nContent-Length: -1\r\n\r\n", 400 },
-		{ "POST / HTTP/1.0\r\nContent-Length: 5\r\n\r\nhello", 413 },
-		{ "GET / HTTP/1.0\r\nContent-Length: 00000000000000000000001"
-		    "\r\n\r\n", 413 },
-		{ "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked"
-		    "\r\n\r\n", 413 },
-		{ "GET / HTTP/2.0\r\n\r\n", 505 },
-		{ "GET / HTTP/0.9\r\n\r\n", 505 },
+#define B(head, status) { head, sizeof(head) - 1, status }
+		B(" GET / HTTP/1.0\r\n\r\n", 400),
+		B("GET  / HTTP/1.0\r\n\r\n", 400),
+		B("GET / HTTP/1.0 \r\n\r\n", 400),
+		B("GET /  HTTP/1.0\r\n\r\n", 400),
+		B("GET\r\n\r\n", 400),
+		B("GET /\r\n\r\n", 400),		/* HTTP/0.9 */
+		B("GET / \r\n\r\n", 400),
+		B("GET * HTTP/1.1\r\nHost: h\r\n\r\n", 400),
+		B("GET http://h/ HTTP/1.1\r\nHost: h\r\n\r\n", 400),
+		B("GET /a\x01 HTTP/1.0\r\n\r\n", 400),
+		B("GET /a\x7f HTTP/1.0\r\n\r\n", 400),
+		B("GET / http/1.0\r\n\r\n", 400),
+		B("GET / HTTP/1.10\r\n\r\n", 400),
+		B("GET / HTTP/1\r\n\r\n", 400),
+		B("GET / HTTP/1.0\rX\r\n\r\n", 400),	/* CR without LF */
+		B("GET / HTTP/1.0\r\nX\r\n\r\n", 400),	/* no colon */
+		B("GET / HTTP/1.0\r\nX : y\r\n\r\n", 400),
+		B("GET / HTTP/1.0\r\n: y\r\n\r\n", 400),
+		B("GET / HTTP/1.0\r\nX: y\r\n z\r\n\r\n", 400),	/* folded */
+		B("GET / HTTP/1.0\r\nX: a\0b\r\n\r\n", 400),
+		B("GET / HTTP/1.0\r\nX: a\rb\r\n\r\n", 400),
+		B("GET / HTTP/1.0\r\n\x80: y\r\n\r\n", 400),
+		B("GET / HTTP/1.1\r\n\r\n", 400),		/* no Host */
+		B("GET / HTTP/1.1\r\nHost: a\r\nHost: a\r\n\r\n", 400),
+		B("GET / HTTP/1.0\r\nContent-Length: x\r\n\r\n", 400),
+		B("GET / HTTP/1.0\r\nContent-Length:\r\n\r\n", 400),
+		B("GET / HTTP/1.0\r\nContent-Length: 1 2\r\n\r\n", 400),
+		B("GET / HTTP/1.0\r\nContent-Length: -1\r\n\r\n", 400),
+		B("POST / HTTP/1.0\r\nContent-Length: 5\r\n\r\nhello", 413),
+		B("GET / HTTP/1.0\r\nContent-Length: 00000000000000000000001"
+		    "\r\n\r\n", 413),
+		B("POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked"
+		    "\r\n\r\n", 413),
+		B("GET / HTTP/2.0\r\n\r\n", 505),
+		B("GET / HTTP/0.9\r\n\r\n", 505),
+#undef B
 	};
 	size_t i;
 	int rc;
 
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		/* The strings are C literals: the one NUL is counted by hand. */
-		size_t len = strlen(bad[i].head);
-
-		if (strncmp(bad[i].head, "GET / HTTP/1.0\r\nX: a", 20) == 0 &&
-		    len == 20)
-			len = 26;
-		rc = parse(bad[i].head, len);
+		rc = parse(bad[i].head, bad[i].len);
 		if (rc != -1 || whole.status != bad[i].status ||
 		    whole.error == NULL || *whole.error == '\0') {
 			printf("#   case %zu: rc %d status %d\n", i, rc,
