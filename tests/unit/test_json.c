@@ -131,9 +131,15 @@ output_stays_within_the_bound(void)
 	CHECK_EQ(n, sizeof(line) * 6 + 11);	/* {"line":""} */
 	CHECK(n <= TW_JSON_HIT_MAX(sizeof(line)));
 	/* Nine fields of one such byte each: keys and all within 256. */
-	n = tw_json_line("\x01 \x01 \x01 [\x01] \"\x01\" 1 1 \"\x01\" \"\x01\"",
-	    27, out);
-	CHECK(n <= TW_JSON_HIT_MAX(27));
+	{
+		static const char nine[] = "\x01 \x01 \x01 [\x01] \"\x01\" "
+		    "1 1 \"\x01\" \"\x01\"";
+		tw_clf c;
+
+		CHECK_EQ(tw_clf_parse(&c, nine, sizeof(nine) - 1), 9);
+		n = tw_json_line(nine, sizeof(nine) - 1, out);
+		CHECK(n <= TW_JSON_HIT_MAX(sizeof(nine) - 1));
+	}
 }
 
 /*
