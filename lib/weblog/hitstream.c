@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "hitstream.h"
+#include "json.h"
 #include "xmlesc.h"
 
 enum state {
@@ -627,47 +628,19 @@ tsv_field(char *o, const char *s, size_t len)
 	return o;
 }
 
-static char *
-json_string(char *o, const char *s, size_t len)
+/* ev's fields as the clf.h struct that json.h takes. */
+static size_t
+json_hit(const tw_hitev *ev, char *out)
 {
-	static const char hex[] = "0123456789ABCDEF";
-	const unsigned char *p = (const unsigned char *)s;
-	size_t i = 0, n;
+	tw_clf c;
+	int i;
 
-	*o++ = '"';
-	while (i < len) {
-		unsigned char c = p[i];
-
-		if (c == '"' || c == '\\') {
-			*o++ = '\\';
-			*o++ = (char)c;
-			i++;
-		} else if (c < 0x20) {
-			switch (c) {
-			case '\b': o = puts0(o, "\\b"); break;
-			case '\f': o = puts0(o, "\\f"); break;
-			case '\n': o = puts0(o, "\\n"); break;
-			case '\r': o = puts0(o, "\\r"); break;
-			case '\t': o = puts0(o, "\\t"); break;
-			default:
-				o = puts0(o, "\\u00");
-				*o++ = hex[c >> 4];
-				*o++ = hex[c & 15];
-			}
-			i++;
-		} else if ((n = tw_utf8_len(p + i, len - i)) == 0) {
-			/* As the text \xHH; its backslash escaped for JSON. */
-			o = puts0(o, "\\\\x");
-			*o++ = hex[c >> 4];
-			*o++ = hex[c & 15];
-			i++;
-		} else {
-			o = put(o, s + i, n);
-			i += n;
-		}
+	c.nfields = ev->nfields;
+	for (i = 0; i < ev->nfields; i++) {
+		c.field[i] = ev->field[i];
+		c.len[i] = ev->len[i];
 	}
-	*o++ = '"';
-	return o;
+	return tw_json_hit(&c, ev->line, ev->linelen, out);
 }
 
 static char *
@@ -713,20 +686,7 @@ tw_hitstream_format(const tw_hitev *ev, int fmt, char *out)
 		}
 		break;
 	case TW_HS_JSON:
-		*o++ = '{';
-		if (ev->nfields == 0) {
-			o = puts0(o, "\"line\":");
-			o = json_string(o, ev->line, ev->linelen);
-		}
-		for (i = 0; i < ev->nfields; i++) {
-			if (i > 0)
-				*o++ = ',';
-			*o++ = '"';
-			o = puts0(o, names[i]);
-			o = puts0(o, "\":");
-			o = json_string(o, ev->field[i], ev->len[i]);
-		}
-		*o++ = '}';
+		o += json_hit(ev, o);
 		break;
 	case TW_HS_XML:
 		o = puts0(o, "<hit>");

@@ -162,13 +162,8 @@ enum {
  *             empty field; in a field a tab is written \t and a carriage
  *             return \r. A <line> hit: the line in the request column,
  *             "-" in the others.
- *   json      {"client":"..",...,"agent":".."} with the fields present, or
- *             {"line":".."}. Strings are valid UTF-8: '"', '\' and control
- *             bytes are escaped as JSON does (\" \\ \t \u0001 ...); a byte
- *             that is not part of valid UTF-8 is written as the text \xHH,
- *             as Apache itself logs such bytes. (Backslashes are left as
- *             they are, so a line holding both is ambiguous: the exact
- *             bytes are -f combined's job.)
+ *   json      one JSON object, as json.h writes it (tw_json_hit):
+ *             {"client":"..",...,"agent":".."} or {"line":".."}.
  *   xml       <hit>..</hit> re-serialised with tw_xml_escape(): what
  *             weblog-serve sends, byte for byte.
  */
