@@ -8,9 +8,16 @@
  * caller stops waiting while the worker still runs) nor tw_reactor_destroy()
  * (which drops jobs' results unseen, thread.h) can free the lookup under
  * the worker, nor lose it. The loop's pending lookups hang off the reactor
- * for that second case. (A lookup still queued behind busy workers when the
- * reactor is destroyed never runs: its worker's reference, and the lookup,
- * are lost. Four workers make that rare; only a shutdown sees it.)
+ * for that second case.
+ *
+ * A lookup still queued when the reactor is destroyed never runs, so its
+ * worker's reference is never dropped. Modules are destroyed in reverse
+ * order of registration: when the pool was registered after this module,
+ * as when tw_resolve() is the pool's first user, it is gone by then and a
+ * lookup that holds both references never started, and never will; this
+ * module drops both. When the pool came first, workers may still start
+ * queued lookups, so only the loop's reference is dropped, and a lookup
+ * left queued behind all the busy workers is lost: a shutdown's leak.
  */
 #define _POSIX_C_SOURCE 200809L
 
@@ -38,6 +45,8 @@ struct lookup {
 
 struct resolver {
 	struct lookup *pending;
+	int pool_known;		/* pool_after is set */
+	int pool_after;		/* the pool registered after this module */
 };
 
 static char resolver_key;	/* its address names struct resolver */
@@ -77,6 +86,8 @@ resolver_destroy(tw_reactor *r, void *state)
 			tw_deferred_unref(lk->d);
 		}
 		lk->d = NULL;
+		if (rs->pool_after && atomic_load(&lk->refs) == 2)
+			release(lk);	/* the worker's: it never ran */
 		release(lk);
 	}
 	free(rs);
@@ -243,7 +254,7 @@ tw_resolve(tw_reactor *r, const char *address)
 	struct lookup *lk;
 	tw_deferred *d, *job;
 	tw_addr a;
-	int rc;
+	int rc, nmodules;
 
 	if ((lk = calloc(1, sizeof(*lk))) == NULL)
 		return NULL;
@@ -257,12 +268,18 @@ tw_resolve(tw_reactor *r, const char *address)
 		return NULL;
 	}
 	atomic_init(&lk->refs, 2);
+	nmodules = r->nmodules;
 	if ((job = tw_defer_to_thread(r, lookup_work, lk)) == NULL) {
 		rc = errno;
 		tw_deferred_unref(d);
 		free(lk);
 		errno = rc;
 		return NULL;
+	}
+	if (!rs->pool_known) {
+		/* The pool, if this call made it, registered just now. */
+		rs->pool_known = 1;
+		rs->pool_after = r->nmodules > nmodules;
 	}
 	lk->rs = rs;
 	lk->d = tw_deferred_ref(d);
