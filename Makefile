@@ -150,8 +150,8 @@ bench:
 # The installed headers, named one by one: the core that twirl(3)
 # documents, and nothing of the programs' own modules.
 HEADERS = lib/addr.h lib/bytes.h lib/conn.h lib/deferred.h lib/lines.h \
-	lib/reactor.h lib/sdnotify.h lib/signals.h lib/thread.h lib/timer.h \
-	lib/twirl.h
+	lib/reactor.h lib/resolve.h lib/sdnotify.h lib/signals.h lib/thread.h \
+	lib/timer.h lib/twirl.h
 MANPAGES = $(wildcard man/*.[1-9])
 BASHCOMP = $(wildcard completions/*.bash)
 ZSHCOMP = $(wildcard completions/_*)

@@ -5,7 +5,9 @@
  * whatever the server sends), and writes each hit to standard output at
  * once. In poll mode a timer sends NEW? every interval. With --reconnect a
  * lost connection, a refused one, or a stream the server ended, is retried
- * with exponential backoff.
+ * with exponential backoff. A host name is looked up on a worker thread
+ * (tw_resolve) before each connect, so a server that moved is found, and
+ * each of its addresses, IPv6 and IPv4, is tried in turn.
  *
  * Standard output is written with plain blocking write(2), deliberately,
  * as cat and nc do: a reader that does not keep up holds the client back,
@@ -43,8 +45,11 @@ enum {
 
 struct client {
 	tw_reactor *r;
-	tw_addr addr;
 	const char *name;	/* the address as given */
+	tw_deferred *lookup;	/* looking name up; NULL otherwise */
+	tw_addrlist *addrs;	/* what it found, tried in turn */
+	size_t next_addr;	/* the next one to try */
+	int lookup_failing;	/* said so once; quiet till a lookup works */
 	tw_conn *conn;		/* NULL between connections */
 	tw_hitstream hs;
 	int format;
@@ -64,7 +69,9 @@ struct client {
 static _Noreturn void usage(FILE *fp, int status);
 static int parse_format(const char *s);
 static void arm(struct client *cl, tw_timer *t, double delay);
+static void check_address(const char *name);
 static void start_connect(struct client *cl);
+static void connect_next(struct client *cl);
 static void poll_cb(tw_timer *t);
 static void timeout_cb(tw_timer *t);
 static void retry_cb(tw_timer *t);
@@ -86,7 +93,6 @@ main(int argc, char *argv[])
 {
 	struct client cl;
 	const char *errstr;
-	char err[128];
 	long long max_line = DEFAULT_MAX_LINE;
 	int ch;
 
@@ -151,8 +157,7 @@ main(int argc, char *argv[])
 	if (argc > 1)
 		usage(stderr, EXIT_USAGE);
 	cl.name = argc == 1 ? argv[0] : DEFAULT_ADDRESS;
-	if (tw_addr_parse(&cl.addr, cl.name, err, sizeof(err)) == -1)
-		tw_errx(EXIT_USAGE, "%s: %s", cl.name, err);
+	check_address(cl.name);
 
 	/* A reader that went away is an EPIPE from write(2), not a signal. */
 	signal(SIGPIPE, SIG_IGN);
@@ -172,6 +177,9 @@ main(int argc, char *argv[])
 	if (!cl.done && tw_reactor_run(cl.r) == -1)
 		tw_err(EXIT_LOST, "event loop");
 
+	if (cl.lookup != NULL)
+		tw_deferred_cancel(cl.lookup);
+	free(cl.addrs);
 	tw_reactor_destroy(cl.r);
 	tw_hitstream_free(&cl.hs);
 	free(cl.out);
@@ -201,6 +209,19 @@ usage(FILE *fp, int status)
 		    "  -h, --help             print this help\n"
 		    "      --version          print the version\n");
 	exit(status);
+}
+
+/* The address is looked up later, on each connect; its form, now. */
+static void
+check_address(const char *name)
+{
+	char err[128], host[TW_ADDR_HOSTLEN];
+	unsigned short port;
+	tw_addr a;
+
+	if (tw_addr_parse_numeric(&a, name, host, &port, err,
+	    sizeof(err)) == -1)
+		tw_errx(EXIT_USAGE, "%s: %s", name, err);
 }
 
 static int
@@ -390,6 +411,10 @@ conn_lost(tw_conn *c, int reason)
 	tw_timer_cancel(cl->r, &cl->poll_timer);
 	if (cl->done)
 		return;
+	if (!cl->made && cl->next_addr < cl->addrs->n) {
+		connect_next(cl);	/* the name's next address */
+		return;
+	}
 	if (!cl->made)
 		snprintf(why, sizeof(why), "connect: %s", strerror(reason));
 	else if (tw_hitstream_ended(&cl->hs))
@@ -412,16 +437,84 @@ static const tw_protocol client_proto = {
 	conn_made, conn_data, conn_lost, NULL, NULL, NULL
 };
 
-/* A new connection, and a new stream on it. */
+static int
+resolved(void *arg, void **value, int error)
+{
+	struct client *cl = arg;
+
+	(void)error;
+	tw_deferred_unref(cl->lookup);
+	cl->lookup = NULL;
+	cl->addrs = *value;
+	*value = NULL;
+	cl->next_addr = 0;
+	cl->lookup_failing = 0;
+	if (!cl->done)
+		connect_next(cl);
+	return 0;
+}
+
+static int
+lookup_failed(void *arg, void **value, int error)
+{
+	struct client *cl = arg;
+
+	(void)value;
+	tw_deferred_unref(cl->lookup);
+	cl->lookup = NULL;
+	if (cl->done)
+		return 0;
+	if (!cl->reconnect) {
+		tw_warnx("%s: %s", cl->name, tw_resolve_strerror(error));
+		finish(cl, EXIT_LOST);
+		return 0;
+	}
+	/* Once, not at every retry: a name may stay away for long. */
+	if (!cl->lookup_failing)
+		tw_warnx("%s: %s; retrying", cl->name,
+		    tw_resolve_strerror(error));
+	cl->lookup_failing = 1;
+	retry_later(cl);
+	return 0;
+}
+
+/*
+ * Look the address up again at each connect: the name may have moved
+ * (another address, another family) since the last.
+ */
 static void
 start_connect(struct client *cl)
 {
-	cl->made = 0;
-	tw_hitstream_reset(&cl->hs);
-	cl->conn = tw_connect(cl->r, &cl->addr, &client_proto, cl,
-	    CONNECT_TIMEOUT);
-	if (cl->conn != NULL)
+	free(cl->addrs);
+	cl->addrs = NULL;
+	if ((cl->lookup = tw_resolve(cl->r, cl->name)) == NULL) {
+		tw_warn("%s: look up", cl->name);
+		if (cl->reconnect)
+			retry_later(cl);
+		else
+			finish(cl, EXIT_LOST);
 		return;
+	}
+	/* A literal address has its answer already: resolved() runs now. */
+	if (tw_deferred_add(cl->lookup, resolved, lookup_failed, cl) == -1)
+		tw_err(EXIT_LOST, "look up");
+}
+
+/* A new connection to the next address, and a new stream on it. */
+static void
+connect_next(struct client *cl)
+{
+	const tw_addr *a;
+
+	while (cl->next_addr < cl->addrs->n) {
+		a = &cl->addrs->addr[cl->next_addr++];
+		cl->made = 0;
+		tw_hitstream_reset(&cl->hs);
+		cl->conn = tw_connect(cl->r, a, &client_proto, cl,
+		    CONNECT_TIMEOUT);
+		if (cl->conn != NULL)
+			return;
+	}
 	/* Could not even start (out of descriptors?): as a failed connect. */
 	tw_warn("%s: connect", cl->name);
 	if (cl->reconnect)

@@ -58,35 +58,25 @@ parse_unix(tw_addr *a, const char *path, char *err, size_t errlen)
 	return 0;
 }
 
+/* A literal IPv4 address, or -1. */
 static int
-resolve(tw_addr *a, const char *host, unsigned short port, char *err,
-    size_t errlen)
+parse_ipv4(tw_addr *a, const char *host, unsigned short port)
 {
-	struct addrinfo hints, *res;
-	int rc;
+	struct sockaddr_in *sin = (struct sockaddr_in *)&a->ss;
 
-	memset(&hints, 0, sizeof(hints));
-	hints.ai_family = AF_INET;	/* HOST:PORT is IPv4; IPv6 is bracketed */
-	hints.ai_socktype = SOCK_STREAM;
-	if ((rc = getaddrinfo(host, NULL, &hints, &res)) != 0) {
-		if (errlen > 0)
-			snprintf(err, errlen, "cannot resolve host: %s",
-			    gai_strerror(rc));
+	if (inet_pton(AF_INET, host, &sin->sin_addr) != 1)
 		return -1;
-	}
-	memcpy(&a->ss, res->ai_addr, res->ai_addrlen);
-	a->len = res->ai_addrlen;
-	((struct sockaddr_in *)&a->ss)->sin_port = htons(port);
-	freeaddrinfo(res);
+	sin->sin_family = AF_INET;
+	sin->sin_port = htons(port);
+	a->len = sizeof(*sin);
 	return 0;
 }
 
 int
-tw_addr_parse(tw_addr *a, const char *s, char *err, size_t errlen)
+tw_addr_parse_numeric(tw_addr *a, const char *s, char *host,
+    unsigned short *port, char *err, size_t errlen)
 {
-	char host[256];
 	const char *colon, *p;
-	unsigned short port;
 	size_t hlen;
 
 	memset(a, 0, sizeof(*a));
@@ -102,24 +92,24 @@ tw_addr_parse(tw_addr *a, const char *s, char *err, size_t errlen)
 			return fail(err, errlen, "missing ']' after IPv6 address");
 		if (p[1] != ':')
 			return fail(err, errlen, "missing ':PORT' after ']'");
-		if (parse_port(p + 2, &port) == -1)
+		if (parse_port(p + 2, port) == -1)
 			return fail(err, errlen, "bad port (want 0-65535)");
 		hlen = (size_t)(p - s - 1);
-		if (hlen == 0 || hlen >= sizeof(host))
+		if (hlen == 0 || hlen >= TW_ADDR_HOSTLEN)
 			return fail(err, errlen, "bad IPv6 address");
 		memcpy(host, s + 1, hlen);
 		host[hlen] = '\0';
 		if (inet_pton(AF_INET6, host, &sin6->sin6_addr) != 1)
 			return fail(err, errlen, "bad IPv6 address");
 		sin6->sin6_family = AF_INET6;
-		sin6->sin6_port = htons(port);
+		sin6->sin6_port = htons(*port);
 		a->len = sizeof(*sin6);
 		return 0;
 	}
 
 	if ((colon = strrchr(s, ':')) == NULL) {
 		/* PORT alone: loopback. */
-		if (parse_port(s, &port) == -1)
+		if (parse_port(s, port) == -1)
 			return fail(err, errlen,
 			    "bad port (want PORT, HOST:PORT, [IPV6]:PORT or unix:PATH)");
 		strcpy(host, "127.0.0.1");
@@ -127,27 +117,71 @@ tw_addr_parse(tw_addr *a, const char *s, char *err, size_t errlen)
 		if (memchr(s, ':', (size_t)(colon - s)) != NULL)
 			return fail(err, errlen,
 			    "IPv6 addresses go in brackets: [IPV6]:PORT");
-		if (parse_port(colon + 1, &port) == -1)
+		if (parse_port(colon + 1, port) == -1)
 			return fail(err, errlen, "bad port (want 0-65535)");
 		hlen = (size_t)(colon - s);
 		if (hlen == 0)
 			return fail(err, errlen, "missing host before ':PORT'");
-		if (hlen >= sizeof(host))
+		if (hlen >= TW_ADDR_HOSTLEN)
 			return fail(err, errlen, "host name too long");
 		memcpy(host, s, hlen);
 		host[hlen] = '\0';
 	}
-	{
-		struct sockaddr_in *sin = (struct sockaddr_in *)&a->ss;
+	return parse_ipv4(a, host, *port) == 0 ? 0 : 1;
+}
 
-		if (inet_pton(AF_INET, host, &sin->sin_addr) == 1) {
-			sin->sin_family = AF_INET;
-			sin->sin_port = htons(port);
-			a->len = sizeof(*sin);
-			return 0;
-		}
+/*
+ * A listen address names one socket: the name's first IPv4 address, as
+ * PORT alone is, or its first IPv6 one when it has no IPv4 address.
+ */
+static int
+lookup_first(tw_addr *a, const char *host, unsigned short port, char *err,
+    size_t errlen)
+{
+	struct addrinfo hints, *res, *ai, *pick = NULL;
+	int rc;
+
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	if ((rc = getaddrinfo(host, NULL, &hints, &res)) != 0) {
+		if (errlen > 0)
+			snprintf(err, errlen, "cannot resolve host: %s",
+			    rc == EAI_SYSTEM ? strerror(errno) : gai_strerror(rc));
+		return -1;
 	}
-	return resolve(a, host, port, err, errlen);
+	for (ai = res; ai != NULL; ai = ai->ai_next) {
+		if (ai->ai_family == AF_INET) {
+			pick = ai;
+			break;
+		}
+		if (ai->ai_family == AF_INET6 && pick == NULL)
+			pick = ai;
+	}
+	if (pick == NULL || pick->ai_addrlen > sizeof(a->ss)) {
+		freeaddrinfo(res);
+		return fail(err, errlen, "cannot resolve host: no IP address");
+	}
+	memcpy(&a->ss, pick->ai_addr, pick->ai_addrlen);
+	a->len = pick->ai_addrlen;
+	if (pick->ai_family == AF_INET)
+		((struct sockaddr_in *)&a->ss)->sin_port = htons(port);
+	else
+		((struct sockaddr_in6 *)&a->ss)->sin6_port = htons(port);
+	freeaddrinfo(res);
+	return 0;
+}
+
+int
+tw_addr_parse(tw_addr *a, const char *s, char *err, size_t errlen)
+{
+	char host[TW_ADDR_HOSTLEN];
+	unsigned short port;
+	int rc;
+
+	if ((rc = tw_addr_parse_numeric(a, s, host, &port, err, errlen)) != 1)
+		return rc;
+	return lookup_first(a, host, port, err, errlen);
 }
 
 char *

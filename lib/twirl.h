@@ -13,6 +13,7 @@
 #include "deferred.h"
 #include "lines.h"
 #include "reactor.h"
+#include "resolve.h"
 #include "signals.h"
 #include "thread.h"
 #include "timer.h"

@@ -79,8 +79,8 @@ write_program() {
 		echo share/man/man7/twirl.7
 		echo lib/libtwirl.a
 		echo lib/pkgconfig/twirl.pc
-		for p in addr bytes conn deferred lines reactor sdnotify signals \
-		    thread timer twirl; do
+		for p in addr bytes conn deferred lines reactor resolve sdnotify \
+		    signals thread timer twirl; do
 			echo "include/twirl/$p.h"
 		done
 	} | sort >"$T/want"

@@ -292,6 +292,92 @@ sys.exit(s.connect_ex(("::1", int(sys.argv[1]))) != 0)' "$1"
 	[ "${#lines[@]}" -eq 4 ]
 }
 
+# Host names without /etc/hosts: tests/fake_hosts.c, preloaded into the
+# client alone, answers names from $T/hosts (hosts LINE...: "NAME ADDR...",
+# replaced whole, so a lookup never reads half a file) and logs each
+# lookup in $T/lookups.
+hosts() {
+	printf '%s\n' "$@" >"$T/hosts.new"
+	mv "$T/hosts.new" "$T/hosts"
+}
+
+# fh_client ARGS...: the client, seeing the names of $T/hosts.
+fh_client() {
+	local cc
+	if [ ! -f "$T/fake_hosts.so" ]; then
+		cc=$(cut -d ' ' -f 1 "$BATS_TEST_DIRNAME/../build/flags")
+		"$cc" -shared -fPIC -o "$T/fake_hosts.so" \
+		    "$BATS_TEST_DIRNAME/fake_hosts.c"
+	fi
+	# exec: the pid start records is the client's. A sanitized client
+	# wants its runtime first; the shim is harmless to it.
+	exec env LD_PRELOAD="$T/fake_hosts.so" FAKE_HOSTS="$T/hosts" \
+	    FAKE_HOSTS_LOG="$T/lookups" \
+	    ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0" \
+	    "$CLIENT" "$@"
+}
+
+lookups() {
+	[ "$(grep -c "^$1\$" "$T/lookups")" -ge "$2" ]
+}
+
+have_ipv6() {
+	"$PY" -c 'import socket; socket.socket(socket.AF_INET6).bind(("::1", 0))' 2>/dev/null
+}
+
+@test "a name with ::1 and 127.0.0.1 reaches a server on either family alone" {
+	have_ipv6 || skip "no IPv6 loopback"
+	sample >"$T/s.xml"
+	hosts "localhost ::1 127.0.0.1"
+	start srv6 "$PY" "$FAKE" "[::1]:$PORT" send "$T/s.xml"
+	wait_for 10 port6_open "$PORT"
+	run fh_client "localhost:$PORT"
+	[ "$status" -eq 0 ]
+	[ "${#lines[@]}" -eq 4 ]
+	kill "$srv6_pid"
+	wait_exit "$srv6_pid" || :
+	# ::1 refuses now: the client goes on to 127.0.0.1.
+	fake srv4 send "$T/s.xml"
+	run fh_client "localhost:$PORT"
+	[ "$status" -eq 0 ]
+	[ "${#lines[@]}" -eq 4 ]
+	[ "$(grep -c '^localhost$' "$T/lookups")" -eq 2 ]
+}
+
+@test "--reconnect looks the name up again and follows it to the other family" {
+	have_ipv6 || skip "no IPv6 loopback"
+	{ printf '<hits>\n'; hit9 1.1.1.1; } >"$T/s.xml"
+	hosts "mover.test 127.0.0.1"
+	fake srv4 hold "$T/s.xml"
+	start cl fh_client --reconnect -n 2 "mover.test:$PORT"
+	wait_for 5 lines "$T/cl.out" 1
+	# The name moves to ::1, and the server with it: only a new lookup
+	# finds it there.
+	hosts "mover.test ::1"
+	kill "$srv4_pid"
+	wait_for 5 grep -q 'reconnecting in' "$T/cl.err"
+	start srv6 "$PY" "$FAKE" "[::1]:$PORT" hold "$T/s.xml"
+	wait_exit "$cl_pid" 10
+	[ "$EXIT" -eq 0 ]
+	[ "$(grep -c '^1\.1\.1\.1 ' "$T/cl.out")" -eq 2 ]
+	lookups mover.test 2
+}
+
+@test "a name that does not resolve exits 1 with getaddrinfo's reason" {
+	hosts "gone.test"
+	run fh_client "gone.test:$PORT"
+	[ "$status" -eq 1 ]
+	[ "$output" = "weblog-client: gone.test:$PORT: Name or service not known" ]
+}
+
+@test "--reconnect retries a name that does not resolve, and says so once" {
+	hosts "gone.test"
+	start cl fh_client --reconnect "gone.test:$PORT"
+	wait_for 10 lookups gone.test 4
+	kill -0 "$cl_pid"
+	[ "$(cat "$T/cl.err")" = "weblog-client: gone.test:$PORT: Name or service not known; retrying" ]
+}
+
 @test "bad options exit 2 with the usage on stderr" {
 	local bad
 	for bad in "-f bogus" "-n 0" "-n x" "-p 0" "-p -1" "-t 0" "-t x" \
