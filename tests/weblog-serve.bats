@@ -803,6 +803,32 @@ CHK
 	grep -q 'replaced; following the new file' "$T/srv.err"
 }
 
+@test "--rotate-wait: the renamed file is read for the wait, then left" {
+	: >"$T/log"
+	serve --rotate-wait 1 "$T/log"
+	client c1
+	wait_for 5 connected 1
+	exec 5>>"$T/log"	# a writer that is told to reopen late
+	echo "old 1" >&5
+	wait_for 5 has_lines "$T/c1.lines" 1
+	mv "$T/log" "$T/log.1"
+	echo "new 1" >"$T/log"
+	wait_for 5 has_lines "$T/c1.lines" 2
+	echo "old 2" >&5
+	echo "new 2" >>"$T/log"
+	wait_for 5 has_lines "$T/c1.lines" 4
+	wait_for 5 grep -q 'replaced; following the new file' "$T/srv.err"
+	echo "old 3" >&5	# after the wait: not read
+	echo "new 3" >>"$T/log"
+	wait_for 5 has_lines "$T/c1.lines" 5
+	exec 5>&-
+	printf 'old 1\nnew 1\nold 2\nnew 2\nnew 3\n' | diff - "$T/c1.lines"
+	run "$BIN/weblog-serve" --rotate-wait -1
+	[ "$status" -eq 2 ]
+	[ "${#lines[@]}" -eq 1 ]
+	[[ "$output" == "weblog-serve: --rotate-wait -1: "* ]]
+}
+
 @test "truncation under steady writes loses and repeats no line" {
 	: >"$T/log"
 	serve "$T/log"
