@@ -98,7 +98,7 @@ has_event(const struct seen *s, int ev)
 }
 
 static char dir[] = "/tmp/test_follow.XXXXXX";
-static char path[64], old[64];
+static char path[64], old[64], older[64];
 
 /*
  * A new reactor in s, and a follower of a fresh file at path holding text
@@ -242,6 +242,29 @@ the_old_files_partial_line_ends_before_the_new_file(void)
 	tw_reactor_destroy(s.r);
 }
 
+/* A second rotation within the wait ends the first wait at once. */
+static void
+a_second_rotation_ends_the_wait(void)
+{
+	struct seen s = { 0 };
+	tw_follow *f;
+
+	f = follow_fresh(&s, "", 0, 60);
+	CHECK(f != NULL);
+	append(path, "a\n");
+	CHECK(until(&s, "a\n"));
+	rename(path, old);
+	append(path, "b\n");
+	CHECK(until(&s, "a\nb\n"));
+	rename(old, older);
+	rename(path, old);
+	append(path, "c\n");
+	CHECK(until(&s, "a\nb\n[rotated]c\n"));
+	tw_follow_close(f);
+	tw_reactor_destroy(s.r);
+	unlink(older);
+}
+
 /*
  * Truncated and refilled past the offset before the follower looks: the
  * size alone says "grew"; the bytes before the offset say "not the same".
@@ -351,11 +374,13 @@ main(void)
 		return 1;
 	snprintf(path, sizeof(path), "%s/log", dir);
 	snprintf(old, sizeof(old), "%s/log.1", dir);
+	snprintf(older, sizeof(older), "%s/log.2", dir);
 	RUN(starts_at_the_last_newline_and_reads_appends);
 	RUN(rotation_reads_the_old_file_to_its_end_first);
 	RUN(truncation_reads_again_from_the_start);
 	RUN(late_writes_to_the_old_file_are_read_for_the_wait);
 	RUN(the_old_files_partial_line_ends_before_the_new_file);
+	RUN(a_second_rotation_ends_the_wait);
 	RUN(a_refill_past_the_offset_is_seen_as_truncation);
 	RUN(copytruncate_after_a_partial_line);
 	RUN(a_missing_file_is_reported_and_read_when_it_appears);
@@ -363,6 +388,7 @@ main(void)
 	RUN(a_callback_may_close_its_follower);
 	unlink(path);
 	unlink(old);
+	unlink(older);
 	rmdir(dir);
 	return TAP_DONE();
 }
