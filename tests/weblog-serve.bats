@@ -306,7 +306,7 @@ PY
 		grep -q -- "--$opt" "$top/completions/_weblog-serve"
 		grep -q -- "-l $opt" "$top/completions/weblog-serve.fish"
 	done
-	[ "$n" -eq 13 ]
+	[ "$n" -eq 14 ]
 }
 
 # ------------------------------------------------------------- the stream
