@@ -20,7 +20,10 @@
  * continued, and the new file waits until it ends. When the wait is over,
  * the old file is read to its end, partial tail included, and ROTATED is
  * reported: the reader ends the old file's partial line there. Nothing
- * else can be partial then, as the new file gave whole lines only.
+ * else can be partial then, as the new file gave whole lines only. The
+ * end of the wait is seen by check(), so within one timer period; a
+ * second rotation seen during the wait ends it at once (one old file at
+ * a time), and the next wait starts at the next look.
  *
  * Truncation: each source keeps the TAIL bytes just before its offset,
  * and every read starts TAIL bytes early and compares them. A file
