@@ -55,6 +55,7 @@ struct options {
 	size_t keep, replay, max_clients, max_queue, max_line;
 	double linger;
 	int from_start;
+	double rotate_wait;
 	const char *file;	/* NULL: standard input */
 };
 
@@ -166,7 +167,9 @@ usage(FILE *fp, int status)
 	    "[-k N] [-r N]\n"
 	    "                    [--max-clients N] [--max-queue BYTES] "
 	    "[--max-line BYTES]\n"
-	    "                    [--linger SECONDS] [--from-start] [FILE]\n");
+	    "                    [--linger SECONDS] [--from-start] "
+	    "[--rotate-wait SECONDS]\n"
+	    "                    [FILE]\n");
 	if (status == 0)
 		fprintf(fp, "\n"
 		    "  -q, --quiet              log errors and cut lines only\n"
@@ -190,6 +193,8 @@ usage(FILE *fp, int status)
 		    "to drain (default 2)\n"
 		    "      --from-start         read FILE from its beginning, "
 		    "not its end\n"
+		    "      --rotate-wait SECONDS  read a renamed FILE this long "
+		    "(default 5)\n"
 		    "  -h, --help               print this help\n"
 		    "      --version            print the version\n");
 	exit(status);
@@ -197,7 +202,7 @@ usage(FILE *fp, int status)
 
 enum {
 	OPT_MAX_CLIENTS = 256, OPT_MAX_QUEUE, OPT_MAX_LINE, OPT_LINGER,
-	OPT_FROM_START, OPT_VERSION
+	OPT_FROM_START, OPT_ROTATE_WAIT, OPT_VERSION
 };
 
 static size_t
@@ -242,6 +247,7 @@ parse_options(struct options *o, int argc, char **argv)
 		{ "mode", required_argument, NULL, 'm' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "replay", required_argument, NULL, 'r' },
+		{ "rotate-wait", required_argument, NULL, OPT_ROTATE_WAIT },
 		{ "version", no_argument, NULL, OPT_VERSION },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -253,6 +259,7 @@ parse_options(struct options *o, int argc, char **argv)
 	o->max_queue = 1024 * 1024;
 	o->max_line = 65536;
 	o->linger = 2;
+	o->rotate_wait = 5;
 	opterr = 0;
 	while ((ch = getopt_long(argc, argv, ":hi:k:l:m:qr:", longopts,
 	    NULL)) != -1) {
@@ -289,6 +296,9 @@ parse_options(struct options *o, int argc, char **argv)
 			break;
 		case OPT_LINGER:
 			o->linger = seconds("--linger", optarg, 3600);
+			break;
+		case OPT_ROTATE_WAIT:
+			o->rotate_wait = seconds("--rotate-wait", optarg, 3600);
 			break;
 		case OPT_MAX_CLIENTS:
 			o->max_clients = number("--max-clients", optarg, 1,
@@ -822,8 +832,8 @@ open_input(struct server *s)
 		    input_event, s);
 	else
 		s->in = tw_follow_file(s->r, s->opt.file,
-		    s->opt.from_start ? TW_FOLLOW_FROM_START : 0, input_data,
-		    input_event, s);
+		    s->opt.from_start ? TW_FOLLOW_FROM_START : 0,
+		    s->opt.rotate_wait, input_data, input_event, s);
 	if (s->in == NULL)
 		tw_err(1, "%s", s->opt.file != NULL ? s->opt.file :
 		    "standard input");

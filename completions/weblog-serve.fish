@@ -11,5 +11,6 @@ complete -c weblog-serve -l max-queue -x -d 'Unsent bytes per client before hits
 complete -c weblog-serve -l max-line -x -d 'Cut lines longer than BYTES'
 complete -c weblog-serve -l linger -x -d 'Seconds a client has to take the end of its stream'
 complete -c weblog-serve -l from-start -d 'Read FILE from its beginning'
+complete -c weblog-serve -l rotate-wait -x -d 'Seconds a renamed FILE is still read'
 complete -c weblog-serve -s h -l help -d 'Print the usage'
 complete -c weblog-serve -l version -d 'Print the version'

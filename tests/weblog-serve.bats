@@ -306,7 +306,7 @@ PY
 		grep -q -- "--$opt" "$top/completions/_weblog-serve"
 		grep -q -- "-l $opt" "$top/completions/weblog-serve.fish"
 	done
-	[ "$n" -eq 13 ]
+	[ "$n" -eq 14 ]
 }
 
 # ------------------------------------------------------------- the stream
@@ -720,38 +720,76 @@ CHK
 }
 
 # writer N EVERY ACTION: append "line 1".."line N" to $T/log, one a
-# millisecond, and at every EVERY-th line rotate it (ACTION=rename: the
-# writer keeps writing to the renamed file a little, then re-creates the
-# log, as a server does on SIGHUP) or truncate it (ACTION=truncate: once
-# the reader has everything, as copytruncate does after its copy).
+# millisecond, and at every EVERY-th line rotate it, or truncate it.
+# ACTION=rename does what logrotate and nginx do: rename the log to
+# log.K, create a new log, and while one writer already writes to the new
+# file (once the reader has its first line), the others, not yet told to
+# reopen, still write three lines to log.K through the descriptor they
+# opened before the rename. ACTION=truncate truncates once the reader has
+# everything, as copytruncate does after its copy. Which file each line
+# went to is written to $T/manifest ("N K", K 0 for the first file).
 writer() {
-	"$PY" - "$T/log" "$1" "$2" "$3" "$T/c1.lines" <<'W'
+	"$PY" - "$T/log" "$1" "$2" "$3" "$T/c1.lines" "$T/manifest" <<'W'
 import os, sys, time
-path, n, every, action, seen = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4], sys.argv[5]
+path, n, every, action, seen, manifest = sys.argv[1], int(sys.argv[2]), \
+    int(sys.argv[3]), sys.argv[4], sys.argv[5], sys.argv[6]
+man = open(manifest, "w", buffering=1)
+
+def received(count):
+    deadline = time.time() + 10
+    while time.time() < deadline:
+        try:
+            if sum(1 for _ in open(seen)) >= count:
+                return
+        except OSError:
+            pass
+        time.sleep(0.005)
+
+i = 0
+def emit(f, k):
+    global i
+    i += 1
+    f.write("line %d\n" % i)
+    man.write("%d %d\n" % (i, k))
+    time.sleep(0.001)
+
 f = open(path, "a", buffering=1)
 rot = 0
-for i in range(1, n + 1):
-    f.write("line %d\n" % i)
-    time.sleep(0.001)
-    if i % every == 0 and i < n:
+while i < n:
+    emit(f, rot)
+    if i % every == 0 and n - i > 4:
         if action == "rename":
             rot += 1
             os.rename(path, "%s.%d" % (path, rot))
-            for j in range(3):          # still writing to the old file
-                i and f.write("")
+            g = open(path, "a", buffering=1)
+            emit(g, rot)            # a writer that reopened
+            received(i)
+            for _ in range(3):      # the others, still on the old file
+                emit(f, rot - 1)
             f.close()
-            f = open(path, "a", buffering=1)
+            f = g
         else:
-            deadline = time.time() + 10
-            while time.time() < deadline:
-                try:
-                    if sum(1 for _ in open(seen)) >= i:
-                        break
-                except OSError:
-                    pass
-                time.sleep(0.005)
+            received(i)
             os.truncate(path, 0)
 W
+}
+
+# in_order LINES: each line of $T/manifest arrived once, and the lines of
+# each file in the order written.
+in_order() {
+	"$PY" - "$T/manifest" "$1" <<'CHK'
+import sys
+where = dict(map(int, l.split()) for l in open(sys.argv[1]))
+got = [int(l.split()[1]) for l in open(sys.argv[2])]
+last = {}
+for n in got:
+    k = where[n]
+    if n <= last.get(k, 0):
+        sys.exit("line %d out of order in file %d" % (n, k))
+    last[k] = n
+if sorted(got) != sorted(where):
+    sys.exit("got %d lines, %d distinct, of %d" % (len(got), len(set(got)), len(where)))
+CHK
 }
 
 @test "rotation by rename and re-create under steady writes loses and repeats no line" {
@@ -761,8 +799,34 @@ W
 	wait_for 5 connected 1
 	writer 1500 400 rename
 	wait_for 10 has_lines "$T/c1.lines" 1500
-	diff <(seq_lines 1 1500) "$T/c1.lines"
+	in_order "$T/c1.lines"
 	grep -q 'replaced; following the new file' "$T/srv.err"
+}
+
+@test "--rotate-wait: the renamed file is read for the wait, then left" {
+	: >"$T/log"
+	serve --rotate-wait 1 "$T/log"
+	client c1
+	wait_for 5 connected 1
+	exec 5>>"$T/log"	# a writer that is told to reopen late
+	echo "old 1" >&5
+	wait_for 5 has_lines "$T/c1.lines" 1
+	mv "$T/log" "$T/log.1"
+	echo "new 1" >"$T/log"
+	wait_for 5 has_lines "$T/c1.lines" 2
+	echo "old 2" >&5
+	echo "new 2" >>"$T/log"
+	wait_for 5 has_lines "$T/c1.lines" 4
+	wait_for 5 grep -q 'replaced; following the new file' "$T/srv.err"
+	echo "old 3" >&5	# after the wait: not read
+	echo "new 3" >>"$T/log"
+	wait_for 5 has_lines "$T/c1.lines" 5
+	exec 5>&-
+	printf 'old 1\nnew 1\nold 2\nnew 2\nnew 3\n' | diff - "$T/c1.lines"
+	run "$BIN/weblog-serve" --rotate-wait -1
+	[ "$status" -eq 2 ]
+	[ "${#lines[@]}" -eq 1 ]
+	[[ "$output" == "weblog-serve: --rotate-wait -1: "* ]]
 }
 
 @test "truncation under steady writes loses and repeats no line" {

@@ -1,18 +1,46 @@
 /*
  * follow.c - follow a file like tail -F; read a stream to its end.
  *
- * A followed file is (path, dev, ino, offset). Everything that may have
- * changed is looked at in one place, check(): the file shrank (truncated),
- * grew (read), or the path now names another inode (rotated: read the old
- * one to its end, then switch). inotify events and the 100 ms timer only
- * call check(); they never carry state of their own, so a missed or merged
- * event costs at most one timer period. Reading is a tw_soon that reads one
- * chunk with pread(2) and queues itself again while there may be more.
+ * A followed file is a path and a source (struct src: fd, dev, ino,
+ * offset); during a rotation wait there are two sources, the renamed file
+ * (old) and the one the path now names (cur). Everything that may have
+ * changed is looked at in one place, check(): the path names another inode
+ * (rotation), or the wait is over. inotify events and the 100 ms timer
+ * only call check(); they never carry state of their own, so a missed or
+ * merged event costs at most one timer period. Reading is a tw_soon that
+ * reads one chunk with pread(2) and queues itself again while there may be
+ * more; check() always queues it, so every look reads.
+ *
+ * Rotation: when the path names a new file, it is opened at once and both
+ * files are read for rotate_wait seconds, the old one first at each turn.
+ * Lines from the two must not be glued together, so during the wait only
+ * whole lines are delivered (up to a source's last newline; a partial tail
+ * stays unread, its offset not advanced), with one exception: a partial
+ * line of the old file delivered before the rotation was seen is
+ * continued, and the new file waits until it ends. When the wait is over,
+ * the old file is read to its end, partial tail included, and ROTATED is
+ * reported: the reader ends the old file's partial line there. Nothing
+ * else can be partial then, as the new file gave whole lines only. The
+ * end of the wait is seen by check(), so within one timer period; a
+ * second rotation seen during the wait ends it at once (one old file at
+ * a time), and the next wait starts at the next look.
+ *
+ * Truncation: each source keeps the TAIL bytes just before its offset,
+ * and every read starts TAIL bytes early and compares them. A file
+ * shorter than the offset gives fewer bytes; a file truncated and refilled
+ * past the offset between two reads (which no stat() size can show, and
+ * inotify's IN_MODIFY does not tell from an append) gives other bytes. In
+ * both cases the file is read again from 0. This costs no extra system
+ * call: the comparison rides on the read itself, and a read that finds
+ * the same tail and nothing after it is the check. The limit: a refill
+ * whose bytes just before the offset are the same as before (the same
+ * TAIL bytes at the same place) is taken as the same file.
  *
  * Hazards handled:
  *   - inotify_add_watch() takes a path, so the watch may land on a file
  *     other than the one we opened if the path changes in between; the
- *     timer catches up, and the watch is set again at every switch;
+ *     timer catches up, and the watch is set again at every switch; the
+ *     old file keeps its watch (watches follow the inode) for the wait;
  *   - a callback may close the follower: every entry point holds `busy`,
  *     and the struct is freed only when the outermost one returns.
  */
@@ -32,7 +60,18 @@
 #include "timer.h"
 
 #define CHUNK 65536		/* bytes read per loop turn */
+#define TAIL 64			/* bytes kept before the offset: continuity */
 #define CHECK_EVERY 0.1		/* seconds between stat() checks */
+
+/* A followed file, as read so far. */
+struct src {
+	int fd;			/* -1: none */
+	dev_t dev;
+	ino_t ino;
+	off_t off;		/* the next byte to deliver */
+	char tail[TAIL];	/* the bytes just before off, */
+	size_t tlen;		/* min(off, TAIL) of them */
+};
 
 struct tw_follow {
 	tw_reactor *r;
@@ -40,21 +79,23 @@ struct tw_follow {
 	tw_follow_event_cb event;
 	void *arg;
 	int is_file;
-	int fd;			/* the file or stream; -1 while missing */
+	int fd;			/* a stream; -1 when following a file */
 	int own_fd;		/* close fd on close */
 	int saved_flags;	/* a stream's flags, restored on close */
 	tw_io io;		/* a stream's reads */
 	/* a followed file */
 	char *path, *dir;
-	dev_t dev;
-	ino_t ino;
-	off_t off;
-	int rotated;		/* the path names a new file: drain, switch */
+	struct src cur;		/* the file the path names; fd -1 while missing */
+	struct src old;		/* during a rotation wait, the renamed file */
+	double rotate_wait;	/* seconds the old file is still read */
+	double wait_end;	/* when this wait is over */
+	int finishing;		/* it is: read old to its end, let it go */
+	int partial;		/* what was delivered last ends mid-line */
 	int missing;		/* MISSING reported, not yet found */
 	int failed;		/* ERROR reported, no read has worked since */
 	tw_soon soon;		/* read a chunk */
 	tw_timer timer;		/* the stat() safety net */
-	int ifd, wd_file, wd_dir;	/* inotify; -1 when not used */
+	int ifd, wd_file, wd_old, wd_dir;	/* inotify; -1: not used */
 	tw_io iio;
 	int busy, closed;
 };
@@ -96,7 +137,8 @@ new_follow(tw_reactor *r, tw_follow_data_cb data, tw_follow_event_cb event,
 	f->data = data;
 	f->event = event;
 	f->arg = arg;
-	f->fd = f->ifd = f->wd_file = f->wd_dir = -1;
+	f->fd = f->ifd = f->wd_file = f->wd_old = f->wd_dir = -1;
+	f->cur.fd = f->old.fd = -1;
 	f->saved_flags = -1;
 	tw_soon_init(&f->soon, read_soon_cb, f);
 	tw_timer_init(&f->timer, timer_cb, f);
@@ -135,7 +177,11 @@ tw_follow_close(tw_follow *f)
 		if (f->own_fd)
 			close(f->fd);
 	}
-	f->fd = -1;
+	if (f->cur.fd >= 0)
+		close(f->cur.fd);
+	if (f->old.fd >= 0)
+		close(f->old.fd);
+	f->fd = f->cur.fd = f->old.fd = -1;
 	release(f);
 }
 
@@ -215,7 +261,7 @@ watch_file(tw_follow *f)
 #ifdef __linux__
 	if (f->ifd < 0)
 		return;
-	if (f->wd_file >= 0)
+	if (f->wd_file >= 0 && f->wd_file != f->wd_old)
 		inotify_rm_watch(f->ifd, f->wd_file);
 	f->wd_file = inotify_add_watch(f->ifd, f->path,
 	    IN_MODIFY | IN_MOVE_SELF | IN_DELETE_SELF | IN_ATTRIB);
@@ -265,17 +311,34 @@ tail_start(int fd, off_t size)
 	return n == 0 && from == 0 ? 0 : size;
 }
 
+/* Start reading src at off, keeping the bytes before it (if readable). */
+static void
+seek_src(struct src *src, off_t off)
+{
+	size_t want = off < TAIL ? (size_t)off : TAIL;
+	ssize_t n = pread(src->fd, src->tail, want, off - (off_t)want);
+
+	src->off = off;
+	if (n == (ssize_t)want) {
+		src->tlen = want;
+	} else {
+		/* Unreadable now: the first read is not checked, and reports. */
+		src->tlen = 0;
+	}
+}
+
 /*
- * Open the path. Returns 0; 1 if it is not a regular file (the caller
- * makes it a stream); or -1 with errno.
+ * Open path into src, at offset 0. Returns 0; 1 if it is not a regular
+ * file (src->fd is open: the caller reads it as a stream, or closes it);
+ * or -1 with errno.
  */
 static int
-open_file(tw_follow *f, int at_end)
+open_src(const char *path, struct src *src)
 {
 	struct stat st;
 	int fd;
 
-	if ((fd = open(f->path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)) == -1)
+	if ((fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)) == -1)
 		return -1;
 	if (fstat(fd, &st) == -1) {
 		int e = errno;
@@ -284,22 +347,20 @@ open_file(tw_follow *f, int at_end)
 		errno = e;
 		return -1;
 	}
+	src->fd = fd;
 	if (!S_ISREG(st.st_mode)) {
 		if (S_ISDIR(st.st_mode)) {
 			close(fd);
+			src->fd = -1;
 			errno = EISDIR;
 			return -1;
 		}
-		f->fd = fd;
 		return 1;
 	}
-	f->fd = fd;
-	f->own_fd = 1;
-	f->dev = st.st_dev;
-	f->ino = st.st_ino;
-	f->off = at_end ? tail_start(fd, st.st_size) : 0;
-	f->rotated = 0;
-	watch_file(f);
+	src->dev = st.st_dev;
+	src->ino = st.st_ino;
+	src->off = 0;
+	src->tlen = 0;
 	return 0;
 }
 
@@ -313,18 +374,20 @@ schedule_read(tw_follow *f)
 static void
 look_for_file(tw_follow *f)
 {
-	int rc = open_file(f, 0);
+	int rc = open_src(f->path, &f->cur);
 
 	if (rc == 0) {
 		f->missing = 0;
+		f->partial = 0;
+		watch_file(f);
 		if (report(f, TW_FOLLOW_OPENED, 0))
 			schedule_read(f);
 		return;
 	}
 	if (rc == 1) {
 		/* Something other than a regular file took the name: not ours. */
-		close(f->fd);
-		f->fd = -1;
+		close(f->cur.fd);
+		f->cur.fd = -1;
 		errno = EINVAL;
 	}
 	if (!f->missing) {
@@ -333,84 +396,170 @@ look_for_file(tw_follow *f)
 	}
 }
 
-/* The old file is read to its end: go on with the one the path now names. */
+/*
+ * The path names a new file: read both for the wait. A path that names
+ * nothing openable yet (between a rename and its re-creation) is looked
+ * at again by the next check; the old file is read meanwhile.
+ */
 static void
-switch_file(tw_follow *f)
+start_rotation(tw_follow *f)
 {
-	close(f->fd);
-	f->fd = -1;
-	f->rotated = 0;
-	if (open_file(f, 0) == 0) {
-		if (report(f, TW_FOLLOW_ROTATED, 0))
-			schedule_read(f);
+	struct src n;
+	int rc = open_src(f->path, &n);
+
+	if (rc == 1)
+		close(n.fd);
+	if (rc != 0)
+		return;
+	if (n.dev == f->cur.dev && n.ino == f->cur.ino) {
+		close(n.fd);	/* renamed back before we looked */
 		return;
 	}
-	if (f->fd >= 0) {
-		close(f->fd);
-		f->fd = -1;
-	}
-	look_for_file(f);
+	f->old = f->cur;
+	f->cur = n;
+	f->wait_end = tw_reactor_now(f->r) + f->rotate_wait;
+	f->finishing = f->rotate_wait <= 0;
+	/* The old file's watch follows it; the path gets one of its own. */
+	f->wd_old = f->wd_file;
+	watch_file(f);
 }
 
-/* Look at the file and the path; read, restart or switch as needed. */
+/* The wait is over and the old file read to its end (or unreadable). */
+static void
+end_rotation(tw_follow *f)
+{
+#ifdef __linux__
+	if (f->wd_old >= 0 && f->wd_old != f->wd_file)
+		inotify_rm_watch(f->ifd, f->wd_old);
+#endif
+	f->wd_old = -1;
+	close(f->old.fd);
+	f->old.fd = -1;
+	f->finishing = 0;
+	f->partial = 0;		/* the reader ends the old partial line */
+	if (report(f, TW_FOLLOW_ROTATED, 0))
+		schedule_read(f);
+}
+
+enum { ALL, LINES };
+
+/*
+ * Read a chunk of src at its offset, after proving it is still the file
+ * read so far (its TAIL bytes before the offset are the same), and deliver
+ * all of it (ALL) or its whole lines (LINES: through its last newline; with
+ * no newline, all of it if it goes on with a partial line, else nothing).
+ * Returns 1 if something was delivered, 0 if not, -1 if the read failed
+ * (errno), -2 if the file is not the same (truncated).
+ */
+static int
+read_src(tw_follow *f, struct src *src, int how)
+{
+	char buf[TAIL + CHUNK];
+	ssize_t n;
+	size_t len, have, keep;
+	char *p;
+
+	n = pread(src->fd, buf, src->tlen + CHUNK, src->off - (off_t)src->tlen);
+	if (n == -1)
+		return -1;
+	if ((size_t)n < src->tlen || memcmp(buf, src->tail, src->tlen) != 0)
+		return -2;
+	p = buf + src->tlen;
+	len = (size_t)n - src->tlen;
+	if (how == LINES) {
+		size_t whole = len;
+
+		while (whole > 0 && p[whole - 1] != '\n')
+			whole--;
+		if (whole > 0 || !f->partial)
+			len = whole;
+	}
+	if (len == 0)
+		return 0;
+	have = src->tlen + len;
+	keep = have < TAIL ? have : TAIL;
+	memcpy(src->tail, buf + have - keep, keep);
+	src->tlen = keep;
+	src->off += (off_t)len;
+	f->partial = p[len - 1] != '\n';
+	f->data(f, p, len);
+	return 1;
+}
+
+/* Read the file the path names. Returns 1 if it should be read again. */
+static int
+read_cur(tw_follow *f)
+{
+	int rc;
+
+	if (f->cur.fd < 0) {
+		look_for_file(f);
+		return 0;
+	}
+	rc = read_src(f, &f->cur, f->old.fd >= 0 ? LINES : ALL);
+	if (rc == 1) {
+		f->failed = 0;
+	} else if (rc == -2) {
+		f->cur.off = 0;
+		f->cur.tlen = 0;
+		f->partial = 0;		/* the reader ends the partial line */
+		rc = report(f, TW_FOLLOW_TRUNCATED, 0);
+	} else if (rc == -1 && (errno == EINTR || errno == EAGAIN)) {
+		rc = 1;
+	} else if (rc == -1 && !f->failed) {
+		/* Reported once; the timer tries again. */
+		f->failed = 1;
+		report(f, TW_FOLLOW_ERROR, errno);
+	}
+	return rc == 1;
+}
+
+/*
+ * One chunk per turn: the old file first while it gives something, then
+ * the new one, which waits while the old file's partial line is open.
+ */
+static void
+read_soon_cb(tw_soon *s)
+{
+	tw_follow *f = s->data;
+	int again = 0;
+
+	f->busy++;
+	if (f->old.fd >= 0) {
+		int rc = read_src(f, &f->old, f->finishing ? ALL : LINES);
+
+		if (rc < 0 || (rc == 0 && f->finishing)) {
+			/* Read to its end after the wait, or no longer ours. */
+			end_rotation(f);
+			goto out;
+		}
+		again = rc;
+	}
+	if (!again && !f->closed && (f->old.fd < 0 || !f->partial))
+		again = read_cur(f);
+	if (again && !f->closed)
+		schedule_read(f);
+out:
+	f->busy--;
+	release(f);
+}
+
+/* Look at the path and the wait, then read whatever is new. */
 static void
 check(tw_follow *f)
 {
 	struct stat st;
 
-	if (f->fd < 0) {
-		look_for_file(f);
-		return;
+	if (f->cur.fd >= 0 && stat(f->path, &st) == 0 &&
+	    (st.st_dev != f->cur.dev || st.st_ino != f->cur.ino)) {
+		if (f->old.fd < 0)
+			start_rotation(f);
+		else
+			f->finishing = 1;	/* rotated again: end this wait */
 	}
-	if (fstat(f->fd, &st) == 0) {
-		if (st.st_size < f->off) {
-			f->off = 0;
-			if (!report(f, TW_FOLLOW_TRUNCATED, 0))
-				return;
-			schedule_read(f);
-		} else if (st.st_size > f->off) {
-			schedule_read(f);
-		}
-	}
-	if (!f->rotated && stat(f->path, &st) == 0 &&
-	    (st.st_dev != f->dev || st.st_ino != f->ino)) {
-		f->rotated = 1;
-		schedule_read(f);	/* to the old file's end, then switch */
-	}
-}
-
-static void
-read_soon_cb(tw_soon *s)
-{
-	tw_follow *f = s->data;
-	char buf[CHUNK];
-	ssize_t n;
-
-	f->busy++;
-	if (f->fd < 0) {
-		look_for_file(f);
-		goto out;
-	}
-	n = pread(f->fd, buf, sizeof(buf), f->off);
-	if (n > 0) {
-		f->off += n;
-		f->failed = 0;
-		f->data(f, buf, (size_t)n);
-		if (!f->closed)
-			schedule_read(f);	/* until a read finds the end */
-	} else if (n == 0) {
-		if (f->rotated)
-			switch_file(f);
-	} else if (errno == EINTR || errno == EAGAIN) {
-		schedule_read(f);
-	} else if (!f->failed) {
-		/* Reported once; the timer tries again. */
-		f->failed = 1;
-		report(f, TW_FOLLOW_ERROR, errno);
-	}
-out:
-	f->busy--;
-	release(f);
+	if (f->old.fd >= 0 && tw_reactor_now(f->r) >= f->wait_end)
+		f->finishing = 1;
+	schedule_read(f);
 }
 
 static void
@@ -461,7 +610,7 @@ dir_of(const char *path)
 }
 
 tw_follow *
-tw_follow_file(tw_reactor *r, const char *path, int flags,
+tw_follow_file(tw_reactor *r, const char *path, int flags, double rotate_wait,
     tw_follow_data_cb data, tw_follow_event_cb event, void *arg)
 {
 	tw_follow *f;
@@ -469,14 +618,18 @@ tw_follow_file(tw_reactor *r, const char *path, int flags,
 
 	if ((f = new_follow(r, data, event, arg)) == NULL)
 		return NULL;
+	f->rotate_wait = rotate_wait;
 	if ((f->path = strdup(path)) == NULL || (f->dir = dir_of(path)) == NULL)
 		goto fail;
-	rc = open_file(f, !(flags & TW_FOLLOW_FROM_START));
+	rc = open_src(path, &f->cur);
 	if (rc == 1) {
 		/* A FIFO, a terminal: read it as a stream, to its end. */
-		if (start_stream(f, f->fd, 1) == -1) {
+		int fd = f->cur.fd;
+
+		f->cur.fd = -1;
+		if (start_stream(f, fd, 1) == -1) {
 			e = errno;
-			close(f->fd);
+			close(fd);
 			errno = e;
 			goto fail;
 		}
@@ -484,9 +637,16 @@ tw_follow_file(tw_reactor *r, const char *path, int flags,
 	}
 	if (rc == -1 && errno != ENOENT && errno != ENOTDIR)
 		goto fail;
+	if (rc == 0 && !(flags & TW_FOLLOW_FROM_START)) {
+		struct stat st;
+
+		if (fstat(f->cur.fd, &st) == -1)
+			goto fail;
+		seek_src(&f->cur, tail_start(f->cur.fd, st.st_size));
+	}
 	f->is_file = 1;
 	watch_dir(f);
-	if (f->fd >= 0)
+	if (f->cur.fd >= 0)
 		watch_file(f);
 	if (tw_call_later(r, &f->timer, CHECK_EVERY) == -1)
 		goto fail;
@@ -500,8 +660,8 @@ fail:
 		tw_io_stop(r, &f->iio);
 		close(f->ifd);
 	}
-	if (f->fd >= 0 && f->is_file)
-		close(f->fd);
+	if (f->cur.fd >= 0)
+		close(f->cur.fd);
 	free(f->path);
 	free(f->dir);
 	free(f);

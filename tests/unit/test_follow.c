@@ -1,6 +1,7 @@
 /*
- * test_follow.c - following a file through appends, rotation and
- * truncation; reading a stream to its end; closing from a callback.
+ * test_follow.c - following a file through appends, rotation (with late
+ * writes to the renamed file) and truncation (with a refill past the
+ * offset); reading a stream to its end; closing from a callback.
  */
 #define _POSIX_C_SOURCE 200809L
 
@@ -36,12 +37,17 @@ on_data(tw_follow *f, const char *p, size_t n)
 		tw_follow_close(f);
 }
 
+/* Where the data ends a file, the event is marked in it. */
 static void
 on_event(tw_follow *f, int ev, int err)
 {
 	struct seen *s = tw_follow_arg(f);
 
 	(void)err;
+	if (ev == TW_FOLLOW_ROTATED)
+		on_data(f, "[rotated]", 9);
+	if (ev == TW_FOLLOW_TRUNCATED)
+		on_data(f, "[truncated]", 11);
 	if (s->nevents < 16)
 		s->events[s->nevents++] = ev;
 	if (ev == TW_FOLLOW_EOF)
@@ -72,6 +78,14 @@ append(const char *path, const char *text)
 	fclose(fp);
 }
 
+/* Write text through fd, a writer's descriptor. */
+static void
+put(int fd, const char *text)
+{
+	if (write(fd, text, strlen(text)) != (ssize_t)strlen(text))
+		printf("# write failed\n");
+}
+
 static int
 has_event(const struct seen *s, int ev)
 {
@@ -84,20 +98,22 @@ has_event(const struct seen *s, int ev)
 }
 
 static char dir[] = "/tmp/test_follow.XXXXXX";
-static char path[64], old[64];
+static char path[64], old[64], older[64];
 
 /*
  * A new reactor in s, and a follower of a fresh file at path holding text
- * (no file at all if text is NULL), or NULL if that failed.
+ * (no file at all if text is NULL) that reads a renamed file for wait
+ * seconds, or NULL if that failed.
  */
 static tw_follow *
-follow_fresh(struct seen *s, const char *text, int flags)
+follow_fresh(struct seen *s, const char *text, int flags, double wait)
 {
 	s->r = tw_reactor_create(NULL);
 	unlink(path);
+	unlink(old);
 	if (text != NULL)
 		append(path, text);
-	return tw_follow_file(s->r, path, flags, on_data, on_event, s);
+	return tw_follow_file(s->r, path, flags, wait, on_data, on_event, s);
 }
 
 static void
@@ -106,7 +122,7 @@ starts_at_the_last_newline_and_reads_appends(void)
 	struct seen s = { 0 };
 	tw_follow *f;
 
-	f = follow_fresh(&s, "old 1\nold 2\npart", 0);
+	f = follow_fresh(&s, "old 1\nold 2\npart", 0, 0);
 	CHECK(f != NULL);
 	append(path, "ial\nnew\n");
 	CHECK(until(&s, "partial\nnew\n"));
@@ -114,21 +130,21 @@ starts_at_the_last_newline_and_reads_appends(void)
 	tw_reactor_destroy(s.r);
 }
 
+/* With no wait, the old file is read to its end, then let go. */
 static void
 rotation_reads_the_old_file_to_its_end_first(void)
 {
 	struct seen s = { 0 };
 	tw_follow *f;
 
-	f = follow_fresh(&s, "", 0);
+	f = follow_fresh(&s, "", 0, 0);
 	CHECK(f != NULL);
 	append(path, "a\n");
 	CHECK(until(&s, "a\n"));
 	rename(path, old);
 	append(old, "b\n");		/* the writer has not reopened yet */
 	append(path, "c\n");
-	CHECK(until(&s, "a\nb\nc\n"));
-	CHECK(has_event(&s, TW_FOLLOW_ROTATED));
+	CHECK(until(&s, "a\nb\n[rotated]c\n"));
 	tw_follow_close(f);
 	tw_reactor_destroy(s.r);
 }
@@ -139,14 +155,159 @@ truncation_reads_again_from_the_start(void)
 	struct seen s = { 0 };
 	tw_follow *f;
 
-	f = follow_fresh(&s, "", 0);
+	f = follow_fresh(&s, "", 0, 0);
 	CHECK(f != NULL);
 	append(path, "a long first line\n");
 	CHECK(until(&s, "a long first line\n"));
 	CHECK(truncate(path, 0) == 0);
 	append(path, "x\n");
-	CHECK(until(&s, "a long first line\nx\n"));
-	CHECK(has_event(&s, TW_FOLLOW_TRUNCATED));
+	CHECK(until(&s, "a long first line\n[truncated]x\n"));
+	tw_follow_close(f);
+	tw_reactor_destroy(s.r);
+}
+
+/*
+ * The writer keeps writing to the renamed file after the new one appeared
+ * and was read (nginx until USR1): within the wait that is read, the old
+ * file first at each look; after the wait it is not.
+ */
+static void
+late_writes_to_the_old_file_are_read_for_the_wait(void)
+{
+	struct seen s = { 0 };
+	tw_follow *f;
+	int w;
+
+	f = follow_fresh(&s, "", 0, 1);
+	CHECK(f != NULL);
+	w = open(path, O_WRONLY | O_APPEND);
+	CHECK(w >= 0);
+	put(w, "a\n");
+	CHECK(until(&s, "a\n"));
+	rename(path, old);
+	append(path, "c\n");		/* logrotate's create */
+	CHECK(until(&s, "a\nc\n"));
+	put(w, "b1\n");			/* not told to reopen yet */
+	CHECK(until(&s, "a\nc\nb1\n"));
+	put(w, "b2\n");
+	append(path, "d\n");
+	CHECK(until(&s, "a\nc\nb1\nb2\nd\n"));
+	CHECK(until(&s, "a\nc\nb1\nb2\nd\n[rotated]"));
+	/* Past the wait: what the old file gets is not read any more. */
+	put(w, "lost\n");
+	append(path, "e\n");
+	CHECK(until(&s, "a\nc\nb1\nb2\nd\n[rotated]e\n"));
+	close(w);
+	tw_follow_close(f);
+	tw_reactor_destroy(s.r);
+}
+
+/*
+ * The old file's partial line goes on within the wait, and the new file
+ * waits for it; one that never ends is ended by the end of the wait.
+ */
+static void
+the_old_files_partial_line_ends_before_the_new_file(void)
+{
+	struct seen s = { 0 };
+	tw_follow *f;
+	int w;
+
+	f = follow_fresh(&s, "", 0, 1);
+	CHECK(f != NULL);
+	w = open(path, O_WRONLY | O_APPEND);
+	CHECK(w >= 0);
+	put(w, "a\npar");
+	CHECK(until(&s, "a\npar"));
+	tw_reactor_turn(s.r, 0);	/* the read queued after "par" finds the end */
+	rename(path, old);
+	append(path, "c\n");
+	put(w, "tial\nb\nunended");
+	CHECK(until(&s, "a\npartial\nb\nc\n"));
+	CHECK(until(&s, "a\npartial\nb\nc\nunended[rotated]"));
+	close(w);
+	tw_follow_close(f);
+	tw_reactor_destroy(s.r);
+
+	/* A partial line that never ends holds the new file for the wait. */
+	f = follow_fresh(&s, "", 0, 0.3);
+	s.len = 0;
+	CHECK(f != NULL);
+	append(path, "a\nnever");
+	CHECK(until(&s, "a\nnever"));
+	rename(path, old);
+	append(path, "c\n");
+	CHECK(until(&s, "a\nnever[rotated]c\n"));
+	tw_follow_close(f);
+	tw_reactor_destroy(s.r);
+}
+
+/* A second rotation within the wait ends the first wait at once. */
+static void
+a_second_rotation_ends_the_wait(void)
+{
+	struct seen s = { 0 };
+	tw_follow *f;
+
+	f = follow_fresh(&s, "", 0, 60);
+	CHECK(f != NULL);
+	append(path, "a\n");
+	CHECK(until(&s, "a\n"));
+	rename(path, old);
+	append(path, "b\n");
+	CHECK(until(&s, "a\nb\n"));
+	rename(old, older);
+	rename(path, old);
+	append(path, "c\n");
+	CHECK(until(&s, "a\nb\n[rotated]c\n"));
+	tw_follow_close(f);
+	tw_reactor_destroy(s.r);
+	unlink(older);
+}
+
+/*
+ * Truncated and refilled past the offset before the follower looks: the
+ * size alone says "grew"; the bytes before the offset say "not the same".
+ */
+static void
+a_refill_past_the_offset_is_seen_as_truncation(void)
+{
+	struct seen s = { 0 };
+	tw_follow *f;
+
+	f = follow_fresh(&s, "", 0, 0);
+	CHECK(f != NULL);
+	append(path, "first line\n");
+	CHECK(until(&s, "first line\n"));
+	CHECK(truncate(path, 0) == 0);
+	append(path, "second, longer line\n");
+	CHECK(until(&s, "first line\n[truncated]second, longer line\n"));
+	tw_follow_close(f);
+	tw_reactor_destroy(s.r);
+}
+
+/*
+ * copytruncate cuts a line in two: its start is in the copy, and the
+ * writer (O_APPEND) writes its end and more to the emptied file, past the
+ * offset.
+ */
+static void
+copytruncate_after_a_partial_line(void)
+{
+	struct seen s = { 0 };
+	tw_follow *f;
+	int w;
+
+	f = follow_fresh(&s, "", 0, 0);
+	CHECK(f != NULL);
+	w = open(path, O_WRONLY | O_APPEND);
+	CHECK(w >= 0);
+	put(w, "a\npar");
+	CHECK(until(&s, "a\npar"));
+	CHECK(ftruncate(w, 0) == 0);
+	put(w, "tial\nnext\n");
+	CHECK(until(&s, "a\npar[truncated]tial\nnext\n"));
+	close(w);
 	tw_follow_close(f);
 	tw_reactor_destroy(s.r);
 }
@@ -157,7 +318,7 @@ a_missing_file_is_reported_and_read_when_it_appears(void)
 	struct seen s = { 0 };
 	tw_follow *f;
 
-	f = follow_fresh(&s, NULL, 0);
+	f = follow_fresh(&s, NULL, 0, 0);
 	CHECK(f != NULL);
 	tw_reactor_turn(s.r, 0);
 	CHECK(has_event(&s, TW_FOLLOW_MISSING));
@@ -198,7 +359,7 @@ a_callback_may_close_its_follower(void)
 	tw_follow *f;
 
 	s.close_on_data = 1;
-	f = follow_fresh(&s, "x\ny\n", TW_FOLLOW_FROM_START);
+	f = follow_fresh(&s, "x\ny\n", TW_FOLLOW_FROM_START, 0);
 	CHECK(f != NULL);
 	/* Nothing is left to run once it is closed: the loop ends. */
 	CHECK_EQ(tw_reactor_run(s.r), 0);
@@ -213,14 +374,21 @@ main(void)
 		return 1;
 	snprintf(path, sizeof(path), "%s/log", dir);
 	snprintf(old, sizeof(old), "%s/log.1", dir);
+	snprintf(older, sizeof(older), "%s/log.2", dir);
 	RUN(starts_at_the_last_newline_and_reads_appends);
 	RUN(rotation_reads_the_old_file_to_its_end_first);
 	RUN(truncation_reads_again_from_the_start);
+	RUN(late_writes_to_the_old_file_are_read_for_the_wait);
+	RUN(the_old_files_partial_line_ends_before_the_new_file);
+	RUN(a_second_rotation_ends_the_wait);
+	RUN(a_refill_past_the_offset_is_seen_as_truncation);
+	RUN(copytruncate_after_a_partial_line);
 	RUN(a_missing_file_is_reported_and_read_when_it_appears);
 	RUN(a_stream_is_read_to_its_end);
 	RUN(a_callback_may_close_its_follower);
 	unlink(path);
 	unlink(old);
+	unlink(older);
 	rmdir(dir);
 	return TAP_DONE();
 }
