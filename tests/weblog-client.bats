@@ -186,13 +186,22 @@ assert len(rows) == 3' "$T/json"
 	[ "$output" = "$(printf 'a\tb\rc caf\303\251')" ]
 }
 
-@test "an unknown element exits 3 after the hits before it" {
-	{ printf '<hits>\n'; hit9 1.1.1.1; printf '<hit><foo/></hit>\n</hits>\n'; } >"$T/s.xml"
+@test "unknown attributes and elements are ignored, a misplaced known one exits 3" {
+	{
+		printf '<hits epoch="7" later="x">\n'
+		hit9 1.1.1.1
+		printf '<stats up="1"><n>2</n></stats>\n'
+		printf '<hit n="2" new="y"><source>a.log</source><line>two</line></hit>\n'
+		printf '<hit n="3"><foo a="b">t<bar/></foo><line>three</line><f>1</f></hit>\n'
+		printf '<hit><foo/><ident>-</ident></hit>\n</hits>\n'
+	} >"$T/s.xml"
 	fake srv send "$T/s.xml"
 	run "$CLIENT" "$PORT"
 	[ "$status" -eq 3 ]
 	[[ "${lines[0]}" = 1.1.1.1* ]]
-	[[ "$output" = *"unexpected <foo> in <hit>: expected <client>"* ]]
+	[ "${lines[1]}" = two ]
+	[ "${lines[2]}" = three ]
+	[[ "$output" = *"unexpected <ident> in <hit>: expected <client>"* ]]
 }
 
 @test "--timeout exits 4 when no hit comes for that long" {
