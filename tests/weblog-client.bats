@@ -411,3 +411,28 @@ EOF2
 	[ ! -s "$T/err" ]
 	grep -q '^usage: weblog-client ' "$T/out"
 }
+
+@test "four heartbeats of silence are a lost connection" {
+	printf '<hits epoch="9" heartbeat="0.2">\n<hit n="5"><line>a</line></hit>\n' >"$T/s.xml"
+	fake srv hold "$T/s.xml"
+	# A half-open connection would hang for ever: timeout(1) says if so.
+	run timeout 20 "$CLIENT" "$PORT"
+	[ "$status" -eq 1 ]
+	[ "${lines[0]}" = a ]
+	[[ "$output" = *"weblog-client: $PORT: no data for 0.8 seconds (4 heartbeats)"* ]]
+	# A server that announces no heartbeat may stay silent.
+	printf '<hits epoch="9">\n<hit n="5"><line>a</line></hit>\n' >"$T/s.xml"
+	run timeout 2 "$CLIENT" "$PORT"
+	[ "$status" -eq 124 ]
+}
+
+@test "--reconnect resumes: RESUME with the epoch and the last number known" {
+	printf '<hits epoch="9" heartbeat="0.2">\n<hit n="5"><line>a</line></hit>\n<dropped count="2"/>\n' >"$T/s.xml"
+	export FAKE_LOG="$T/requests"
+	fake srv hold "$T/s.xml"
+	start client "$CLIENT" --reconnect "$PORT"
+	# The first connection sends nothing; the next ones resume after 7.
+	wait_for 20 grep -qx 'RESUME 9 7' "$T/requests"
+	[ "$(head -n 1 "$T/requests")" = "RESUME 9 7" ]
+	[[ "$(cat "$T/client.err")" = *"no data for 0.8 seconds (4 heartbeats); reconnecting"* ]]
+}

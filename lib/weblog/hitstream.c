@@ -229,15 +229,41 @@ parse_number(const char *s, size_t len, unsigned long long *out)
 	return 0;
 }
 
+/* A decimal number with up to three places, in thousandths: "0.25" 250. */
+static int
+parse_milli(const char *s, size_t len, unsigned long long *out)
+{
+	const char *dot = memchr(s, '.', len);
+	unsigned long long whole, frac = 0;
+	size_t places = 0;
+
+	if (dot == NULL)
+		dot = s + len;
+	if (parse_number(s, (size_t)(dot - s), &whole) == -1 ||
+	    whole > UINT64_MAX / 1000)
+		return -1;
+	if (dot < s + len) {
+		places = (size_t)(s + len - dot - 1);
+		if (places == 0 || places > 3 ||
+		    parse_number(dot + 1, places, &frac) == -1)
+			return -1;
+		while (places++ < 3)
+			frac *= 10;
+	}
+	*out = whole * 1000 + frac;
+	return 0;
+}
+
 /*
  * A start tag's attributes, s[0..len): name="value" pairs (either quote,
  * spaces around '='), each value's references well-formed. The one named
- * want (NULL: none), a number, goes to *out; every other is ignored.
- * Returns 1 if want was there, 0 if not, or fails the stream (-1).
+ * want (NULL: none), a number (in thousandths if milli), goes to *out;
+ * every other is ignored. Returns 1 if want was there, 0 if not, or fails
+ * the stream (-1).
  */
 static int
 attributes(tw_hitstream *hs, unsigned long long pos, const char *s,
-    size_t len, const char *want, unsigned long long *out)
+    size_t len, const char *want, unsigned long long *out, int milli)
 {
 	const char *e = s + len, *name, *val;
 	char tmp[TW_HITSTREAM_TAG_MAX];
@@ -278,8 +304,8 @@ attributes(tw_hitstream *hs, unsigned long long pos, const char *s,
 			return fail(hs, pos, "malformed reference in an "
 			    "attribute");
 		if (want != NULL && is_name(name, nlen, want)) {
-			if (seen++ || parse_number(val, (size_t)(s - val),
-			    out) == -1)
+			if (seen++ || (milli ? parse_milli : parse_number)(val,
+			    (size_t)(s - val), out) == -1)
 				return fail(hs, pos, "%s=\"%.*s\" is not a "
 				    "number", want, (int)((s - val) > 24 ?
 				    24 : s - val), val);
@@ -321,10 +347,21 @@ emit(int type, unsigned long long count,
 
 	memset(&ev, 0, sizeof(ev));
 	ev.type = type;
-	if (type == TW_HS_START)
-		ev.epoch = count;
-	else
-		ev.count = count;
+	ev.count = count;
+	return cb(arg, &ev);
+}
+
+/* <hits>: the stream's epoch, and its heartbeat in milliseconds. */
+static int
+emit_start(unsigned long long epoch, unsigned long long heartbeat,
+    tw_hitstream_cb cb, void *arg)
+{
+	tw_hitev ev;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.type = TW_HS_START;
+	ev.epoch = epoch;
+	ev.heartbeat = (double)heartbeat / 1000;
 	return cb(arg, &ev);
 }
 
@@ -490,7 +527,7 @@ skip_tag(tw_hitstream *hs, unsigned long long pos, const char *t,
 	if (judge_skipped(hs, pos) != 0)
 		return -1;
 	if (!end) {
-		if (attributes(hs, pos, attrs, alen, NULL, NULL) < 0)
+		if (attributes(hs, pos, attrs, alen, NULL, NULL, 0) < 0)
 			return -1;
 		return empty ? 0 : skip_open(hs, pos, t, nlen);
 	}
@@ -510,6 +547,7 @@ tag(tw_hitstream *hs, unsigned long long pos, tw_hitstream_cb cb, void *arg)
 	char *t = hs->tag, shown[32];
 	size_t len = hs->taglen, nlen = 0;
 	int end = 0, empty = 0, f, has = 0;
+	unsigned long long heartbeat = 0;
 	size_t i;
 	unsigned long long count = 0;
 	const char *attrs;
@@ -536,13 +574,16 @@ tag(tw_hitstream *hs, unsigned long long pos, tw_hitstream_cb cb, void *arg)
 	if (!end && (hs->state == S_HITS || hs->state == S_HIT) &&
 	    !known(t, nlen)) {
 		/* Forward compatibility: an element of a later version. */
-		if (attributes(hs, pos, attrs, alen, NULL, NULL) < 0)
+		if (attributes(hs, pos, attrs, alen, NULL, NULL, 0) < 0)
 			return -1;
 		return empty ? 0 : skip_open(hs, pos, t, nlen);
 	}
 	if (!end && (has = attributes(hs, pos, attrs, alen,
 	    is_name(t, nlen, "hits") ? "epoch" : is_name(t, nlen, "hit") ?
-	    "n" : is_name(t, nlen, "dropped") ? "count" : NULL, &count)) < 0)
+	    "n" : is_name(t, nlen, "dropped") ? "count" : NULL, &count, 0)) < 0)
+		return -1;
+	if (!end && hs->state == S_PROLOG && is_name(t, nlen, "hits") &&
+	    attributes(hs, pos, attrs, alen, "heartbeat", &heartbeat, 1) < 0)
 		return -1;
 
 	switch (hs->state) {
@@ -551,14 +592,14 @@ tag(tw_hitstream *hs, unsigned long long pos, tw_hitstream_cb cb, void *arg)
 			break;
 		hs->state = S_HITS;
 		if (!empty)
-			return emit(TW_HS_START, count, cb, arg);
+			return emit_start(count, heartbeat, cb, arg);
 		/*
 		 * <hits/>, an empty stream: two events from one tag. If the
 		 * callback stops at the start, the feed leaves the '>'
 		 * unconsumed (S_HALF), so the end comes with the rest.
 		 */
 		hs->state = S_HALF;
-		if ((f = emit(TW_HS_START, count, cb, arg)) != 0)
+		if ((f = emit_start(count, heartbeat, cb, arg)) != 0)
 			return f;
 		/* FALLTHROUGH */
 	case S_HALF:

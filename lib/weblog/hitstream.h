@@ -35,8 +35,10 @@
  * well-formed: tw_hitstream_feed() returns -1 with EBADMSG, and
  * tw_hitstream_error() says why. The parser then stays failed until reset.
  *
- * The attributes read: <hits epoch="E">, <hit n="SEQ"> (both optional:
- * a server of the first version sends neither) and <dropped count="N">.
+ * The attributes read: <hits epoch="E" heartbeat="SECONDS">, <hit
+ * n="SEQ"> (optional: a server of the first version sends none of them)
+ * and <dropped count="N">. The heartbeat is the longest time the server
+ * stays silent (a decimal with up to three places).
  *
  * Memory: one buffer, grown on demand, holds the current hit's fields
  * restored and the escaped text of the field being read. A hit stands for
@@ -74,8 +76,9 @@ enum {
  * One event. For TW_HS_HIT, nfields is 9 (Combined Log Format), 7 (Common)
  * or 0 (a line in neither: line and linelen hold it); field[i] and len[i]
  * hold the restored bytes, which may contain NUL. The pointers are valid
- * only during the callback. epoch (TW_HS_START) and seq (TW_HS_HIT) are 0
- * when the tag had no such attribute (sequence numbers start at 1).
+ * only during the callback. epoch and heartbeat (TW_HS_START) and seq
+ * (TW_HS_HIT) are 0 when the tag had no such attribute (sequence numbers
+ * start at 1).
  */
 typedef struct tw_hitev {
 	int type;
@@ -86,6 +89,7 @@ typedef struct tw_hitev {
 	size_t linelen;
 	unsigned long long count;	/* TW_HS_DROPPED */
 	unsigned long long epoch;	/* TW_HS_START */
+	double heartbeat;		/* TW_HS_START: seconds; 0: none */
 	unsigned long long seq;		/* TW_HS_HIT */
 } tw_hitev;
 

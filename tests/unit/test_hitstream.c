@@ -221,7 +221,8 @@ whitespace_and_empty_elements_are_accepted(void)
  * split point.
  */
 static const char v2[] =
-    "<hits epoch=\"1733000000\" format='$remote_addr &quot;$request&quot;'>\n"
+    "<hits epoch=\"1733000000\" format='$remote_addr &quot;$request&quot;'"
+    " heartbeat=\"2.5\">\n"
     "<hit n=\"41\" src=\"a\"><source>access.log</source>"
     "<line>x</line><field name=\"rt\">0.1&lt;<b>c</b></field></hit>\n"
     "<hit  n = '42' ><client>h</client><ident>i</ident><user>u</user>"
@@ -239,7 +240,8 @@ record_seq(void *arg, const tw_hitev *ev)
 	char tmp[64];
 
 	if (ev->type == TW_HS_START)
-		snprintf(tmp, sizeof(tmp), "e%llu|", ev->epoch);
+		snprintf(tmp, sizeof(tmp), "e%llu/%g|", ev->epoch,
+		    ev->heartbeat);
 	else if (ev->type == TW_HS_HIT)
 		snprintf(tmp, sizeof(tmp), "n%llu|", ev->seq);
 	else
@@ -252,7 +254,7 @@ static void
 version_2_and_unknown_parts_are_read(void)
 {
 	static const char want[] =
-	    "e1733000000|S|n41|L:x|n42|H7:h:i:u:t:r:404:-|D3|n0|L:old|E|";
+	    "e1733000000/2.5|S|n41|L:x|n42|H7:h:i:u:t:r:404:-|D3|n0|L:old|E|";
 	struct log l, one;
 	tw_hitstream hs;
 	size_t split, i;
@@ -299,6 +301,10 @@ malformed_streams_are_refused(void)
 		"<hits><hit n=\"-1\">",
 		"<hits><hit n=\"1\" n=\"2\">",
 		"<hits epoch=\"\">",
+		"<hits heartbeat=\"1.\">",
+		"<hits heartbeat=\"1.2345\">",
+		"<hits heartbeat=\".5\">",
+		"<hits heartbeat=\"x\">",
 		"<hits epoch=\"18446744073709551616\">",
 		"<hits><hit n=1>",
 		"<hits><hit n=\"1\"id=\"2\">",
