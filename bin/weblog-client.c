@@ -8,7 +8,8 @@
  * with exponential backoff, and the new stream resumes where the last one
  * stopped: the client keeps the stream's epoch and the last sequence
  * number it knows (a hit's n, or past a <dropped>), and sends RESUME E SEQ
- * first. A server that announces a heartbeat is never silent for longer;
+ * first (RESUME 0 0 the first time: the server then opens the stream at
+ * once instead of waiting to see whether a RESUME comes). A server that announces a heartbeat is never silent for longer;
  * four heartbeats of silence are a lost connection (a half-open one would
  * otherwise hang forever).
  *
@@ -371,7 +372,8 @@ conn_made(tw_conn *c)
 	struct client *cl = c->data;
 
 	cl->made = 1;
-	if (cl->epoch != 0 && cl->poll == 0) {
+	if (cl->poll == 0) {
+		/* Epoch 0 is no server's: the first time, a new client. */
 		char resume[64];
 		int n = snprintf(resume, sizeof(resume), "RESUME %llu %llu\n",
 		    cl->epoch, cl->seq);

@@ -20,7 +20,7 @@ _weblog_serve()
 		return
 		;;
 	-i|--interval|-k|--keep|-r|--replay|--max-clients|--max-queue|\
-	--max-line|--linger)
+	--max-line|--linger|--heartbeat)
 		return
 		;;
 	esac
@@ -28,7 +28,8 @@ _weblog_serve()
 	-*)
 		COMPREPLY=($(compgen -W '-q --quiet -l --listen -m --mode
 		    -i --interval -k --keep -r --replay --max-clients --max-queue
-		    --max-line --linger --from-start -h --help --version' \
+		    --max-line --linger --heartbeat --from-start -h --help
+		    --version' \
 		    -- "$cur"))
 		;;
 	*)

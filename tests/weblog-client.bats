@@ -431,8 +431,8 @@ EOF2
 	export FAKE_LOG="$T/requests"
 	fake srv hold "$T/s.xml"
 	start client "$CLIENT" --reconnect "$PORT"
-	# The first connection sends nothing; the next ones resume after 7.
+	# The first connection is new; the next ones resume after 7.
 	wait_for 20 grep -qx 'RESUME 9 7' "$T/requests"
-	[ "$(head -n 1 "$T/requests")" = "RESUME 9 7" ]
+	[ "$(head -n 2 "$T/requests")" = "$(printf 'RESUME 0 0\nRESUME 9 7')" ]
 	[[ "$(cat "$T/client.err")" = *"no data for 0.8 seconds (4 heartbeats); reconnecting"* ]]
 }
