@@ -31,7 +31,7 @@ LDLIBS = -lpthread
 LIB_SRC = $(wildcard lib/*.c)
 LIB_OBJ = $(LIB_SRC:lib/%.c=build/lib/%.o)
 PROG_LIB_SRC = $(wildcard lib/weblog/*.c lib/fib/*.c lib/util/*.c)
-PROG_LIB_OBJ = $(PROG_LIB_SRC:lib/%.c=build/lib/%.o)
+PROG_LIB_OBJ = $(PROG_LIB_SRC:lib/%.c=build/lib/%.o) build/lib/weblog/dashboard.o
 PROGS = $(patsubst %.c,%,$(wildcard bin/*.c))
 UNIT_SRC = $(wildcard tests/unit/test_*.c)
 UNIT = $(UNIT_SRC:tests/unit/%.c=build/tests/%)
@@ -55,6 +55,20 @@ build/flags: FORCE
 build/lib/%.o: lib/%.c build/flags
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+
+# The dashboard's page, as an array of bytes compiled into weblog-serve.
+build/lib/weblog/dashboard.c: lib/weblog/dashboard.html
+	@mkdir -p $(@D)
+	{ echo '/* Made by make from lib/weblog/dashboard.html. */'; \
+	  echo '#include "weblog/dashboard.h"'; \
+	  echo 'const unsigned char tw_dashboard[] = {'; \
+	  od -An -v -tx1 $< | sed 's/ *\([0-9a-f][0-9a-f]\)/0x\1,/g'; \
+	  echo '};'; \
+	  echo 'const size_t tw_dashboard_len = sizeof(tw_dashboard);'; \
+	} >$@.tmp && mv $@.tmp $@
+
+build/lib/weblog/dashboard.o: build/lib/weblog/dashboard.c build/flags
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 $(LIB): $(LIB_OBJ)
 	rm -f $@

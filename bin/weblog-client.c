@@ -7,7 +7,14 @@
  * lost connection, a refused one, or a stream the server ended, is retried
  * with exponential backoff. A host name is looked up on a worker thread
  * (tw_resolve) before each connect, so a server that moved is found, and
- * each of its addresses, IPv6 and IPv4, is tried in turn.
+ * each of its addresses, IPv6 and IPv4, is tried in turn. The new stream
+ * resumes where the last one stopped: the client keeps the stream's epoch
+ * and the last sequence number it knows (a hit's n, or past a <dropped>),
+ * and sends RESUME E SEQ first (RESUME 0 0 the first time: the server then
+ * opens the stream at once instead of waiting to see whether a RESUME
+ * comes). A server that announces a heartbeat is never silent for longer;
+ * four heartbeats of silence are a lost connection (a half-open one would
+ * otherwise hang forever).
  *
  * Standard output is written with plain blocking write(2), deliberately,
  * as cat and nc do: a reader that does not keep up holds the client back,
@@ -36,6 +43,7 @@
 #define BACKOFF_FIRST 0.1
 #define BACKOFF_CAP 30.0
 #define POLL_REQUEST "NEW?\n"
+#define SILENT_BEATS 4		/* heartbeats of silence: a lost connection */
 
 /* Exit statuses (SPEC "weblog-client"). */
 enum {
@@ -59,7 +67,11 @@ struct client {
 	long long hits;
 	unsigned long long dropped;
 	double backoff;
-	tw_timer poll_timer, timeout_timer, retry_timer;
+	tw_timer poll_timer, timeout_timer, retry_timer, silence_timer;
+	unsigned long long epoch;	/* the last stream's; 0: none yet */
+	unsigned long long seq;		/* the last hit's number known in it */
+	double heartbeat;		/* its heartbeat; 0: none announced */
+	int silent;			/* this connection went silent */
 	char *out;		/* one formatted hit */
 	int made;		/* this connection was made */
 	int done;		/* the exit status is decided */
@@ -75,6 +87,7 @@ static void connect_next(struct client *cl);
 static void poll_cb(tw_timer *t);
 static void timeout_cb(tw_timer *t);
 static void retry_cb(tw_timer *t);
+static void silence_cb(tw_timer *t);
 
 static const struct option longopts[] = {
 	{ "format", required_argument, NULL, 'f' },
@@ -170,6 +183,7 @@ main(int argc, char *argv[])
 	tw_timer_init(&cl.poll_timer, poll_cb, &cl);
 	tw_timer_init(&cl.retry_timer, retry_cb, &cl);
 	tw_timer_init(&cl.timeout_timer, timeout_cb, &cl);
+	tw_timer_init(&cl.silence_timer, silence_cb, &cl);
 
 	if (cl.timeout > 0)
 		arm(&cl, &cl.timeout_timer, cl.timeout);
@@ -289,8 +303,16 @@ on_event(void *arg, const tw_hitev *ev)
 	switch (ev->type) {
 	case TW_HS_START:
 		cl->backoff = BACKOFF_FIRST;	/* a stream: a good connection */
+		if (ev->epoch != cl->epoch)
+			cl->seq = 0;	/* another server's numbers */
+		cl->epoch = ev->epoch;
+		cl->heartbeat = ev->heartbeat;
+		if (cl->heartbeat > 0)
+			arm(cl, &cl->silence_timer, SILENT_BEATS * cl->heartbeat);
 		return 0;
 	case TW_HS_HIT:
+		if (ev->seq > 0)
+			cl->seq = ev->seq;
 		if (write_out(cl, cl->out, tw_hitstream_format(ev, cl->format,
 		    cl->out)) == -1)
 			return 1;
@@ -303,6 +325,7 @@ on_event(void *arg, const tw_hitev *ev)
 		}
 		return 0;
 	case TW_HS_DROPPED:
+		cl->seq += ev->count;	/* it stands for the numbers it skips */
 		cl->dropped += ev->count;
 		tw_warnx("%llu %s dropped by the server (%llu in all)",
 		    ev->count, ev->count == 1 ? "hit" : "hits", cl->dropped);
@@ -369,12 +392,32 @@ retry_cb(tw_timer *t)
 	start_connect(t->data);
 }
 
+/* Four heartbeats without a byte: the connection is as good as lost. */
+static void
+silence_cb(tw_timer *t)
+{
+	struct client *cl = t->data;
+
+	if (cl->done || cl->conn == NULL)
+		return;
+	cl->silent = 1;
+	tw_conn_abort(cl->conn);
+}
+
 static void
 conn_made(tw_conn *c)
 {
 	struct client *cl = c->data;
 
 	cl->made = 1;
+	if (cl->poll == 0) {
+		/* Epoch 0 is no server's: the first time, a new client. */
+		char resume[64];
+		int n = snprintf(resume, sizeof(resume), "RESUME %llu %llu\n",
+		    cl->epoch, cl->seq);
+
+		tw_conn_write(c, resume, (size_t)n);
+	}
 	if (cl->poll > 0) {
 		tw_conn_write(c, POLL_REQUEST, sizeof(POLL_REQUEST) - 1);
 		arm(cl, &cl->poll_timer, cl->poll);
@@ -389,6 +432,8 @@ conn_data(tw_conn *c, const char *buf, size_t len)
 	/* Stopped or reconnecting: the rest of this turn's reads are moot. */
 	if (cl->done || cl->conn != c || tw_hitstream_ended(&cl->hs))
 		return;
+	if (cl->heartbeat > 0)
+		arm(cl, &cl->silence_timer, SILENT_BEATS * cl->heartbeat);
 	if (tw_hitstream_feed(&cl->hs, buf, len, on_event, cl, NULL) == -1) {
 		if (errno == ENOMEM) {
 			tw_warnx("%s: %s", cl->name, tw_hitstream_error(&cl->hs));
@@ -409,13 +454,17 @@ conn_lost(tw_conn *c, int reason)
 
 	cl->conn = NULL;
 	tw_timer_cancel(cl->r, &cl->poll_timer);
+	tw_timer_cancel(cl->r, &cl->silence_timer);
 	if (cl->done)
 		return;
 	if (!cl->made && cl->next_addr < cl->addrs->n) {
 		connect_next(cl);	/* the name's next address */
 		return;
 	}
-	if (!cl->made)
+	if (cl->silent)
+		snprintf(why, sizeof(why), "no data for %g seconds (%d "
+		    "heartbeats)", SILENT_BEATS * cl->heartbeat, SILENT_BEATS);
+	else if (!cl->made)
 		snprintf(why, sizeof(why), "connect: %s", strerror(reason));
 	else if (tw_hitstream_ended(&cl->hs))
 		snprintf(why, sizeof(why), "the server ended the stream");
@@ -509,6 +558,8 @@ connect_next(struct client *cl)
 	while (cl->next_addr < cl->addrs->n) {
 		a = &cl->addrs->addr[cl->next_addr++];
 		cl->made = 0;
+		cl->silent = 0;
+		cl->heartbeat = 0;
 		tw_hitstream_reset(&cl->hs);
 		cl->conn = tw_connect(cl->r, a, &client_proto, cl,
 		    CONNECT_TIMEOUT);

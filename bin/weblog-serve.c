@@ -23,6 +23,16 @@
  * reported as <dropped count="N"/> before the next hit that client gets.
  * Every hit is delivered or counted, and a stalled client's memory is
  * bounded by --max-queue.
+ *
+ * Sequence and resume (SPEC "Sequence, resume and heartbeat"): each hit is
+ * numbered from 1 in this run's epoch, and carries its number. A new
+ * push-mode client is "opening" until its first line, or RESUME_WAIT
+ * seconds: hits that arrive meanwhile wait in its FIFO. Then it is opened
+ * from where RESUME E SEQ says (the history after SEQ, <dropped> for what
+ * the history no longer has), or as a new client (--replay, then live).
+ * weblog-client always sends RESUME, so only clients that send nothing
+ * wait. A heartbeat timer sends a newline to every client that was sent
+ * nothing for a whole --heartbeat period.
  */
 #define _GNU_SOURCE
 
@@ -35,6 +45,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "util/cli.h"
@@ -46,6 +57,7 @@
 #define REQUEST_MAX 1024	/* a poll request line, SPEC */
 #define PENDING_MAX 8		/* poll requests read ahead of their answers */
 #define LISTEN_MAX 16		/* sockets systemd may pass */
+#define RESUME_WAIT 0.25	/* seconds a push client has to send RESUME */
 
 struct options {
 	int quiet;
@@ -54,6 +66,7 @@ struct options {
 	double interval;
 	size_t keep, replay, max_clients, max_queue, max_line;
 	double linger;
+	double heartbeat;	/* 0: none */
 	int from_start;
 	double rotate_wait;
 	const char *file;	/* NULL: standard input */
@@ -78,6 +91,9 @@ struct client {
 	unsigned pending;	/* poll: requests not yet answered */
 	int eof;		/* the peer sends no more */
 	int closing;		/* </hits> sent, closing */
+	int opening;		/* push: waiting for RESUME */
+	unsigned quiet;		/* heartbeat ticks since the last write */
+	tw_timer open_timer;	/* push: RESUME_WAIT after the connect */
 };
 
 struct server {
@@ -92,7 +108,9 @@ struct server {
 	size_t high;		/* hand hits to a connection up to this */
 	tw_bytes **hist;	/* ring of the last opt.keep hits */
 	size_t hhead, hlen;
-	uint64_t next_seq;	/* sequence number of the next hit */
+	uint64_t next_seq;	/* sequence number of the next hit, from 1 */
+	unsigned long long epoch;	/* this run's */
+	tw_timer beat;		/* every half --heartbeat */
 	tw_bytes *batch;	/* hits encoded since the last publish */
 	size_t batch_hits;
 	tw_timer tick;
@@ -110,6 +128,9 @@ static void on_signal(tw_signal *sig, int signo);
 static void notify(const char *state);
 static void stop(struct server *s);
 static void free_server(struct server *s);
+static unsigned long long choose_epoch(void);
+static void start_heartbeat(struct server *s);
+static size_t start_tag(const struct server *s, char *buf, size_t size);
 static void info(const struct server *s, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
@@ -134,6 +155,9 @@ main(int argc, char **argv)
 	tw_lines_init(&s.lines, s.opt.max_line);
 	if ((s.r = tw_reactor_create(NULL)) == NULL)
 		tw_err(1, "event loop");
+	s.epoch = choose_epoch();
+	s.next_seq = 1;
+	start_heartbeat(&s);
 
 	open_input(&s);
 	if (start_listening(&s) == -1) {
@@ -167,42 +191,32 @@ usage(FILE *fp, int status)
 	    "[-k N] [-r N]\n"
 	    "                    [--max-clients N] [--max-queue BYTES] "
 	    "[--max-line BYTES]\n"
-	    "                    [--linger SECONDS] [--from-start] "
-	    "[--rotate-wait SECONDS]\n"
-	    "                    [FILE]\n");
+	    "                    [--linger SECONDS] [--heartbeat SECONDS] "
+	    "[--from-start]\n"
+	    "                    [--rotate-wait SECONDS] [FILE]\n");
 	if (status == 0)
 		fprintf(fp, "\n"
-		    "  -q, --quiet              log errors and cut lines only\n"
-		    "  -l, --listen ADDRESS     where to listen "
-		    "(default 127.0.0.1:8888)\n"
-		    "  -m, --mode push|poll     push hits as they come, "
-		    "or answer polls\n"
-		    "  -i, --interval SECONDS   push in batches this often "
-		    "(default 0: at once)\n"
-		    "  -k, --keep N             keep the last N hits "
-		    "(default 100)\n"
-		    "  -r, --replay N           send each new client N kept hits "
-		    "(default 0)\n"
-		    "      --max-clients N      serve at most N clients at once "
-		    "(default 1024)\n"
-		    "      --max-queue BYTES    unsent output per client "
-		    "(default 1048576)\n"
-		    "      --max-line BYTES     cut longer lines there "
-		    "(default 65536)\n"
-		    "      --linger SECONDS     on stop, each client's time "
-		    "to drain (default 2)\n"
-		    "      --from-start         read FILE from its beginning, "
-		    "not its end\n"
-		    "      --rotate-wait SECONDS  read a renamed FILE this long "
-		    "(default 5)\n"
-		    "  -h, --help               print this help\n"
-		    "      --version            print the version\n");
+		    "  -q, --quiet               log errors and cut lines only\n"
+		    "  -l, --listen ADDRESS      where to listen (default 127.0.0.1:8888)\n"
+		    "  -m, --mode push|poll      push hits as they come, or answer polls\n"
+		    "  -i, --interval SECONDS    push in batches this often (default 0: at once)\n"
+		    "  -k, --keep N              keep the last N hits (default 100)\n"
+		    "  -r, --replay N            send each new client N kept hits (default 0)\n"
+		    "      --max-clients N       serve at most N clients at once (default 1024)\n"
+		    "      --max-queue BYTES     unsent output per client (default 1048576)\n"
+		    "      --max-line BYTES      cut longer lines there (default 65536)\n"
+		    "      --linger SECONDS      on stop, each client's time to drain (default 2)\n"
+		    "      --heartbeat SECONDS   a newline to a silent client (default 15)\n"
+		    "      --from-start          read FILE from its beginning, not its end\n"
+		    "      --rotate-wait SECONDS read a renamed FILE this long (default 5)\n"
+		    "  -h, --help                print this help\n"
+		    "      --version             print the version\n");
 	exit(status);
 }
 
 enum {
 	OPT_MAX_CLIENTS = 256, OPT_MAX_QUEUE, OPT_MAX_LINE, OPT_LINGER,
-	OPT_FROM_START, OPT_ROTATE_WAIT, OPT_VERSION
+	OPT_FROM_START, OPT_ROTATE_WAIT, OPT_VERSION, OPT_HEARTBEAT
 };
 
 static size_t
@@ -236,6 +250,7 @@ parse_options(struct options *o, int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "from-start", no_argument, NULL, OPT_FROM_START },
+		{ "heartbeat", required_argument, NULL, OPT_HEARTBEAT },
 		{ "help", no_argument, NULL, 'h' },
 		{ "interval", required_argument, NULL, 'i' },
 		{ "keep", required_argument, NULL, 'k' },
@@ -260,6 +275,7 @@ parse_options(struct options *o, int argc, char **argv)
 	o->max_line = 65536;
 	o->linger = 2;
 	o->rotate_wait = 5;
+	o->heartbeat = 15;
 	opterr = 0;
 	while ((ch = getopt_long(argc, argv, ":hi:k:l:m:qr:", longopts,
 	    NULL)) != -1) {
@@ -299,6 +315,13 @@ parse_options(struct options *o, int argc, char **argv)
 			break;
 		case OPT_ROTATE_WAIT:
 			o->rotate_wait = seconds("--rotate-wait", optarg, 3600);
+			break;
+		case OPT_HEARTBEAT:
+			o->heartbeat = seconds("--heartbeat", optarg, 86400);
+			if (o->heartbeat > 0 && o->heartbeat < 0.01) {
+				tw_warnx("--heartbeat %s: too small", optarg);
+				exit(2);
+			}
 			break;
 		case OPT_MAX_CLIENTS:
 			o->max_clients = number("--max-clients", optarg, 1,
@@ -434,6 +457,21 @@ fifo_pop(struct client *cl)
 	return b;
 }
 
+/* Every write to a client goes through these two: the heartbeat's count. */
+static void
+put(struct client *cl, const char *p, size_t n)
+{
+	cl->quiet = 0;
+	tw_conn_write(cl->c, p, n);
+}
+
+static void
+put_bytes(struct client *cl, tw_bytes *b)
+{
+	cl->quiet = 0;
+	tw_conn_write_bytes(cl->c, b);
+}
+
 static void
 write_dropped(struct client *cl)
 {
@@ -444,7 +482,7 @@ write_dropped(struct client *cl)
 		return;
 	n = snprintf(buf, sizeof(buf), "<dropped count=\"%llu\"/>\n",
 	    cl->dropped);
-	tw_conn_write(cl->c, buf, (size_t)n);
+	put(cl, buf, (size_t)n);
 	cl->dropped = 0;
 }
 
@@ -452,11 +490,13 @@ write_dropped(struct client *cl)
 static void
 pump(struct client *cl, int all)
 {
+	if (cl->opening)
+		return;
 	while (cl->flen > 0 && (all || tw_conn_queued(cl->c) <= cl->s->high)) {
 		struct batch b = fifo_pop(cl);
 
 		write_dropped(cl);
-		tw_conn_write_bytes(cl->c, b.b);
+		put_bytes(cl, b.b);
 		tw_bytes_unref(b.b);
 	}
 }
@@ -471,9 +511,9 @@ client_push(struct client *cl, tw_bytes *b, size_t hits)
 {
 	if (cl->closing)
 		return;
-	if (cl->flen == 0 && cl->dropped == 0 &&
+	if (cl->flen == 0 && cl->dropped == 0 && !cl->opening &&
 	    tw_conn_queued(cl->c) <= cl->s->high) {
-		tw_conn_write_bytes(cl->c, b);
+		put_bytes(cl, b);
 		return;
 	}
 	if (fifo_push(cl, b, hits) == -1) {
@@ -498,15 +538,72 @@ client_close(struct client *cl)
 	tw_conn_close(cl->c, cl->s->opt.linger > 0 ? cl->s->opt.linger : 1e-3);
 }
 
+/*
+ * Open a push client's stream: from after resume (the number of the last
+ * hit it has) when it sent RESUME with this epoch, else as a new client:
+ * --replay hits, then what arrived since it connected.
+ */
+static void
+client_open(struct client *cl, int resuming, uint64_t resume)
+{
+	struct server *s = cl->s;
+	uint64_t first = s->next_seq - s->hlen, from;
+	struct batch *held = NULL;
+	size_t nheld = 0, i;
+
+	if (!cl->opening)
+		return;
+	cl->opening = 0;
+	tw_timer_cancel(s->r, &cl->open_timer);
+	if (resuming) {
+		/* All of it comes from the history: what it holds is moot. */
+		while (cl->flen > 0)
+			tw_bytes_unref(fifo_pop(cl).b);
+		cl->dropped = 0;
+		from = resume + 1 < s->next_seq ? resume + 1 : s->next_seq;
+	} else {
+		/* The replay goes before what arrived while it was opening. */
+		if (cl->flen > 0 &&
+		    (held = malloc(cl->flen * sizeof(*held))) == NULL) {
+			client_close(cl);
+			return;
+		}
+		while (cl->flen > 0)
+			held[nheld++] = fifo_pop(cl);
+		from = cl->cursor - (s->opt.replay < cl->cursor - first ?
+		    s->opt.replay : cl->cursor - first);
+	}
+	if (from < first) {
+		cl->dropped += first - from;	/* gone from the history */
+		from = first;
+	}
+	for (; from < (resuming ? s->next_seq : cl->cursor); from++)
+		client_push(cl, history_get(s, from), 1);
+	for (i = 0; i < nheld; i++) {
+		client_push(cl, held[i].b, held[i].hits);
+		tw_bytes_unref(held[i].b);
+	}
+	free(held);
+	cl->cursor = s->next_seq;
+	pump(cl, 0);
+}
+
+static void
+open_timer_cb(tw_timer *t)
+{
+	client_open(t->data, 0, 0);
+}
+
 /* End the stream: what waits, what was dropped, </hits>; then close. */
 static void
 client_finish(struct client *cl)
 {
 	if (cl->closing)
 		return;
+	client_open(cl, 0, 0);
 	pump(cl, 1);
 	write_dropped(cl);
-	tw_conn_write(cl->c, "</hits>\n", 8);
+	put(cl, "</hits>\n", 8);
 	client_close(cl);
 }
 
@@ -526,7 +623,7 @@ answer(struct client *cl)
 		if (cl->dropped > 0)
 			write_dropped(cl);
 		else
-			tw_conn_write(cl->c, "<none/>\n", 8);
+			put(cl, "<none/>\n", 8);
 		return;
 	}
 	for (; cl->cursor < s->next_seq; cl->cursor++)
@@ -566,6 +663,7 @@ client_made(tw_conn *c)
 {
 	struct server *s = tw_conn_factory(c)->data;
 	struct client *cl;
+	char start[96];
 	size_t n, i;
 
 	if (s->nclients >= s->opt.max_clients ||
@@ -586,11 +684,41 @@ client_made(tw_conn *c)
 	tw_conn_set_watermarks(c, s->high, s->high / 4);
 	info(s, "connect %s", tw_conn_peer(c));
 
-	tw_conn_write(c, "<hits>\n", 7);
+	put(cl, start, start_tag(s, start, sizeof(start)));
+	cl->cursor = s->next_seq;
+	if (!s->opt.poll) {
+		/* Hits wait until it says RESUME, or RESUME_WAIT passes. */
+		cl->opening = 1;
+		tw_timer_init(&cl->open_timer, open_timer_cb, cl);
+		if (tw_call_later(s->r, &cl->open_timer, RESUME_WAIT) == -1)
+			client_open(cl, 0, 0);
+		return;
+	}
 	n = s->opt.replay < s->hlen ? s->opt.replay : s->hlen;
 	for (i = s->hlen - n; i < s->hlen; i++)
 		client_push(cl, history_get(s, s->next_seq - s->hlen + i), 1);
-	cl->cursor = s->next_seq;
+}
+
+/* A push client's first line: RESUME E SEQ, or anything else (a new client). */
+static int
+on_first_line(void *arg, const char *line, size_t len, int flags)
+{
+	struct client *cl = arg;
+	unsigned long long epoch, seq;
+	char buf[64];
+	int end = 0;
+
+	if (!(flags & TW_LINE_CUT) && len < sizeof(buf)) {
+		memcpy(buf, line, len);
+		buf[len] = '\0';
+		if (sscanf(buf, "RESUME %llu %llu%n", &epoch, &seq, &end) == 2 &&
+		    (size_t)end == len && epoch == cl->s->epoch) {
+			client_open(cl, 1, seq);
+			return 1;
+		}
+	}
+	client_open(cl, 0, 0);
+	return 1;
 }
 
 static int
@@ -615,9 +743,15 @@ client_data(tw_conn *c, const char *buf, size_t len)
 {
 	struct client *cl = c->data;
 
-	/* Push mode reads and drops what a client sends. */
-	if (cl == NULL || !cl->s->opt.poll || cl->closing)
+	if (cl == NULL || cl->closing)
 		return;
+	if (!cl->s->opt.poll) {
+		/* Push mode reads its first line, and drops the rest. */
+		if (cl->opening)
+			tw_lines_feed(&cl->req, buf, len, on_first_line, cl,
+			    NULL);
+		return;
+	}
 	if (tw_lines_feed(&cl->req, buf, len, on_request, cl, NULL) != 0)
 		return;
 	if (cl->pending >= PENDING_MAX)
@@ -651,6 +785,7 @@ client_low(tw_conn *c)
 static void
 client_free(struct client *cl)
 {
+	tw_timer_cancel(cl->s->r, &cl->open_timer);
 	while (cl->flen > 0)
 		tw_bytes_unref(fifo_pop(cl).b);
 	free(cl->fifo);
@@ -750,7 +885,7 @@ on_line(void *arg, const char *line, size_t len, int flags)
 		return 0;
 	}
 	hit = s->batch->data + s->batch->len;
-	n = tw_hit_encode(line, len, hit);
+	n = tw_hit_encode(line, len, s->next_seq, hit);
 	if (s->opt.keep > 0) {
 		tw_bytes *h = tw_bytes_copy(hit, n);
 
@@ -886,6 +1021,71 @@ start_listening(struct server *s)
 	return 0;
 }
 
+/* A number no earlier run chose: the time in microseconds. */
+static unsigned long long
+choose_epoch(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (unsigned long long)ts.tv_sec * 1000000 +
+	    (unsigned long long)ts.tv_nsec / 1000;
+}
+
+/* The stream's start tag: <hits epoch="E" heartbeat="S">, and a newline. */
+static size_t
+start_tag(const struct server *s, char *buf, size_t size)
+{
+	unsigned long long ms = (unsigned long long)(s->opt.heartbeat * 1000 +
+	    0.5);
+
+	char frac[8] = "";
+	int n;
+
+	if (ms % 1000 != 0) {
+		/* Milliseconds, without the zeros at the end: 0.2, 0.25. */
+		snprintf(frac, sizeof(frac), ".%03llu", ms % 1000);
+		while (frac[strlen(frac) - 1] == '0')
+			frac[strlen(frac) - 1] = '\0';
+	}
+	if (ms == 0)
+		n = snprintf(buf, size, "<hits epoch=\"%llu\">\n", s->epoch);
+	else
+		n = snprintf(buf, size, "<hits epoch=\"%llu\" "
+		    "heartbeat=\"%llu%s\">\n", s->epoch, ms / 1000, frac);
+	return (size_t)n;
+}
+
+/*
+ * Every half heartbeat: a newline to each client sent nothing during the
+ * last two ticks (so none is silent much past a heartbeat) that has
+ * nothing queued either.
+ */
+static void
+beat_cb(tw_timer *t)
+{
+	struct server *s = t->data;
+	struct client *cl;
+
+	tw_call_later(s->r, &s->beat, s->opt.heartbeat / 2);	/* re-arms */
+	for (cl = s->clients; cl != NULL; cl = cl->next) {
+		if (cl->closing || cl->opening || ++cl->quiet < 2)
+			continue;
+		if (cl->flen == 0 && tw_conn_queued(cl->c) == 0)
+			put(cl, "\n", 1);
+		cl->quiet = 0;
+	}
+}
+
+static void
+start_heartbeat(struct server *s)
+{
+	tw_timer_init(&s->beat, beat_cb, s);
+	if (s->opt.heartbeat > 0 &&
+	    tw_call_later(s->r, &s->beat, s->opt.heartbeat / 2) == -1)
+		tw_err(1, "heartbeat timer");
+}
+
 /* Tell systemd, when it started us with NOTIFY_SOCKET; a no-op otherwise. */
 static void
 notify(const char *state)
@@ -914,6 +1114,7 @@ stop(struct server *s)
 	tw_follow_close(s->in);
 	s->in = NULL;
 	tw_timer_cancel(s->r, &s->tick);
+	tw_timer_cancel(s->r, &s->beat);
 	publish(s);	/* the last partial line, or what --interval holds */
 	for (cl = s->clients; cl != NULL; cl = next) {
 		next = cl->next;

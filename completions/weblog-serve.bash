@@ -20,7 +20,7 @@ _weblog_serve()
 		return
 		;;
 	-i|--interval|-k|--keep|-r|--replay|--max-clients|--max-queue|\
-	--max-line|--linger|--rotate-wait)
+	--max-line|--linger|--rotate-wait|--heartbeat)
 		return
 		;;
 	esac
@@ -28,7 +28,8 @@ _weblog_serve()
 	-*)
 		COMPREPLY=($(compgen -W '-q --quiet -l --listen -m --mode
 		    -i --interval -k --keep -r --replay --max-clients --max-queue
-		    --max-line --linger --from-start --rotate-wait -h --help
+		    --max-line --linger --heartbeat --from-start --rotate-wait -h
+		    --help
 		    --version' \
 		    -- "$cur"))
 		;;

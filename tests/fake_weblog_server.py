@@ -9,9 +9,9 @@ served on its own thread; what the client sends is appended to
 $FAKE_LOG (default: nowhere), one line per request, as it arrives.
 
 Modes:
-  send FILE      send FILE's bytes, then close
+  send FILE      send FILE's bytes, then end the sending side
   hold FILE      send FILE's bytes, then keep the connection open
-  trickle FILE   send FILE's bytes one at a time, then close
+  trickle FILE   send FILE's bytes one at a time, then end the sending side
   big N          <hits><hit><line> then N bytes of 'a', as fast as the
                  client takes them; the bytes sent go to $FAKE_LOG
   nest           <hits> then <hit> for ever
@@ -94,8 +94,12 @@ def serve(conn, mode, arg):
                     conn.sendall(data[i:i + 1])
             else:
                 conn.sendall(data)
-            if mode == "hold":
-                reader(conn)
+            if mode != "hold":
+                # As weblog-serve does: end the stream, but read what the
+                # client sends (RESUME) until it closes, so that closing
+                # with its bytes unread does not reset the connection.
+                conn.shutdown(socket.SHUT_WR)
+            reader(conn)
         elif mode == "big":
             conn.sendall(b"<hits>\n<hit><line>")
             chunk, sent, total = b"a" * 65536, 0, int(arg)

@@ -186,13 +186,22 @@ assert len(rows) == 3' "$T/json"
 	[ "$output" = "$(printf 'a\tb\rc caf\303\251')" ]
 }
 
-@test "an unknown element exits 3 after the hits before it" {
-	{ printf '<hits>\n'; hit9 1.1.1.1; printf '<hit><foo/></hit>\n</hits>\n'; } >"$T/s.xml"
+@test "unknown attributes and elements are ignored, a misplaced known one exits 3" {
+	{
+		printf '<hits epoch="7" later="x">\n'
+		hit9 1.1.1.1
+		printf '<stats up="1"><n>2</n></stats>\n'
+		printf '<hit n="2" new="y"><source>a.log</source><line>two</line></hit>\n'
+		printf '<hit n="3"><foo a="b">t<bar/></foo><line>three</line><f>1</f></hit>\n'
+		printf '<hit><foo/><ident>-</ident></hit>\n</hits>\n'
+	} >"$T/s.xml"
 	fake srv send "$T/s.xml"
 	run "$CLIENT" "$PORT"
 	[ "$status" -eq 3 ]
 	[[ "${lines[0]}" = 1.1.1.1* ]]
-	[[ "$output" = *"unexpected <foo> in <hit>: expected <client>"* ]]
+	[ "${lines[1]}" = two ]
+	[ "${lines[2]}" = three ]
+	[[ "$output" = *"unexpected <ident> in <hit>: expected <client>"* ]]
 }
 
 @test "--timeout exits 4 when no hit comes for that long" {
@@ -533,4 +542,28 @@ bad_option() {
 	bad_option "weblog-client: option requires an argument: -f" "$p" -f
 	bad_option "weblog-client: option requires an argument: --max-line" "$p" --max-line
 	bad_option "weblog-client: option takes no argument: --reconnect" "$p" --reconnect=1
+
+@test "four heartbeats of silence are a lost connection" {
+	printf '<hits epoch="9" heartbeat="0.2">\n<hit n="5"><line>a</line></hit>\n' >"$T/s.xml"
+	fake srv hold "$T/s.xml"
+	# A half-open connection would hang for ever: timeout(1) says if so.
+	run timeout 20 "$CLIENT" "$PORT"
+	[ "$status" -eq 1 ]
+	[ "${lines[0]}" = a ]
+	[[ "$output" = *"weblog-client: $PORT: no data for 0.8 seconds (4 heartbeats)"* ]]
+	# A server that announces no heartbeat may stay silent.
+	printf '<hits epoch="9">\n<hit n="5"><line>a</line></hit>\n' >"$T/s.xml"
+	run timeout 2 "$CLIENT" "$PORT"
+	[ "$status" -eq 124 ]
+}
+
+@test "--reconnect resumes: RESUME with the epoch and the last number known" {
+	printf '<hits epoch="9" heartbeat="0.2">\n<hit n="5"><line>a</line></hit>\n<dropped count="2"/>\n' >"$T/s.xml"
+	export FAKE_LOG="$T/requests"
+	fake srv hold "$T/s.xml"
+	start client "$CLIENT" --reconnect "$PORT"
+	# The first connection is new; the next ones resume after 7.
+	wait_for 20 grep -qx 'RESUME 9 7' "$T/requests"
+	[ "$(head -n 2 "$T/requests")" = "$(printf 'RESUME 0 0\nRESUME 9 7')" ]
+	[[ "$(cat "$T/client.err")" = *"no data for 0.8 seconds (4 heartbeats); reconnecting"* ]]
 }

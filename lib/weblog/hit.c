@@ -1,6 +1,7 @@
 /*
  * hit.c - encode one log line as a <hit> element.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -34,11 +35,17 @@ element(char *o, const char *name, const char *text, size_t len)
 }
 
 size_t
-tw_hit_encode(const char *line, size_t len, char *out)
+tw_hit_encode(const char *line, size_t len, unsigned long long seq,
+    char *out)
 {
 	tw_clf c;
-	char *o = put(out, "<hit>");
+	char *o;
 	int i;
+
+	if (seq > 0)
+		o = out + sprintf(out, "<hit n=\"%llu\">", seq);
+	else
+		o = put(out, "<hit>");
 
 	if (tw_clf_parse(&c, line, len) == 0) {
 		o = element(o, "line", line, len);
@@ -60,7 +67,7 @@ tw_hit_new(const char *line, size_t len)
 	if (TW_HIT_ENCODED_MAX(len) > sizeof(stack) &&
 	    (out = malloc(TW_HIT_ENCODED_MAX(len))) == NULL)
 		return NULL;
-	n = tw_hit_encode(line, len, out);
+	n = tw_hit_encode(line, len, 0, out);
 	b = tw_bytes_copy(out, n);
 	if (out != stack)
 		free(out);

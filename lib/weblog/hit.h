@@ -1,9 +1,9 @@
 /*
  * hit.h - one access-log line as the SPEC's <hit> element, ready to send.
  *
- *   <hit><client>..</client>..<bytes>..</bytes></hit>                  Common
- *   <hit><client>..</client>..<agent>..</agent></hit>                  Combined
- *   <hit><line>..</line></hit>                                         anything else
+ *   <hit n="SEQ"><client>..</client>..<bytes>..</bytes></hit>          Common
+ *   <hit n="SEQ"><client>..</client>..<agent>..</agent></hit>          Combined
+ *   <hit n="SEQ"><line>..</line></hit>                                 anything else
  *
  * each followed by a newline. The line is split by clf.h and each field's
  * text escaped by xmlesc.h, so any bytes at all make well-formed XML that
@@ -25,11 +25,12 @@
 #define TW_HIT_ENCODED_MAX(len) (TW_XML_ESCAPED_MAX(len) + 256)
 
 /*
- * Encode line[0..len) (without its '\n') into out, which has room for
- * TW_HIT_ENCODED_MAX(len) bytes. Returns the bytes written, the final
- * newline included.
+ * Encode line[0..len) (without its '\n'), the hit numbered seq (0: no
+ * number, <hit>), into out, which has room for TW_HIT_ENCODED_MAX(len)
+ * bytes. Returns the bytes written, the final newline included.
  */
-size_t tw_hit_encode(const char *line, size_t len, char *out);
+size_t tw_hit_encode(const char *line, size_t len, unsigned long long seq,
+    char *out);
 
 /* The same into a new tw_bytes of exactly that size (one reference), or NULL. */
 tw_bytes *tw_hit_new(const char *line, size_t len);

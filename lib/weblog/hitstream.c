@@ -31,6 +31,7 @@ enum state {
 	S_FIELD,		/* inside a field: text */
 	S_DROPPED,		/* inside <dropped count="N">, before its end tag */
 	S_NONE,			/* inside <none>, before its end tag */
+	S_SKIP,			/* inside an element this parser does not know */
 	S_END,			/* after </hits> */
 	S_FAILED
 };
@@ -44,6 +45,9 @@ static const char *const names[TW_HS_NFIELDS + 1] = {
 	"client", "ident", "user", "time", "request", "status", "bytes",
 	"referrer", "agent", "line"
 };
+
+/* The elements of the grammar besides the fields: never skipped. */
+static const char *const elements[] = { "hits", "hit", "dropped", "none" };
 
 void
 tw_hitstream_init(tw_hitstream *hs, size_t max)
@@ -59,6 +63,8 @@ tw_hitstream_reset(tw_hitstream *hs)
 	hs->flen = hs->rawlen = hs->checked = 0;
 	hs->nfields = 0;
 	hs->line = 0;
+	hs->skip = 0;
+	hs->seq = 0;
 	hs->state = S_PROLOG;
 	hs->lex = LEX_TEXT;
 	hs->taglen = 0;
@@ -140,6 +146,8 @@ where(const tw_hitstream *hs)
 		return "in <dropped>";
 	case S_NONE:
 		return "in <none>";
+	case S_SKIP:
+		return "in an unknown element";
 	default:
 		return "after </hits>";
 	}
@@ -194,41 +202,117 @@ is_name(const char *s, size_t len, const char *name)
 	return strlen(name) == len && memcmp(s, name, len) == 0;
 }
 
-/* dropped's attributes: exactly count="N" (either quote, spaces allowed). */
 static int
-parse_count(const char *s, size_t len, unsigned long long *out)
+is_name_char(char c, int first)
 {
-	const char *e = s + len;
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' ||
+	    c == ':' || (unsigned char)c >= 0x80 ||
+	    (!first && ((c >= '0' && c <= '9') || c == '-' || c == '.'));
+}
+
+/* A decimal number that fits 64 bits, and nothing else. */
+static int
+parse_number(const char *s, size_t len, unsigned long long *out)
+{
 	unsigned long long v = 0;
-	char q;
+	size_t i;
 
-	while (s < e && is_space(*s))
-		s++;
-	if ((size_t)(e - s) < 5 || memcmp(s, "count", 5) != 0)
+	if (len == 0)
 		return -1;
-	s += 5;
-	while (s < e && is_space(*s))
-		s++;
-	if (s == e || *s++ != '=')
-		return -1;
-	while (s < e && is_space(*s))
-		s++;
-	if (s == e || (*s != '"' && *s != '\''))
-		return -1;
-	q = *s++;
-	if (s == e || *s < '0' || *s > '9')
-		return -1;
-	for (; s < e && *s >= '0' && *s <= '9'; s++) {
-		unsigned d = (unsigned)(*s - '0');
+	for (i = 0; i < len; i++) {
+		unsigned d = (unsigned)(s[i] - '0');
 
-		if (v > (UINT64_MAX - d) / 10)
+		if (d > 9 || v > (UINT64_MAX - d) / 10)
 			return -1;
 		v = v * 10 + d;
 	}
-	if (s == e || *s++ != q || !all_space(s, (size_t)(e - s)))
-		return -1;
 	*out = v;
 	return 0;
+}
+
+/* A decimal number with up to three places, in thousandths: "0.25" 250. */
+static int
+parse_milli(const char *s, size_t len, unsigned long long *out)
+{
+	const char *dot = memchr(s, '.', len);
+	unsigned long long whole, frac = 0;
+	size_t places = 0;
+
+	if (dot == NULL)
+		dot = s + len;
+	if (parse_number(s, (size_t)(dot - s), &whole) == -1 ||
+	    whole > UINT64_MAX / 1000)
+		return -1;
+	if (dot < s + len) {
+		places = (size_t)(s + len - dot - 1);
+		if (places == 0 || places > 3 ||
+		    parse_number(dot + 1, places, &frac) == -1)
+			return -1;
+		while (places++ < 3)
+			frac *= 10;
+	}
+	*out = whole * 1000 + frac;
+	return 0;
+}
+
+/*
+ * A start tag's attributes, s[0..len): name="value" pairs (either quote,
+ * spaces around '='), each value's references well-formed. The one named
+ * want (NULL: none), a number (in thousandths if milli), goes to *out;
+ * every other is ignored. Returns 1 if want was there, 0 if not, or fails
+ * the stream (-1).
+ */
+static int
+attributes(tw_hitstream *hs, unsigned long long pos, const char *s,
+    size_t len, const char *want, unsigned long long *out, int milli)
+{
+	const char *e = s + len, *name, *val;
+	char tmp[TW_HITSTREAM_TAG_MAX];
+	size_t nlen;
+	int seen = 0;
+	char q;
+
+	for (;;) {
+		const char *before = s;
+
+		while (s < e && is_space(*s))
+			s++;
+		if (s == e)
+			return seen;
+		if (s == before)
+			return fail(hs, pos, "no space before an attribute");
+		name = s;
+		if (!is_name_char(*s++, 1))
+			return fail(hs, pos, "malformed attribute");
+		while (s < e && is_name_char(*s, 0))
+			s++;
+		nlen = (size_t)(s - name);
+		while (s < e && is_space(*s))
+			s++;
+		if (s == e || *s++ != '=')
+			return fail(hs, pos, "attribute without a value");
+		while (s < e && is_space(*s))
+			s++;
+		if (s == e || (*s != '"' && *s != '\''))
+			return fail(hs, pos, "attribute value not quoted");
+		q = *s++;
+		val = s;
+		while (s < e && *s != q)
+			s++;
+		if (s == e)
+			return fail(hs, pos, "attribute value not closed");
+		if (tw_xml_unescape(val, (size_t)(s - val), tmp) < 0)
+			return fail(hs, pos, "malformed reference in an "
+			    "attribute");
+		if (want != NULL && is_name(name, nlen, want)) {
+			if (seen++ || (milli ? parse_milli : parse_number)(val,
+			    (size_t)(s - val), out) == -1)
+				return fail(hs, pos, "%s=\"%.*s\" is not a "
+				    "number", want, (int)((s - val) > 24 ?
+				    24 : s - val), val);
+		}
+		s++;
+	}
 }
 
 static int
@@ -251,6 +335,7 @@ emit_hit(tw_hitstream *hs, tw_hitstream_cb cb, void *arg)
 	} else {
 		ev.nfields = hs->nfields;
 	}
+	ev.seq = hs->seq;
 	hs->state = S_HITS;
 	return cb(arg, &ev);
 }
@@ -267,11 +352,34 @@ emit(int type, unsigned long long count,
 	return cb(arg, &ev);
 }
 
+/* <hits>: the stream's epoch, and its heartbeat in milliseconds. */
+static int
+emit_start(unsigned long long epoch, unsigned long long heartbeat,
+    tw_hitstream_cb cb, void *arg)
+{
+	tw_hitev ev;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.type = TW_HS_START;
+	ev.epoch = epoch;
+	ev.heartbeat = (double)heartbeat / 1000;
+	return cb(arg, &ev);
+}
+
 /* The field (LINE_FIELD for <line>) that is open or would open next. */
 static int
 current_field(const tw_hitstream *hs)
 {
 	return hs->line ? LINE_FIELD : hs->nfields;
+}
+
+/* The name of the element whose text is being read. */
+static const char *
+text_owner(const tw_hitstream *hs)
+{
+	if (hs->state == S_SKIP)
+		return hs->names + hs->skipname[hs->skip - 1];
+	return names[current_field(hs)];
 }
 
 /*
@@ -320,8 +428,8 @@ check_chars(tw_hitstream *hs, unsigned long long pos0, int final)
 			break;
 		if (len <= 0)
 			return fail(hs, pos0 + hs->checked,
-			    "byte 0x%02X not allowed in XML, in <%s>",
-			    raw[hs->checked], names[current_field(hs)]);
+			    "byte 0x%02X not allowed in XML, in <%.24s>",
+			    raw[hs->checked], text_owner(hs));
 		hs->checked += (size_t)len;
 	}
 	return 0;
@@ -352,13 +460,96 @@ end_field(tw_hitstream *hs, unsigned long long pos)
 	return 0;
 }
 
+/*
+ * The text read in an unknown element up to a tag at pos: judged as a
+ * field's would be, then dropped.
+ */
+static int
+judge_skipped(tw_hitstream *hs, unsigned long long pos)
+{
+	char *raw = hs->buf != NULL ? hs->buf + hs->flen : NULL;
+
+	if (hs->rawlen > 0 && check_chars(hs,
+	    pos - hs->taglen - 1 - hs->rawlen, 1) != 0)
+		return -1;
+	if (hs->rawlen > 0 && tw_xml_unescape(raw, hs->rawlen, raw) < 0)
+		return fail(hs, pos, "malformed reference in <%.24s>",
+		    text_owner(hs));
+	hs->rawlen = hs->checked = 0;
+	return 0;
+}
+
+/* Is t[0..len) a name the grammar knows? */
+static int
+known(const char *t, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (is_name(t, len, names[i]))
+			return 1;
+	for (i = 0; i < sizeof(elements) / sizeof(elements[0]); i++)
+		if (is_name(t, len, elements[i]))
+			return 1;
+	return 0;
+}
+
+/*
+ * An unknown element opens (t[0..len) its name; from: the state it opens
+ * in), or, in one, a nested element.
+ */
+static int
+skip_open(tw_hitstream *hs, unsigned long long pos, const char *t,
+    size_t len)
+{
+	size_t at = hs->skip > 0 ? hs->skipname[hs->skip - 1] +
+	    strlen(hs->names + hs->skipname[hs->skip - 1]) + 1 : 0;
+
+	if (hs->skip == TW_HITSTREAM_DEPTH || at + len + 1 > sizeof(hs->names))
+		return fail(hs, pos, "unknown elements nested too deep");
+	if (hs->skip == 0) {
+		hs->skip_from = hs->state;
+		hs->state = S_SKIP;
+		hs->rawlen = hs->checked = 0;
+	}
+	memcpy(hs->names + at, t, len);
+	hs->names[at + len] = '\0';
+	hs->skipname[hs->skip++] = at;
+	return 0;
+}
+
+/* A tag inside an unknown element. */
+static int
+skip_tag(tw_hitstream *hs, unsigned long long pos, const char *t,
+    size_t nlen, int end, int empty, const char *attrs, size_t alen)
+{
+	char shown[32];
+
+	if (judge_skipped(hs, pos) != 0)
+		return -1;
+	if (!end) {
+		if (attributes(hs, pos, attrs, alen, NULL, NULL, 0) < 0)
+			return -1;
+		return empty ? 0 : skip_open(hs, pos, t, nlen);
+	}
+	if (!is_name(t, nlen, hs->names + hs->skipname[hs->skip - 1]))
+		return fail(hs, pos, "</%s> closes <%.24s>",
+		    printable(t, nlen, shown),
+		    hs->names + hs->skipname[hs->skip - 1]);
+	if (--hs->skip == 0)
+		hs->state = hs->skip_from;
+	return 0;
+}
+
 /* A whole tag, without its '<' and '>', found at byte pos. */
 static int
 tag(tw_hitstream *hs, unsigned long long pos, tw_hitstream_cb cb, void *arg)
 {
 	char *t = hs->tag, shown[32];
 	size_t len = hs->taglen, nlen = 0;
-	int end = 0, empty = 0, f;
+	int end = 0, empty = 0, f, has = 0;
+	unsigned long long heartbeat = 0;
+	size_t i;
 	unsigned long long count = 0;
 	const char *attrs;
 	size_t alen;
@@ -371,13 +562,30 @@ tag(tw_hitstream *hs, unsigned long long pos, tw_hitstream_cb cb, void *arg)
 		nlen++;
 	if (nlen == 0)
 		return fail(hs, pos, "empty tag %s", where(hs));
+	for (i = 0; i < nlen; i++)
+		if (!is_name_char(t[i], i == 0))
+			return fail(hs, pos, "malformed name <%s> %s",
+			    printable(t, nlen, shown), where(hs));
 	attrs = t + nlen;
 	alen = len - nlen;
 	if (end && !all_space(attrs, alen))
 		return fail(hs, pos, "attributes in an end tag");
-	if (!end && !is_name(t, nlen, "dropped") && !all_space(attrs, alen))
-		return fail(hs, pos, "unexpected attributes in <%s>",
-		    printable(t, nlen, shown));
+	if (hs->state == S_SKIP)
+		return skip_tag(hs, pos, t, nlen, end, empty, attrs, alen);
+	if (!end && (hs->state == S_HITS || hs->state == S_HIT) &&
+	    !known(t, nlen)) {
+		/* Forward compatibility: an element of a later version. */
+		if (attributes(hs, pos, attrs, alen, NULL, NULL, 0) < 0)
+			return -1;
+		return empty ? 0 : skip_open(hs, pos, t, nlen);
+	}
+	if (!end && (has = attributes(hs, pos, attrs, alen,
+	    is_name(t, nlen, "hits") ? "epoch" : is_name(t, nlen, "hit") ?
+	    "n" : is_name(t, nlen, "dropped") ? "count" : NULL, &count, 0)) < 0)
+		return -1;
+	if (!end && hs->state == S_PROLOG && is_name(t, nlen, "hits") &&
+	    attributes(hs, pos, attrs, alen, "heartbeat", &heartbeat, 1) < 0)
+		return -1;
 
 	switch (hs->state) {
 	case S_PROLOG:
@@ -385,14 +593,14 @@ tag(tw_hitstream *hs, unsigned long long pos, tw_hitstream_cb cb, void *arg)
 			break;
 		hs->state = S_HITS;
 		if (!empty)
-			return emit(TW_HS_START, 0, cb, arg);
+			return emit_start(count, heartbeat, cb, arg);
 		/*
 		 * <hits/>, an empty stream: two events from one tag. If the
 		 * callback stops at the start, the feed leaves the '>'
 		 * unconsumed (S_HALF), so the end comes with the rest.
 		 */
 		hs->state = S_HALF;
-		if ((f = emit(TW_HS_START, 0, cb, arg)) != 0)
+		if ((f = emit_start(count, heartbeat, cb, arg)) != 0)
 			return f;
 		/* FALLTHROUGH */
 	case S_HALF:
@@ -409,13 +617,14 @@ tag(tw_hitstream *hs, unsigned long long pos, tw_hitstream_cb cb, void *arg)
 			if (empty)
 				return fail(hs, pos, "a hit without fields");
 			hs->state = S_HIT;
+			hs->seq = count;
 			hs->nfields = 0;
 			hs->line = 0;
 			hs->flen = hs->rawlen = hs->checked = 0;
 			return 0;
 		}
 		if (is_name(t, nlen, "dropped")) {
-			if (parse_count(attrs, alen, &count) == -1)
+			if (!has)
 				return fail(hs, pos, "<dropped> needs "
 				    "count=\"N\"");
 			if (!empty) {
@@ -527,13 +736,13 @@ tw_hitstream_feed(tw_hitstream *hs, const char *data, size_t n,
 			}
 			continue;
 		}
-		if (hs->state == S_FIELD) {
+		if (hs->state == S_FIELD || hs->state == S_SKIP) {
 			stop = memchr(p, '<', n - i);
 			take = stop != NULL ? (size_t)(stop - p) : n - i;
 			if (hs->flen + hs->rawlen + take > limit) {
 				rc = fail(hs, hs->offset + i,
-				    "<%s> longer than %zu bytes",
-				    names[current_field(hs)], limit);
+				    "<%.24s> longer than %zu bytes",
+				    text_owner(hs), limit);
 				break;
 			}
 			if (take > 0) {
@@ -689,7 +898,10 @@ tw_hitstream_format(const tw_hitev *ev, int fmt, char *out)
 		o += json_hit(ev, o);
 		break;
 	case TW_HS_XML:
-		o = puts0(o, "<hit>");
+		if (ev->seq > 0)
+			o += sprintf(o, "<hit n=\"%llu\">", ev->seq);
+		else
+			o = puts0(o, "<hit>");
 		if (ev->nfields == 0)
 			o = xml_element(o, "line", ev->line, ev->linelen);
 		for (i = 0; i < ev->nfields; i++)

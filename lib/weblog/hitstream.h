@@ -2,11 +2,11 @@
  * hitstream.h - parse weblog-serve's stream of hits incrementally, in
  * bounded memory, whatever the server sends; and format a hit for output.
  *
- * The stream (SPEC "The stream"):
+ * The stream (SPEC "The stream", "Sequence, resume and heartbeat"):
  *
- *   <hits>
- *   <hit><client>..</client> .. <bytes>..</bytes>[<referrer>..</referrer><agent>..</agent>]</hit>
- *   <hit><line>..</line></hit>
+ *   <hits epoch="E">
+ *   <hit n="SEQ"><client>..</client> .. <bytes>..</bytes>[<referrer>..</referrer><agent>..</agent>]</hit>
+ *   <hit n="SEQ"><line>..</line></hit>
  *   <dropped count="N"/>
  *   <none/>
  *   </hits>
@@ -19,8 +19,14 @@
  * tw_xml_unescape(), so every byte of the original log line comes back.
  *
  * This is the SPEC's grammar, not all of XML: no declaration, comments,
- * CDATA or processing instructions, no attributes but dropped's count.
- * Anything else (an unknown element, bad nesting, text other than
+ * CDATA or processing instructions. For forward compatibility, attributes
+ * and elements it does not know are read and ignored: any attribute
+ * (name="value", either quote) on a start tag, and an element of another
+ * name in <hits> or in <hit>, with text and nested elements of its own
+ * (at most TW_HITSTREAM_DEPTH deep). They must still be well-formed: text
+ * judged like a field's, references valid, end tags matching. A known
+ * element where the grammar does not allow it is an error. Anything else
+ * (bad nesting, text other than
  * whitespace outside a field, a malformed reference, a raw byte that XML
  * 1.0 forbids in a field (a control byte other than tab, LF and CR, a byte
  * that is not part of valid UTF-8, the bytes of U+FFFE or U+FFFF), a tag
@@ -29,13 +35,20 @@
  * well-formed: tw_hitstream_feed() returns -1 with EBADMSG, and
  * tw_hitstream_error() says why. The parser then stays failed until reset.
  *
+ * The attributes read: <hits epoch="E" heartbeat="SECONDS">, <hit
+ * n="SEQ"> (optional: a server of the first version sends none of them)
+ * and <dropped count="N">. The heartbeat is the longest time the server
+ * stays silent (a decimal with up to three places).
+ *
  * Memory: one buffer, grown on demand, holds the current hit's fields
  * restored and the escaped text of the field being read. A hit stands for
  * one log line of at most max bytes (weblog-serve's --max-line cuts longer
  * lines), so its fields together may hold at most max bytes once restored,
  * and the buffer never grows past TW_XML_ESCAPED_MAX(max) bytes, the most
  * the SPEC's escaping can make of max bytes. Whitespace between elements
- * is skipped, never stored. Tags are read into a small fixed buffer.
+ * is skipped, never stored; so is the text of an unknown element, judged
+ * then dropped at its next tag. Tags are read into a fixed buffer of
+ * TW_HITSTREAM_TAG_MAX bytes.
  */
 #ifndef TWIRL_HITSTREAM_H
 #define TWIRL_HITSTREAM_H
@@ -52,8 +65,8 @@ enum {
 
 /* Events, in tw_hitev.type. */
 enum {
-	TW_HS_START = 1,	/* <hits> */
-	TW_HS_HIT,		/* <hit>..</hit> */
+	TW_HS_START = 1,	/* <hits>: epoch */
+	TW_HS_HIT,		/* <hit>..</hit>: seq */
 	TW_HS_DROPPED,		/* <dropped count="N"/> */
 	TW_HS_NONE,		/* <none/> */
 	TW_HS_END		/* </hits> */
@@ -63,7 +76,9 @@ enum {
  * One event. For TW_HS_HIT, nfields is 9 (Combined Log Format), 7 (Common)
  * or 0 (a line in neither: line and linelen hold it); field[i] and len[i]
  * hold the restored bytes, which may contain NUL. The pointers are valid
- * only during the callback.
+ * only during the callback. epoch and heartbeat (TW_HS_START) and seq
+ * (TW_HS_HIT) are 0 when the tag had no such attribute (sequence numbers
+ * start at 1).
  */
 typedef struct tw_hitev {
 	int type;
@@ -73,6 +88,9 @@ typedef struct tw_hitev {
 	const char *line;
 	size_t linelen;
 	unsigned long long count;	/* TW_HS_DROPPED */
+	unsigned long long epoch;	/* TW_HS_START */
+	double heartbeat;		/* TW_HS_START: seconds; 0: none */
+	unsigned long long seq;		/* TW_HS_HIT */
 } tw_hitev;
 
 /*
@@ -82,7 +100,9 @@ typedef struct tw_hitev {
  */
 typedef int (*tw_hitstream_cb)(void *arg, const tw_hitev *ev);
 
-#define TW_HITSTREAM_TAG_MAX 64
+#define TW_HITSTREAM_TAG_MAX 4096	/* a tag, its attributes included */
+#define TW_HITSTREAM_DEPTH 8		/* unknown elements nested */
+#define TW_HITSTREAM_NAMES 256		/* their names, together */
 
 typedef struct tw_hitstream {
 	/* private */
@@ -97,6 +117,11 @@ typedef struct tw_hitstream {
 	int line;		/* this hit is a <line> */
 	int state;		/* where in the grammar: see hitstream.c */
 	unsigned long long count;	/* <dropped count="N">, until its end tag */
+	unsigned long long seq;		/* <hit n="SEQ">, until its end tag */
+	int skip;		/* unknown elements open */
+	int skip_from;		/* the state they opened in */
+	size_t skipname[TW_HITSTREAM_DEPTH];	/* where each name starts */
+	char names[TW_HITSTREAM_NAMES];	/* their names, NUL-separated */
 	int lex;		/* in text, or in a tag */
 	char tag[TW_HITSTREAM_TAG_MAX];
 	size_t taglen;
@@ -164,8 +189,9 @@ enum {
  *             "-" in the others.
  *   json      one JSON object, as json.h writes it (tw_json_hit):
  *             {"client":"..",...,"agent":".."} or {"line":".."}.
- *   xml       <hit>..</hit> re-serialised with tw_xml_escape(): what
- *             weblog-serve sends, byte for byte.
+ *   xml       <hit n="SEQ">..</hit> (n when the hit had one)
+ *             re-serialised with tw_xml_escape(): what weblog-serve
+ *             sends, byte for byte, less the elements this parser skips.
  */
 size_t tw_hitstream_format(const tw_hitev *ev, int fmt, char *out);
 

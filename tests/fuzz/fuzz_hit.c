@@ -161,7 +161,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	g.out = malloc(TW_HS_FORMAT_MAX(max));
 	if (!enc || !scratch || !back || !stream || !g.out)
 		abort();
-	n = tw_hit_encode(line, size, enc);
+	n = tw_hit_encode(line, size, 0, enc);
 	if (n > TW_HIT_ENCODED_MAX(size))
 		abort();
 

@@ -206,7 +206,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			if (rest[off] != '\n')
 				continue;
 			len += tw_hit_encode(rest + start, off - start,
-			    enc + len);
+			    start + 1, enc + len);
 			start = off + 1;
 		}
 		memcpy(enc + len, "</hits>\n", 8);

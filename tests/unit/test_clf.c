@@ -172,7 +172,7 @@ a_hit_of_a_combined_line_has_nine_elements(void)
 {
 	const char *l = "1.2.3.4 - - [t] \"GET /<a>&b HTTP/1.0\" 200 5 \"-\" \"x\"";
 	char out[TW_HIT_ENCODED_MAX(128)];
-	size_t n = tw_hit_encode(l, strlen(l), out);
+	size_t n = tw_hit_encode(l, strlen(l), 0, out);
 	const char *want = "<hit><client>1.2.3.4</client><ident>-</ident>"
 	    "<user>-</user><time>t</time>"
 	    "<request>GET /&lt;a&gt;&amp;b HTTP/1.0</request>"
@@ -188,7 +188,7 @@ a_hit_of_an_odd_line_is_a_line_element(void)
 {
 	const char l[] = "a\\x\r\0b";
 	char out[TW_HIT_ENCODED_MAX(sizeof(l))];
-	size_t n = tw_hit_encode(l, sizeof(l) - 1, out);
+	size_t n = tw_hit_encode(l, sizeof(l) - 1, 0, out);
 	const char *want = "<hit><line>a\\x5Cx&#13;\\x00b</line></hit>\n";
 
 	CHECK_EQ(n, strlen(want));
@@ -244,7 +244,7 @@ any_bytes_encode_and_restore_exactly(void)
 			for (j = 0; j < n; j++)
 				if ((line[j] = (char)rnd(256)) == '\n')
 					line[j] = 'n';
-		m = tw_hit_encode(line, n, out);
+		m = tw_hit_encode(line, n, 0, out);
 		CHECK(m <= TW_HIT_ENCODED_MAX(n));
 		CHECK_EQ(restore(out, m, back), (long)n);
 		CHECK(memcmp(back, line, n) == 0);
