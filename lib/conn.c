@@ -28,6 +28,7 @@
 #include <netinet/tcp.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/queue.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <sys/un.h>
@@ -47,17 +48,16 @@ enum state { CONNECTING, OPEN, CLOSING, LINGER, DEAD };
 
 /* conn.c's state in each reactor, made on first use, freed with it. */
 struct conns {
-	struct tw__conn *conns;		/* every live tw_conn */
+	LIST_HEAD(, tw__conn) conns;	/* every live tw_conn */
 	struct tw__stock stock;		/* queue chunks to reuse */
 };
 
 struct tw__conn {
 	tw_conn pub;		/* first: a tw_conn * is a struct tw__conn * */
 	tw_reactor *r;
-	struct conns *m;
 	const tw_protocol *p;
 	tw_factory *f;
-	struct tw__conn *prev, *next;
+	LIST_ENTRY(tw__conn) link;	/* in conns */
 	tw_io io;
 	tw_soon soon;		/* flush the queue, or deliver lost() */
 	tw_timer timer;		/* connect timeout, close deadline */
@@ -140,17 +140,6 @@ update_io(struct tw__conn *c)
 }
 
 static void
-unlink_conn(struct tw__conn *c)
-{
-	if (c->prev != NULL)
-		c->prev->next = c->next;
-	else
-		c->m->conns = c->next;
-	if (c->next != NULL)
-		c->next->prev = c->prev;
-}
-
-static void
 free_conn(struct tw__conn *c)
 {
 	tw_timer_cancel(c->r, &c->timer);
@@ -160,7 +149,7 @@ free_conn(struct tw__conn *c)
 		close(c->io.fd);
 	}
 	tw__wq_clear(&c->wq);
-	unlink_conn(c);
+	LIST_REMOVE(c, link);
 	free(c);
 }
 
@@ -198,7 +187,6 @@ new_conn(tw_reactor *r, int fd, const tw_protocol *p, tw_factory *f, void *data)
 		return NULL;
 	c->pub.data = data;
 	c->r = r;
-	c->m = m;
 	c->p = p;
 	c->f = f;
 	c->high = TW_CONN_HIGH_WATER;
@@ -207,10 +195,7 @@ new_conn(tw_reactor *r, int fd, const tw_protocol *p, tw_factory *f, void *data)
 	tw_soon_init(&c->soon, conn_soon_cb, c);
 	tw_timer_init(&c->timer, conn_timer_cb, c);
 	tw__wq_init(&c->wq, &m->stock);
-	c->next = m->conns;
-	if (m->conns != NULL)
-		m->conns->prev = c;
-	m->conns = c;
+	LIST_INSERT_HEAD(&m->conns, c, link);
 	return c;
 }
 
@@ -635,8 +620,8 @@ conns_destroy(tw_reactor *r, void *state)
 	struct conns *m = state;
 
 	(void)r;
-	while (m->conns != NULL)
-		free_conn(m->conns);
+	while (!LIST_EMPTY(&m->conns))
+		free_conn(LIST_FIRST(&m->conns));
 	tw__stock_free(&m->stock);
 	free(m);
 }

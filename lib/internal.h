@@ -47,8 +47,8 @@ struct tw_reactor {
 	size_t nheap, heap_cap;
 	uint64_t timer_seq;
 
-	tw_soon *soon_head, **soon_tail;	/* for the next turn */
-	tw_soon *soon_running;			/* being run in this one */
+	TAILQ_HEAD(, tw_soon) soon;	/* queued, in order */
+	uint64_t soon_run;		/* the next run of the queue, from 1 */
 
 	int stopping;
 	size_t holds;			/* tw__reactor_hold(): work not on a watcher */

@@ -12,6 +12,7 @@
 
 #include <errno.h>
 #include <stdlib.h>
+#include <sys/queue.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -25,16 +26,15 @@
 
 /* listener.c's state in each reactor, made on first use, freed with it. */
 struct listeners {
-	tw_listener *head;	/* every open listener */
+	LIST_HEAD(, tw_listener) head;	/* every open listener */
 };
 
 struct tw_listener {
 	tw_reactor *r;
-	struct listeners *m;
 	tw_factory *f;
 	tw_io io;
 	tw_timer retry;
-	tw_listener *prev, *next;
+	LIST_ENTRY(tw_listener) link;	/* in listeners */
 	int unlink_path;	/* we made the Unix socket file */
 	int accepting;		/* inside accept_cb: a close must not free */
 	int closed;
@@ -125,7 +125,6 @@ new_listener(tw_reactor *r, int fd, tw_factory *f)
 	if ((m = get_listeners(r)) == NULL || (l = calloc(1, sizeof(*l))) == NULL)
 		return NULL;
 	l->r = r;
-	l->m = m;
 	l->f = f;
 	l->addr.len = sizeof(l->addr.ss);
 	if (getsockname(fd, (struct sockaddr *)&l->addr.ss, &l->addr.len) == -1)
@@ -136,10 +135,7 @@ new_listener(tw_reactor *r, int fd, tw_factory *f)
 		free(l);
 		return NULL;
 	}
-	l->next = m->head;
-	if (m->head != NULL)
-		m->head->prev = l;
-	m->head = l;
+	LIST_INSERT_HEAD(&m->head, l, link);
 	if (f->start != NULL)
 		f->start(f);
 	return l;
@@ -226,12 +222,7 @@ free_listener(tw_listener *l)
 	close(l->io.fd);
 	if (l->unlink_path)
 		unlink(((struct sockaddr_un *)&l->addr.ss)->sun_path);
-	if (l->prev != NULL)
-		l->prev->next = l->next;
-	else
-		l->m->head = l->next;
-	if (l->next != NULL)
-		l->next->prev = l->prev;
+	LIST_REMOVE(l, link);
 	if (!l->accepting)
 		free(l);
 }
@@ -253,7 +244,7 @@ listeners_destroy(tw_reactor *r, void *state)
 	struct listeners *m = state;
 
 	(void)r;
-	while (m->head != NULL)
-		free_listener(m->head);
+	while (!LIST_EMPTY(&m->head))
+		free_listener(LIST_FIRST(&m->head));
 	free(m);
 }
