@@ -504,15 +504,23 @@ tw_conn_close(tw_conn *pc, double deadline)
 		finish(c, ECONNABORTED);
 		return;
 	case OPEN:
+		/*
+		 * A close without its deadline could be held forever by a peer
+		 * that never reads: if it cannot be armed, abort instead.
+		 */
+		if (tw_call_later(c->r, &c->timer, deadline) == -1) {
+			finish(c, errno);
+			return;
+		}
 		c->state = CLOSING;
 		update_io(c);
-		tw_call_later(c->r, &c->timer, deadline);
 		schedule_flush(c);
 		return;
 	case CLOSING:
 	case LINGER:
+		/* The deadline is armed until the end: moving it cannot fail. */
 		if (tw_timer_remaining(c->r, &c->timer) > deadline)
-			tw_call_later(c->r, &c->timer, deadline);
+			(void)tw_call_later(c->r, &c->timer, deadline);
 		return;
 	case DEAD:
 		return;
@@ -580,8 +588,12 @@ tw_connect(tw_reactor *r, const tw_addr *a, const tw_protocol *p, void *data,
 		errno = err;
 		return NULL;
 	}
-	if (timeout > 0)
-		tw_call_later(r, &c->timer, timeout);
+	if (timeout > 0 && tw_call_later(r, &c->timer, timeout) == -1) {
+		err = errno;
+		free_conn(c);
+		errno = err;
+		return NULL;
+	}
 	return &c->pub;
 }
 

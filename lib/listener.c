@@ -89,9 +89,14 @@ accept_cb(tw_io *io, int events)
 				continue;
 			if (errno == EMFILE || errno == ENFILE ||
 			    errno == ENOBUFS || errno == ENOMEM) {
-				/* Out of descriptors: pause, or we would spin. */
-				tw_io_stop(l->r, &l->io);
-				tw_call_later(l->r, &l->retry, ACCEPT_RETRY);
+				/*
+				 * Out of descriptors: pause, or we would spin.
+				 * Without the timer to resume, spinning beats
+				 * never accepting again.
+				 */
+				if (tw_call_later(l->r, &l->retry,
+				    ACCEPT_RETRY) == 0)
+					tw_io_stop(l->r, &l->io);
 			}
 			break;
 		}
