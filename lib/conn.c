@@ -11,8 +11,11 @@
  *   CLOSING     tw_conn_close(): no more reading, the queue drains (timer)
  *   LINGER      the queue is sent and the write side shut: lost() has run,
  *               and the socket reads and drops whatever the peer still sends
- *               until it closes too (closing with unread input would send a
- *               reset that can destroy the peer's copy of our last bytes)
+ *               (closing with unread input would send a reset that can
+ *               destroy the peer's copy of our last bytes) until the peer
+ *               closes too or, where SIOCOUTQ tells, the kernel's send
+ *               queue is empty: the peer has everything, and need not
+ *               close for us (polled every SENT_POLL, never waited for)
  *   DEAD        the socket is closed; lost() and the free are queued
  *
  * Every write is queued (wqueue.c). What data() writes is sent as soon as
@@ -28,11 +31,15 @@
 #include <netinet/tcp.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/queue.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <sys/un.h>
 #include <unistd.h>
+#ifdef __linux__
+#include <linux/sockios.h>	/* SIOCOUTQ */
+#endif
 
 #include "conn.h"
 #include "internal.h"
@@ -43,6 +50,7 @@
 #define READS_PER_TURN 16	/* then let other connections have a turn */
 #define IOV_PER_WRITE 1024	/* IOV_MAX on Linux: a deep queue leaves in one call */
 #define CLOSE_DEADLINE 2.0
+#define SENT_POLL 0.01		/* LINGER: look at the kernel's send queue */
 
 enum state { CONNECTING, OPEN, CLOSING, LINGER, DEAD };
 
@@ -61,6 +69,7 @@ struct tw__conn {
 	tw_io io;
 	tw_soon soon;		/* flush the queue, or deliver lost() */
 	tw_timer timer;		/* connect timeout, close deadline */
+	tw_timer sent;		/* LINGER: polls the kernel's send queue */
 	struct tw__wqueue wq;
 	size_t high, low;
 	enum state state;
@@ -74,6 +83,7 @@ struct tw__conn {
 static void conn_io_cb(tw_io *io, int events);
 static void conn_soon_cb(tw_soon *s);
 static void conn_timer_cb(tw_timer *t);
+static void conn_sent_cb(tw_timer *t);
 static void flush(struct tw__conn *c);
 
 static char conns_key;	/* its address names struct conns in the reactor */
@@ -143,6 +153,7 @@ static void
 free_conn(struct tw__conn *c)
 {
 	tw_timer_cancel(c->r, &c->timer);
+	tw_timer_cancel(c->r, &c->sent);
 	tw_soon_cancel(c->r, &c->soon);
 	if (c->io.fd >= 0) {
 		tw_io_stop(c->r, &c->io);
@@ -194,6 +205,7 @@ new_conn(tw_reactor *r, int fd, const tw_protocol *p, tw_factory *f, void *data)
 	tw_io_init(&c->io, fd, conn_io_cb, c);
 	tw_soon_init(&c->soon, conn_soon_cb, c);
 	tw_timer_init(&c->timer, conn_timer_cb, c);
+	tw_timer_init(&c->sent, conn_sent_cb, c);
 	tw__wq_init(&c->wq, &m->stock);
 	LIST_INSERT_HEAD(&m->conns, c, link);
 	return c;
@@ -283,6 +295,14 @@ closed_write_side(struct tw__conn *c)
 	}
 	c->state = LINGER;
 	update_io(c);
+#ifdef SIOCOUTQ
+	/*
+	 * Watch the send queue from the next turn (finish() here would free
+	 * c under our caller). Should the timer fail to arm, LINGER waits for
+	 * the peer as it does without SIOCOUTQ, still within the deadline.
+	 */
+	(void)tw_call_later(c->r, &c->sent, 0);
+#endif
 	if (c->made && c->p->lost != NULL)
 		c->p->lost(&c->pub, 0);
 	c->made = 0;		/* lost() has run */
@@ -395,6 +415,31 @@ conn_timer_cb(tw_timer *t)
 
 	/* Connect timeout, or a close past its deadline. */
 	finish(c, ETIMEDOUT);
+}
+
+/*
+ * LINGER: SIOCOUTQ counts what the peer has not yet acknowledged (TCP, our
+ * FIN included) or read (a Unix socket). At 0 the peer has it all, and the
+ * connection is done without waiting for the peer to close.
+ */
+static void
+conn_sent_cb(tw_timer *t)
+{
+#ifdef SIOCOUTQ
+	struct tw__conn *c = t->data;
+	int n;
+
+	if (ioctl(c->io.fd, SIOCOUTQ, &n) == -1)
+		return;		/* cannot tell: wait for the peer */
+	if (n > 0) {
+		/* Re-armed from its own callback: cannot fail (timer.h). */
+		(void)tw_call_later(c->r, &c->sent, SENT_POLL);
+		return;
+	}
+	finish(c, 0);		/* in LINGER: frees c */
+#else
+	(void)t;		/* never armed */
+#endif
 }
 
 /* --------------------------------------------------------------- API */
