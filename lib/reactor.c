@@ -223,11 +223,9 @@ tw_reactor_turn(tw_reactor *r, int timeout_ms)
 	if (t >= 0 && (timeout_ms < 0 || t < timeout_ms))
 		timeout_ms = t;
 	nev = r->be->wait(r->be_state, timeout_ms, r->events, r->nevents);
-	if (nev < 0) {
-		if (nev != -EINTR) {
-			errno = -nev;
+	if (nev == -1) {
+		if (errno != EINTR)
 			return -1;
-		}
 		nev = 0;
 	}
 	n += dispatch(r, nev);
@@ -263,7 +261,7 @@ grow_watchers(tw_reactor *r, int fd)
 int
 tw_io_start(tw_reactor *r, tw_io *io, int events)
 {
-	int fd = io->fd, rc;
+	int fd = io->fd;
 
 	events &= TW_READ | TW_WRITE;
 	if (events == 0) {
@@ -282,10 +280,8 @@ tw_io_start(tw_reactor *r, tw_io *io, int events)
 	}
 	if (events == io->events)
 		return 0;
-	if ((rc = r->be->set(r->be_state, fd, io->events, events)) < 0) {
-		errno = -rc;
+	if (r->be->set(r->be_state, fd, io->events, events) == -1)
 		return -1;
-	}
 	if (io->events == 0 && !io->weak)
 		r->nactive_io++;
 	io->events = events;
