@@ -19,9 +19,15 @@ struct tw__backend {
 	const char *name;
 	void *(*create)(void);
 	void (*destroy)(void *state);
-	/* Change fd's interest from old to events (either may be 0). 0 or -errno. */
+	/*
+	 * Change fd's interest from old to events (either may be 0). 0, or -1
+	 * with errno.
+	 */
 	int (*set)(void *state, int fd, int old, int events);
-	/* Wait up to timeout_ms (-1: forever); fill ev[0..max). Count or -errno. */
+	/*
+	 * Wait up to timeout_ms (-1: forever); fill ev[0..max). The count, or
+	 * -1 with errno (EINTR: interrupted, nothing to report).
+	 */
 	int (*wait)(void *state, int timeout_ms, struct tw__event *ev, int max);
 };
 

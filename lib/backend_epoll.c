@@ -88,8 +88,10 @@ set_file(struct state *st, int fd, int events)
 			int n = st->capfiles ? st->capfiles * 2 : 4;
 			struct tw__event *f;
 
-			if ((f = realloc(st->files, (size_t)n * sizeof(*f))) == NULL)
-				return -ENOMEM;
+			if ((f = realloc(st->files, (size_t)n * sizeof(*f))) == NULL) {
+				errno = ENOMEM;
+				return -1;
+			}
 			st->files = f;
 			st->capfiles = n;
 		}
@@ -126,7 +128,7 @@ epoll_set(void *p, int fd, int old, int events)
 		return 0;
 	if (op == EPOLL_CTL_DEL)
 		return 0;	/* already gone with its descriptor */
-	return -errno;
+	return -1;
 }
 
 static int
@@ -142,7 +144,7 @@ epoll_wait_state(void *p, int timeout_ms, struct tw__event *ev, int max)
 	if (room > MAX_READY)
 		room = MAX_READY;
 	if ((n = epoll_wait(st->epfd, st->ready, room, timeout_ms)) < 0)
-		return -errno;
+		return -1;
 	for (i = 0; i < n; i++) {
 		uint32_t r = st->ready[i].events;
 		int e = 0;

@@ -57,8 +57,10 @@ grow(struct state *st, int fd)
 
 		while (n <= fd)
 			n *= 2;
-		if ((s = realloc(st->slot, (size_t)n * sizeof(*s))) == NULL)
-			return -ENOMEM;
+		if ((s = realloc(st->slot, (size_t)n * sizeof(*s))) == NULL) {
+			errno = ENOMEM;
+			return -1;
+		}
 		memset(s + st->nslot, 0xff, (size_t)(n - st->nslot) * sizeof(*s));
 		st->slot = s;
 		st->nslot = n;
@@ -67,8 +69,10 @@ grow(struct state *st, int fd)
 		int n = st->cap ? st->cap * 2 : 64;
 		struct pollfd *f;
 
-		if ((f = realloc(st->fds, (size_t)n * sizeof(*f))) == NULL)
-			return -ENOMEM;
+		if ((f = realloc(st->fds, (size_t)n * sizeof(*f))) == NULL) {
+			errno = ENOMEM;
+			return -1;
+		}
 		st->fds = f;
 		st->cap = n;
 	}
@@ -79,7 +83,7 @@ static int
 poll_set(void *p, int fd, int old, int events)
 {
 	struct state *st = p;
-	int i, rc;
+	int i;
 
 	(void)old;
 	if (fd < st->nslot && (i = st->slot[fd]) >= 0) {
@@ -95,8 +99,8 @@ poll_set(void *p, int fd, int old, int events)
 	}
 	if (events == 0)
 		return 0;
-	if ((rc = grow(st, fd)) < 0)
-		return rc;
+	if (grow(st, fd) == -1)
+		return -1;
 	i = st->nfds++;
 	st->fds[i].fd = fd;
 	st->fds[i].events = to_poll(events);
@@ -112,7 +116,7 @@ poll_wait(void *p, int timeout_ms, struct tw__event *ev, int max)
 	int n, i, k, got = 0;
 
 	if ((n = poll(st->fds, (nfds_t)st->nfds, timeout_ms)) < 0)
-		return -errno;
+		return -1;
 	if (st->start >= st->nfds)
 		st->start = 0;
 	for (k = 0; k < st->nfds && got < n && got < max; k++) {

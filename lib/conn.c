@@ -1,5 +1,5 @@
 /*
- * conn.c - listeners, connections, buffered writes, graceful close.
+ * conn.c - connections: reading, writing through the queue, graceful close.
  *
  * The model for the I/O is netcat's fill and drain: EAGAIN and EINTR mean
  * "later", a partial write leaves the rest queued, write interest only
@@ -11,13 +11,17 @@
  *   CLOSING     tw_conn_close(): no more reading, the queue drains (timer)
  *   LINGER      the queue is sent and the write side shut: lost() has run,
  *               and the socket reads and drops whatever the peer still sends
- *               until it closes too (closing with unread input would send a
- *               reset that can destroy the peer's copy of our last bytes)
+ *               (closing with unread input would send a reset that can
+ *               destroy the peer's copy of our last bytes) until the peer
+ *               closes too or, where SIOCOUTQ tells, the kernel's send
+ *               queue is empty: the peer has everything, and need not
+ *               close for us (polled every SENT_POLL, never waited for)
  *   DEAD        the socket is closed; lost() and the free are queued
  *
- * Every write is queued. What data() writes is sent as soon as it returns;
- * other writes from a tw_soon, before the loop waits. Either way what a
- * protocol writes together leaves in one writev.
+ * Every write is queued (wqueue.c). What data() writes is sent as soon as
+ * it returns; other writes from a tw_soon, before the loop waits. Either way
+ * what a protocol writes together leaves in one writev. Listening sockets
+ * are listener.c's; it hands each accepted socket to tw__conn_accepted().
  */
 #define _GNU_SOURCE
 
@@ -27,69 +31,51 @@
 #include <netinet/tcp.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/queue.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <sys/un.h>
 #include <unistd.h>
+#ifdef __linux__
+#include <linux/sockios.h>	/* SIOCOUTQ */
+#endif
 
 #include "conn.h"
 #include "internal.h"
 #include "timer.h"
+#include "wqueue.h"
 
 #define READ_CHUNK 65536
 #define READS_PER_TURN 16	/* then let other connections have a turn */
-#define ACCEPTS_PER_TURN 64
 #define IOV_PER_WRITE 1024	/* IOV_MAX on Linux: a deep queue leaves in one call */
-#define CHUNK_SIZE 16384	/* room of a queue chunk for copied writes */
 #define CLOSE_DEADLINE 2.0
-#define ACCEPT_RETRY 0.1	/* after EMFILE: try again this much later */
+#define SENT_POLL 0.01		/* LINGER: look at the kernel's send queue */
 
 enum state { CONNECTING, OPEN, CLOSING, LINGER, DEAD };
 
-struct seg {
-	tw_bytes *b;
-	size_t off, len;	/* unsent bytes: b->data[off..off+len) */
-	int own;		/* b is ours alone and may take more bytes */
-};
-
 /* conn.c's state in each reactor, made on first use, freed with it. */
 struct conns {
-	struct tw__conn *conns;		/* every live tw_conn */
-	tw_listener *listeners;		/* every open listener */
-	tw_bytes *spare[64];		/* queue chunks to reuse */
-	int nspare;
+	LIST_HEAD(, tw__conn) conns;	/* every live tw_conn */
+	struct tw__stock stock;		/* queue chunks to reuse */
 };
 
 struct tw__conn {
 	tw_conn pub;		/* first: a tw_conn * is a struct tw__conn * */
 	tw_reactor *r;
-	struct conns *m;
 	const tw_protocol *p;
 	tw_factory *f;
-	struct tw__conn *prev, *next;
+	LIST_ENTRY(tw__conn) link;	/* in conns */
 	tw_io io;
 	tw_soon soon;		/* flush the queue, or deliver lost() */
 	tw_timer timer;		/* connect timeout, close deadline */
-	struct seg *q;		/* ring of queued segments */
-	unsigned qhead, qlen, qcap;
-	size_t queued, high, low;
+	tw_timer sent;		/* LINGER: polls the kernel's send queue */
+	struct tw__wqueue wq;
+	size_t high, low;
 	enum state state;
 	int reason;		/* for lost() */
 	unsigned made : 1, paused : 1, eof : 1, blocked : 1, above : 1;
 	char peer[TW_ADDR_STRLEN];
-};
-
-struct tw_listener {
-	tw_reactor *r;
-	struct conns *m;
-	tw_factory *f;
-	tw_io io;
-	tw_timer retry;
-	tw_listener *prev, *next;
-	int unlink_path;	/* we made the Unix socket file */
-	int accepting;		/* inside accept_cb: a close must not free */
-	int closed;
-	tw_addr addr;		/* as bound */
 };
 
 #define CONN(c) ((struct tw__conn *)(c))
@@ -97,6 +83,7 @@ struct tw_listener {
 static void conn_io_cb(tw_io *io, int events);
 static void conn_soon_cb(tw_soon *s);
 static void conn_timer_cb(tw_timer *t);
+static void conn_sent_cb(tw_timer *t);
 static void flush(struct tw__conn *c);
 
 static char conns_key;	/* its address names struct conns in the reactor */
@@ -119,113 +106,14 @@ get_conns(tw_reactor *r)
 	return m;
 }
 
-static int
-set_nonblock(int fd)
+int
+tw__set_nonblock(int fd)
 {
 	int fl = fcntl(fd, F_GETFL);
 
 	if (fl == -1 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) == -1)
 		return -1;
 	return fcntl(fd, F_SETFD, FD_CLOEXEC);
-}
-
-/* ------------------------------------------------------------- the queue */
-
-/*
- * Queue chunks for copied writes come from a small per-reactor stock, not
- * from malloc each time: a server answering in 16 KiB chunks would
- * otherwise have malloc hand memory back to the kernel and fault it in
- * again, turn after turn (page faults were a seventh of fib-serve's time).
- */
-static tw_bytes *
-chunk_get(struct conns *m, size_t need)
-{
-	tw_bytes *b;
-
-	if (need <= CHUNK_SIZE && m->nspare > 0) {
-		b = m->spare[--m->nspare];
-		b->refs = 1;
-		b->len = 0;
-		return b;
-	}
-	return tw_bytes_new(need > CHUNK_SIZE ? need : CHUNK_SIZE);
-}
-
-static void
-chunk_put(struct conns *m, tw_bytes *b)
-{
-	int n = (int)(sizeof(m->spare) / sizeof(m->spare[0]));
-
-	if (b->refs == 1 && b->cap == CHUNK_SIZE && m->nspare < n)
-		m->spare[m->nspare++] = b;
-	else
-		tw_bytes_unref(b);
-}
-
-static void
-chunks_free(struct conns *m)
-{
-	while (m->nspare > 0)
-		tw_bytes_unref(m->spare[--m->nspare]);
-}
-
-static void
-queue_clear(struct tw__conn *c)
-{
-	while (c->qlen > 0) {
-		chunk_put(c->m, c->q[c->qhead].b);
-		c->qhead = (c->qhead + 1) % c->qcap;
-		c->qlen--;
-	}
-	free(c->q);
-	c->q = NULL;
-	c->qhead = c->qcap = 0;
-	c->queued = 0;
-}
-
-static struct seg *
-queue_push(struct tw__conn *c)
-{
-	if (c->qlen == c->qcap) {
-		unsigned n = c->qcap ? c->qcap * 2 : 8, i;
-		struct seg *q;
-
-		if ((q = malloc(n * sizeof(*q))) == NULL)
-			return NULL;
-		for (i = 0; i < c->qlen; i++)
-			q[i] = c->q[(c->qhead + i) % c->qcap];
-		free(c->q);
-		c->q = q;
-		c->qhead = 0;
-		c->qcap = n;
-	}
-	return &c->q[(c->qhead + c->qlen++) % c->qcap];
-}
-
-/* Take n sent bytes off the front of the queue. */
-static void
-queue_advance(struct tw__conn *c, size_t n)
-{
-	c->queued -= n;
-	while (n > 0 && c->qlen > 0) {
-		struct seg *s = &c->q[c->qhead];
-
-		if (n < s->len) {
-			s->off += n;
-			s->len -= n;
-			return;
-		}
-		n -= s->len;
-		chunk_put(c->m, s->b);
-		c->qhead = (c->qhead + 1) % c->qcap;
-		c->qlen--;
-	}
-	if (c->qlen == 0 && c->qcap > 64) {
-		/* A burst made the ring big; an idle connection keeps little. */
-		free(c->q);
-		c->q = NULL;
-		c->qhead = c->qcap = 0;
-	}
 }
 
 /* ------------------------------------------------------------ lifecycle */
@@ -262,27 +150,17 @@ update_io(struct tw__conn *c)
 }
 
 static void
-unlink_conn(struct tw__conn *c)
-{
-	if (c->prev != NULL)
-		c->prev->next = c->next;
-	else
-		c->m->conns = c->next;
-	if (c->next != NULL)
-		c->next->prev = c->prev;
-}
-
-static void
 free_conn(struct tw__conn *c)
 {
 	tw_timer_cancel(c->r, &c->timer);
+	tw_timer_cancel(c->r, &c->sent);
 	tw_soon_cancel(c->r, &c->soon);
 	if (c->io.fd >= 0) {
 		tw_io_stop(c->r, &c->io);
 		close(c->io.fd);
 	}
-	queue_clear(c);
-	unlink_conn(c);
+	tw__wq_clear(&c->wq);
+	LIST_REMOVE(c, link);
 	free(c);
 }
 
@@ -304,7 +182,7 @@ finish(struct tw__conn *c, int reason)
 	tw_io_stop(c->r, &c->io);
 	close(c->io.fd);
 	c->io.fd = -1;
-	queue_clear(c);
+	tw__wq_clear(&c->wq);
 	c->state = DEAD;
 	c->reason = reason;
 	tw_soon_queue(c->r, &c->soon);
@@ -320,7 +198,6 @@ new_conn(tw_reactor *r, int fd, const tw_protocol *p, tw_factory *f, void *data)
 		return NULL;
 	c->pub.data = data;
 	c->r = r;
-	c->m = m;
 	c->p = p;
 	c->f = f;
 	c->high = TW_CONN_HIGH_WATER;
@@ -328,10 +205,9 @@ new_conn(tw_reactor *r, int fd, const tw_protocol *p, tw_factory *f, void *data)
 	tw_io_init(&c->io, fd, conn_io_cb, c);
 	tw_soon_init(&c->soon, conn_soon_cb, c);
 	tw_timer_init(&c->timer, conn_timer_cb, c);
-	c->next = m->conns;
-	if (m->conns != NULL)
-		m->conns->prev = c;
-	m->conns = c;
+	tw_timer_init(&c->sent, conn_sent_cb, c);
+	tw__wq_init(&c->wq, &m->stock);
+	LIST_INSERT_HEAD(&m->conns, c, link);
 	return c;
 }
 
@@ -389,7 +265,7 @@ do_read(struct tw__conn *c)
 	 * end of the turn: its chunks go back to the stock before the next
 	 * connection's answers need them.
 	 */
-	if (c->state == OPEN && c->qlen > 0 && !c->blocked)
+	if (c->state == OPEN && c->wq.n > 0 && !c->blocked)
 		flush(c);
 	else if (c->state == OPEN)
 		update_io(c);
@@ -419,6 +295,14 @@ closed_write_side(struct tw__conn *c)
 	}
 	c->state = LINGER;
 	update_io(c);
+#ifdef SIOCOUTQ
+	/*
+	 * Watch the send queue from the next turn (finish() here would free
+	 * c under our caller). Should the timer fail to arm, LINGER waits for
+	 * the peer as it does without SIOCOUTQ, still within the deadline.
+	 */
+	(void)tw_call_later(c->r, &c->sent, 0);
+#endif
 	if (c->made && c->p->lost != NULL)
 		c->p->lost(&c->pub, 0);
 	c->made = 0;		/* lost() has run */
@@ -428,20 +312,13 @@ closed_write_side(struct tw__conn *c)
 static void
 flush(struct tw__conn *c)
 {
-	while (c->qlen > 0) {
+	while (c->wq.n > 0) {
 		struct iovec iov[IOV_PER_WRITE];
-		size_t want = 0;
-		unsigned i;
+		size_t want;
+		int niov = tw__wq_iov(&c->wq, iov, IOV_PER_WRITE, &want);
 		ssize_t n;
 
-		for (i = 0; i < c->qlen && i < IOV_PER_WRITE; i++) {
-			struct seg *s = &c->q[(c->qhead + i) % c->qcap];
-
-			iov[i].iov_base = s->b->data + s->off;
-			iov[i].iov_len = s->len;
-			want += s->len;
-		}
-		n = send_iov(c, iov, (int)i);
+		n = send_iov(c, iov, niov);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -452,8 +329,8 @@ flush(struct tw__conn *c)
 			finish(c, errno);
 			return;
 		}
-		queue_advance(c, (size_t)n);
-		if (c->above && c->queued <= c->low) {
+		tw__wq_advance(&c->wq, (size_t)n);
+		if (c->above && c->wq.bytes <= c->low) {
 			c->above = 0;
 			if (c->state == OPEN && c->p->low != NULL)
 				c->p->low(&c->pub);
@@ -466,9 +343,9 @@ flush(struct tw__conn *c)
 			break;
 		}
 	}
-	if (c->qlen == 0)
+	if (c->wq.n == 0)
 		c->blocked = 0;
-	if (c->qlen == 0 && c->state == CLOSING)
+	if (c->wq.n == 0 && c->state == CLOSING)
 		closed_write_side(c);
 	else
 		update_io(c);
@@ -540,6 +417,31 @@ conn_timer_cb(tw_timer *t)
 	finish(c, ETIMEDOUT);
 }
 
+/*
+ * LINGER: SIOCOUTQ counts what the peer has not yet acknowledged (TCP, our
+ * FIN included) or read (a Unix socket). At 0 the peer has it all, and the
+ * connection is done without waiting for the peer to close.
+ */
+static void
+conn_sent_cb(tw_timer *t)
+{
+#ifdef SIOCOUTQ
+	struct tw__conn *c = t->data;
+	int n;
+
+	if (ioctl(c->io.fd, SIOCOUTQ, &n) == -1)
+		return;		/* cannot tell: wait for the peer */
+	if (n > 0) {
+		/* Re-armed from its own callback: cannot fail (timer.h). */
+		(void)tw_call_later(c->r, &c->sent, SENT_POLL);
+		return;
+	}
+	finish(c, 0);		/* in LINGER: frees c */
+#else
+	(void)t;		/* never armed */
+#endif
+}
+
 /* --------------------------------------------------------------- API */
 
 static void
@@ -552,7 +454,7 @@ schedule_flush(struct tw__conn *c)
 static void
 check_high(struct tw__conn *c)
 {
-	if (!c->above && c->queued > c->high) {
+	if (!c->above && c->wq.bytes > c->high) {
 		c->above = 1;
 		if (c->p->high != NULL)
 			c->p->high(&c->pub);
@@ -572,42 +474,13 @@ int
 tw_conn_write(tw_conn *pc, const void *buf, size_t len)
 {
 	struct tw__conn *c = CONN(pc);
-	struct seg *s = NULL;
-	const char *p = buf;
 
 	if (!writable(c))
 		return -1;
 	if (len == 0)
 		return 0;
-	if (c->qlen > 0)
-		s = &c->q[(c->qhead + c->qlen - 1) % c->qcap];
-	if (s != NULL && s->own && s->off + s->len == s->b->len) {
-		size_t room = s->b->cap - s->b->len, n = len < room ? len : room;
-
-		memcpy(s->b->data + s->b->len, p, n);
-		s->b->len += n;
-		s->len += n;
-		c->queued += n;
-		p += n;
-		len -= n;
-	}
-	if (len > 0) {
-		tw_bytes *b = chunk_get(c->m, len);
-
-		if (b == NULL || (s = queue_push(c)) == NULL) {
-			if (b != NULL)
-				chunk_put(c->m, b);
-			errno = ENOMEM;
-			return -1;
-		}
-		memcpy(b->data, p, len);
-		b->len = len;
-		s->b = b;
-		s->off = 0;
-		s->len = len;
-		s->own = 1;
-		c->queued += len;
-	}
+	if (tw__wq_copy(&c->wq, buf, len) == -1)
+		return -1;
 	schedule_flush(c);
 	check_high(c);
 	return 0;
@@ -617,21 +490,13 @@ int
 tw_conn_write_bytes(tw_conn *pc, tw_bytes *b)
 {
 	struct tw__conn *c = CONN(pc);
-	struct seg *s;
 
 	if (!writable(c))
 		return -1;
 	if (b->len == 0)
 		return 0;
-	if ((s = queue_push(c)) == NULL) {
-		errno = ENOMEM;
+	if (tw__wq_add(&c->wq, b) == -1)
 		return -1;
-	}
-	s->b = tw_bytes_ref(b);
-	s->off = 0;
-	s->len = b->len;
-	s->own = 0;
-	c->queued += b->len;
 	schedule_flush(c);
 	check_high(c);
 	return 0;
@@ -640,7 +505,7 @@ tw_conn_write_bytes(tw_conn *pc, tw_bytes *b)
 size_t
 tw_conn_queued(const tw_conn *c)
 {
-	return CONN(c)->queued;
+	return CONN(c)->wq.bytes;
 }
 
 void
@@ -684,15 +549,23 @@ tw_conn_close(tw_conn *pc, double deadline)
 		finish(c, ECONNABORTED);
 		return;
 	case OPEN:
+		/*
+		 * A close without its deadline could be held forever by a peer
+		 * that never reads: if it cannot be armed, abort instead.
+		 */
+		if (tw_call_later(c->r, &c->timer, deadline) == -1) {
+			finish(c, errno);
+			return;
+		}
 		c->state = CLOSING;
 		update_io(c);
-		tw_call_later(c->r, &c->timer, deadline);
 		schedule_flush(c);
 		return;
 	case CLOSING:
 	case LINGER:
+		/* The deadline is armed until the end: moving it cannot fail. */
 		if (tw_timer_remaining(c->r, &c->timer) > deadline)
-			tw_call_later(c->r, &c->timer, deadline);
+			(void)tw_call_later(c->r, &c->timer, deadline);
 		return;
 	case DEAD:
 		return;
@@ -731,7 +604,7 @@ tw_connect(tw_reactor *r, const tw_addr *a, const tw_protocol *p, void *data,
 
 	if ((fd = socket(a->ss.ss_family, SOCK_STREAM, 0)) == -1)
 		return NULL;
-	if (set_nonblock(fd) == -1 ||
+	if (tw__set_nonblock(fd) == -1 ||
 	    (c = new_conn(r, fd, p, NULL, data)) == NULL) {
 		err = errno;
 		close(fd);
@@ -760,225 +633,52 @@ tw_connect(tw_reactor *r, const tw_addr *a, const tw_protocol *p, void *data,
 		errno = err;
 		return NULL;
 	}
-	if (timeout > 0)
-		tw_call_later(r, &c->timer, timeout);
-	return &c->pub;
-}
-
-/* -------------------------------------------------------------- listen */
-
-static void
-accept_cb(tw_io *io, int events)
-{
-	tw_listener *l = io->data;
-	int i;
-
-	(void)events;
-	l->accepting = 1;
-	for (i = 0; i < ACCEPTS_PER_TURN && !l->closed; i++) {
-		struct sockaddr_storage ss;
-		socklen_t len = sizeof(ss);
-		struct tw__conn *c;
-		int fd;
-
-#ifdef __linux__
-		fd = accept4(l->io.fd, (struct sockaddr *)&ss, &len,
-		    SOCK_NONBLOCK | SOCK_CLOEXEC);
-#else
-		fd = accept(l->io.fd, (struct sockaddr *)&ss, &len);
-		if (fd >= 0 && set_nonblock(fd) == -1) {
-			close(fd);
-			continue;
-		}
-#endif
-		if (fd == -1) {
-			if (errno == EINTR || errno == ECONNABORTED)
-				continue;
-			if (errno == EMFILE || errno == ENFILE ||
-			    errno == ENOBUFS || errno == ENOMEM) {
-				/* Out of descriptors: pause, or we would spin. */
-				tw_io_stop(l->r, &l->io);
-				tw_call_later(l->r, &l->retry, ACCEPT_RETRY);
-			}
-			break;
-		}
-		if ((c = new_conn(l->r, fd, l->f->proto, l->f, NULL)) == NULL) {
-			close(fd);
-			continue;
-		}
-			if (ss.ss_family == AF_UNIX) {
-			tw_addr_format((struct sockaddr *)&l->addr.ss, l->addr.len,
-			    c->peer, sizeof(c->peer));
-		} else {
-			int one = 1;
-
-			setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-			tw_addr_format((struct sockaddr *)&ss, len, c->peer,
-			    sizeof(c->peer));
-		}
-		c->state = OPEN;
-		if (update_io(c) == -1) {
-			free_conn(c);
-			continue;
-		}
-		c->made = 1;
-		if (c->p->made != NULL)
-			c->p->made(&c->pub);	/* may close the listener */
-	}
-	l->accepting = 0;
-	if (l->closed)
-		free(l);
-}
-
-static void
-retry_cb(tw_timer *t)
-{
-	tw_listener *l = t->data;
-
-	tw_io_start(l->r, &l->io, TW_READ);
-}
-
-static tw_listener *
-new_listener(tw_reactor *r, int fd, tw_factory *f)
-{
-	struct conns *m;
-	tw_listener *l;
-
-	if ((m = get_conns(r)) == NULL || (l = calloc(1, sizeof(*l))) == NULL)
-		return NULL;
-	l->r = r;
-	l->m = m;
-	l->f = f;
-	l->addr.len = sizeof(l->addr.ss);
-	if (getsockname(fd, (struct sockaddr *)&l->addr.ss, &l->addr.len) == -1)
-		l->addr.len = 0;
-	tw_io_init(&l->io, fd, accept_cb, l);
-	tw_timer_init(&l->retry, retry_cb, l);
-	if (tw_io_start(r, &l->io, TW_READ) == -1) {
-		free(l);
-		return NULL;
-	}
-	l->next = m->listeners;
-	if (m->listeners != NULL)
-		m->listeners->prev = l;
-	m->listeners = l;
-	if (f->start != NULL)
-		f->start(f);
-	return l;
-}
-
-/*
- * A Unix socket file in the way: if nobody answers on it, it was left by a
- * dead server and may go; if someone does, the address is in use.
- */
-static int
-stale_unix(const tw_addr *a)
-{
-	int fd, rc;
-
-	if ((fd = socket(AF_UNIX, SOCK_STREAM, 0)) == -1)
-		return 0;
-	rc = connect(fd, (const struct sockaddr *)&a->ss, a->len) == -1 &&
-	    errno == ECONNREFUSED;
-	close(fd);
-	return rc;
-}
-
-tw_listener *
-tw_listen(tw_reactor *r, const tw_addr *a, tw_factory *f)
-{
-	tw_listener *l;
-	int fd, one = 1, err, is_unix = a->ss.ss_family == AF_UNIX;
-
-	if ((fd = socket(a->ss.ss_family, SOCK_STREAM, 0)) == -1)
-		return NULL;
-	if (set_nonblock(fd) == -1)
-		goto fail;
-	if (!is_unix)
-		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (bind(fd, (const struct sockaddr *)&a->ss, a->len) == -1) {
-		if (!is_unix || errno != EADDRINUSE || !stale_unix(a))
-			goto fail;
-		unlink(((const struct sockaddr_un *)&a->ss)->sun_path);
-		if (bind(fd, (const struct sockaddr *)&a->ss, a->len) == -1)
-			goto fail;
-	}
-	if (listen(fd, 65535) == -1 || (l = new_listener(r, fd, f)) == NULL) {
+	if (timeout > 0 && tw_call_later(r, &c->timer, timeout) == -1) {
 		err = errno;
-		if (is_unix)
-			unlink(((const struct sockaddr_un *)&a->ss)->sun_path);
-		close(fd);
+		free_conn(c);
 		errno = err;
 		return NULL;
 	}
-	if (is_unix) {
-		l->unlink_path = 1;
-		l->addr = *a;
-	}
-	return l;
-fail:
-	err = errno;
-	close(fd);
-	errno = err;
-	return NULL;
+	return &c->pub;
 }
 
-tw_listener *
-tw_listen_fd(tw_reactor *r, int fd, tw_factory *f)
-{
-	if (set_nonblock(fd) == -1)
-		return NULL;
-	return new_listener(r, fd, f);
-}
-
-char *
-tw_listener_address(const tw_listener *l, char *buf, size_t n)
-{
-	return tw_addr_format((const struct sockaddr *)&l->addr.ss, l->addr.len,
-	    buf, n);
-}
-
-/* Close the socket and unlink l; free it unless accept_cb is using it. */
-static void
-free_listener(tw_listener *l)
-{
-	l->closed = 1;
-	tw_io_stop(l->r, &l->io);
-	tw_timer_cancel(l->r, &l->retry);
-	close(l->io.fd);
-	if (l->unlink_path)
-		unlink(((struct sockaddr_un *)&l->addr.ss)->sun_path);
-	if (l->prev != NULL)
-		l->prev->next = l->next;
-	else
-		l->m->listeners = l->next;
-	if (l->next != NULL)
-		l->next->prev = l->prev;
-	if (!l->accepting)
-		free(l);
-}
+/* -------------------------------------------------------------- accept */
 
 void
-tw_listener_close(tw_listener *l)
+tw__conn_accepted(tw_reactor *r, int fd, tw_factory *f,
+    const struct sockaddr *peer, socklen_t len)
 {
-	tw_factory *f = l->f;
+	struct tw__conn *c;
 
-	free_listener(l);
-	if (f->stop != NULL)
-		f->stop(f);
+	if ((c = new_conn(r, fd, f->proto, f, NULL)) == NULL) {
+		close(fd);
+		return;
+	}
+	tw_addr_format(peer, len, c->peer, sizeof(c->peer));
+	if (peer->sa_family != AF_UNIX) {
+		int one = 1;
+
+		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	}
+	c->state = OPEN;
+	if (update_io(c) == -1) {
+		free_conn(c);
+		return;
+	}
+	c->made = 1;
+	if (c->p->made != NULL)
+		c->p->made(&c->pub);
 }
 
-/* The reactor is going: abort every connection and listener it holds. */
+/* The reactor is going: abort every connection it holds. */
 static void
 conns_destroy(tw_reactor *r, void *state)
 {
 	struct conns *m = state;
 
 	(void)r;
-	while (m->conns != NULL)
-		free_conn(m->conns);
-	while (m->listeners != NULL)
-		free_listener(m->listeners);
-	chunks_free(m);
+	while (!LIST_EMPTY(&m->conns))
+		free_conn(LIST_FIRST(&m->conns));
+	tw__stock_free(&m->stock);
 	free(m);
 }

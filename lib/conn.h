@@ -29,8 +29,10 @@
  * Closing: tw_conn_close() stops reading, sends what is queued, shuts the
  * write side and waits for the peer to close, all within a deadline past
  * which the connection is aborted, so a peer that never reads cannot hold a
- * connection, or a server's shutdown, forever. tw_conn_abort() drops the
- * queue and closes at once.
+ * connection, or a server's shutdown, forever. Where the system can tell
+ * (SIOCOUTQ, on Linux), the wait also ends once the kernel's send queue is
+ * empty: the peer has it all, and need not close for us. tw_conn_abort()
+ * drops the queue and closes at once.
  *
  * lost(c, reason) is called exactly once per connection that was made, and
  * never from inside another callback of the same connection (it runs from
@@ -100,7 +102,8 @@ void tw_listener_close(tw_listener *l);
  * Connect to a. made(c) is called once connected; if the connection fails
  * or timeout seconds pass first (timeout <= 0: no limit), lost(c, errno)
  * is called instead, without made(): ECONNREFUSED, ETIMEDOUT, ... Returns
- * the connection, or NULL with errno set when it cannot even start.
+ * the connection, or NULL with errno set when it cannot even start (its
+ * timeout's timer included).
  */
 tw_conn *tw_connect(tw_reactor *r, const tw_addr *a, const tw_protocol *p,
     void *data, double timeout);
@@ -125,7 +128,8 @@ void tw_conn_resume(tw_conn *c);
 
 /*
  * Send what is queued, then close, within deadline seconds (<= 0: the
- * default, 2 s). Calling it again only shortens the deadline.
+ * default, 2 s). Calling it again only shortens the deadline. If the
+ * deadline cannot be armed, the connection is aborted: lost(c, ENOMEM).
  */
 void tw_conn_close(tw_conn *c, double deadline);
 

@@ -1,5 +1,6 @@
 /*
- * internal.h - internal: the reactor's state, shared by the library's files.
+ * internal.h - internal: the reactor's state, and the few names the
+ * library's files share.
  *
  * Only the library's own files include this. Cross-file names are tw__; the public API is
  * in the other headers.
@@ -8,6 +9,7 @@
 #define TWIRL_INTERNAL_H
 
 #include <stdint.h>
+#include <sys/socket.h>
 
 #include "backend.h"
 #include "reactor.h"
@@ -45,8 +47,8 @@ struct tw_reactor {
 	size_t nheap, heap_cap;
 	uint64_t timer_seq;
 
-	tw_soon *soon_head, **soon_tail;	/* for the next turn */
-	tw_soon *soon_running;			/* being run in this one */
+	TAILQ_HEAD(, tw_soon) soon;	/* queued, in order */
+	uint64_t soon_run;		/* the next run of the queue, from 1 */
 
 	int stopping;
 	size_t holds;			/* tw__reactor_hold(): work not on a watcher */
@@ -83,5 +85,17 @@ typedef void (*tw__wake_fn)(tw_reactor *r, void *arg);
 int tw__wake_add(tw_reactor *r, tw__wake_fn fn, void *arg);
 void tw__wake_remove(tw_reactor *r, tw__wake_fn fn, void *arg);
 void tw__wake(int fd);
+
+/* conn.c: O_NONBLOCK and FD_CLOEXEC on fd. 0, or -1 with errno. */
+int tw__set_nonblock(int fd);
+
+/*
+ * conn.c, for listener.c: make a connection of f's protocol on fd, just
+ * accepted from peer, and call made(). A socket that cannot be watched or
+ * whose connection cannot be allocated is closed, as if the peer had gone.
+ */
+struct tw_factory;
+void tw__conn_accepted(tw_reactor *r, int fd, struct tw_factory *f,
+    const struct sockaddr *peer, socklen_t len);
 
 #endif

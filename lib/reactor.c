@@ -63,7 +63,8 @@ tw_reactor_create(const char *backend)
 	if ((r = calloc(1, sizeof(*r))) == NULL)
 		return NULL;
 	r->be = be;
-	r->soon_tail = &r->soon_head;
+	TAILQ_INIT(&r->soon);
+	r->soon_run = 1;
 	r->nevents = MAX_EVENTS;
 	if ((r->events = calloc(MAX_EVENTS, sizeof(*r->events))) == NULL ||
 	    (r->be_state = be->create()) == NULL) {
@@ -141,7 +142,7 @@ tw_reactor_stop(tw_reactor *r)
 static int
 alive(const tw_reactor *r)
 {
-	return r->nactive_io > 0 || r->nheap > 0 || r->soon_head != NULL ||
+	return r->nactive_io > 0 || r->nheap > 0 || !TAILQ_EMPTY(&r->soon) ||
 	    r->holds > 0;
 }
 
@@ -165,23 +166,21 @@ tw_reactor_run(tw_reactor *r)
 	return 0;
 }
 
-/* Run the handles queued before this call; ones queued meanwhile wait. */
+/*
+ * Run the handles queued before this call; ones queued meanwhile wait. Each
+ * handle is stamped with the run it was queued for, so this run's handles
+ * are a prefix of the queue, whatever the callbacks queue or cancel.
+ */
 static int
 run_soon(tw_reactor *r)
 {
+	uint64_t run = r->soon_run++;
 	tw_soon *s;
 	int n = 0;
 
-	if ((r->soon_running = r->soon_head) == NULL)
-		return 0;
-	r->soon_running->pprev = &r->soon_running;
-	r->soon_head = NULL;
-	r->soon_tail = &r->soon_head;
-	while ((s = r->soon_running) != NULL) {
-		if ((r->soon_running = s->next) != NULL)
-			s->next->pprev = &r->soon_running;
+	while ((s = TAILQ_FIRST(&r->soon)) != NULL && s->queued == run) {
+		TAILQ_REMOVE(&r->soon, s, link);
 		s->queued = 0;
-		s->next = NULL;
 		s->cb(s);
 		n++;
 	}
@@ -218,17 +217,15 @@ tw_reactor_turn(tw_reactor *r, int timeout_ms)
 
 	n = run_soon(r);
 	/* More to do now, or nothing left that could ever wake us. */
-	if (r->soon_head != NULL || r->stopping || !alive(r))
+	if (!TAILQ_EMPTY(&r->soon) || r->stopping || !alive(r))
 		timeout_ms = 0;
 	t = tw__timers_timeout_ms(r);
 	if (t >= 0 && (timeout_ms < 0 || t < timeout_ms))
 		timeout_ms = t;
 	nev = r->be->wait(r->be_state, timeout_ms, r->events, r->nevents);
-	if (nev < 0) {
-		if (nev != -EINTR) {
-			errno = -nev;
+	if (nev == -1) {
+		if (errno != EINTR)
 			return -1;
-		}
 		nev = 0;
 	}
 	n += dispatch(r, nev);
@@ -264,7 +261,7 @@ grow_watchers(tw_reactor *r, int fd)
 int
 tw_io_start(tw_reactor *r, tw_io *io, int events)
 {
-	int fd = io->fd, rc;
+	int fd = io->fd;
 
 	events &= TW_READ | TW_WRITE;
 	if (events == 0) {
@@ -283,10 +280,8 @@ tw_io_start(tw_reactor *r, tw_io *io, int events)
 	}
 	if (events == io->events)
 		return 0;
-	if ((rc = r->be->set(r->be_state, fd, io->events, events)) < 0) {
-		errno = -rc;
+	if (r->be->set(r->be_state, fd, io->events, events) == -1)
 		return -1;
-	}
 	if (io->events == 0 && !io->weak)
 		r->nactive_io++;
 	io->events = events;
@@ -319,24 +314,15 @@ tw_soon_queue(tw_reactor *r, tw_soon *s)
 {
 	if (s->queued)
 		return;
-	s->queued = 1;
-	s->next = NULL;
-	s->pprev = r->soon_tail;
-	*r->soon_tail = s;
-	r->soon_tail = &s->next;
+	s->queued = r->soon_run;
+	TAILQ_INSERT_TAIL(&r->soon, s, link);
 }
 
-/* O(1) from either list: the pending one or the one being run. */
 void
 tw_soon_cancel(tw_reactor *r, tw_soon *s)
 {
 	if (!s->queued)
 		return;
-	*s->pprev = s->next;
-	if (s->next != NULL)
-		s->next->pprev = s->pprev;
-	else if (r->soon_tail == &s->next)
-		r->soon_tail = s->pprev;
+	TAILQ_REMOVE(&r->soon, s, link);
 	s->queued = 0;
-	s->next = NULL;
 }

@@ -27,6 +27,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/queue.h>
 
 typedef struct tw_reactor tw_reactor;
 typedef struct tw_io tw_io;
@@ -114,8 +115,8 @@ struct tw_soon {
 	tw_soon_cb cb;
 	void *data;		/* the caller's */
 	/* private */
-	tw_soon *next, **pprev;
-	int queued;
+	TAILQ_ENTRY(tw_soon) link;
+	uint64_t queued;	/* the run it is queued for; 0 when not queued */
 };
 
 void tw_soon_init(tw_soon *s, tw_soon_cb cb, void *data);

@@ -24,7 +24,7 @@
 
 static tw_reactor *owner;
 static volatile sig_atomic_t wake_fd = -1;	/* read by the handler */
-static tw_signal *watchers[NSIG];
+static LIST_HEAD(, tw_signal) watchers[NSIG];
 static struct sigaction saved[NSIG];
 static volatile sig_atomic_t pending[NSIG];
 static unsigned round_gen;
@@ -53,7 +53,7 @@ run_watchers(int signo)
 	 * each call and run those not yet run in this round.
 	 */
 	for (;;) {
-		for (s = watchers[signo]; s != NULL; s = s->next)
+		LIST_FOREACH(s, &watchers[signo], link)
 			if (s->gen != round_gen)
 				break;
 		if (s == NULL)
@@ -130,7 +130,7 @@ tw_signal_start(tw_reactor *r, tw_signal *s, int signo)
 		tw_signal_stop(r, s);
 	if (owner == NULL && open_wake(r) == -1)
 		return -1;
-	if (watchers[signo] == NULL) {
+	if (LIST_EMPTY(&watchers[signo])) {
 		memset(&sa, 0, sizeof(sa));
 		sa.sa_handler = handler;
 		sa.sa_flags = SA_RESTART;
@@ -140,8 +140,7 @@ tw_signal_start(tw_reactor *r, tw_signal *s, int signo)
 	}
 	s->signo = signo;
 	s->gen = round_gen;	/* not run in a round already under way */
-	s->next = watchers[signo];
-	watchers[signo] = s;
+	LIST_INSERT_HEAD(&watchers[signo], s, link);
 	return 0;
 }
 
@@ -151,7 +150,7 @@ any_watcher(void)
 	int i;
 
 	for (i = 1; i < NSIG; i++)
-		if (watchers[i] != NULL)
+		if (!LIST_EMPTY(&watchers[i]))
 			return 1;
 	return 0;
 }
@@ -159,20 +158,13 @@ any_watcher(void)
 void
 tw_signal_stop(tw_reactor *r, tw_signal *s)
 {
-	tw_signal **p;
 	int signo = s->signo;
 
 	if (signo == 0 || owner != r)
 		return;
-	for (p = &watchers[signo]; *p != NULL; p = &(*p)->next) {
-		if (*p == s) {
-			*p = s->next;
-			break;
-		}
-	}
+	LIST_REMOVE(s, link);
 	s->signo = 0;
-	s->next = NULL;
-	if (watchers[signo] == NULL) {
+	if (LIST_EMPTY(&watchers[signo])) {
 		sigaction(signo, &saved[signo], NULL);
 		pending[signo] = 0;
 	}
@@ -190,17 +182,15 @@ signals_forget(tw_reactor *r, void *state)
 	if (owner != r)
 		return;
 	for (i = 1; i < NSIG; i++) {
-		tw_signal *s, *next;
+		tw_signal *s;
 
-		if (watchers[i] == NULL)
+		if (LIST_EMPTY(&watchers[i]))
 			continue;
 		sigaction(i, &saved[i], NULL);
-		for (s = watchers[i]; s != NULL; s = next) {
-			next = s->next;
+		while ((s = LIST_FIRST(&watchers[i])) != NULL) {
+			LIST_REMOVE(s, link);
 			s->signo = 0;
-			s->next = NULL;
 		}
-		watchers[i] = NULL;
 		pending[i] = 0;
 	}
 	close_wake(r);

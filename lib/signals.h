@@ -15,6 +15,8 @@
 #ifndef TWIRL_SIGNALS_H
 #define TWIRL_SIGNALS_H
 
+#include <sys/queue.h>
+
 #include "reactor.h"
 
 typedef struct tw_signal tw_signal;
@@ -26,7 +28,7 @@ struct tw_signal {
 	/* private */
 	int signo;
 	unsigned gen;		/* last delivery round that ran it */
-	tw_signal *next;
+	LIST_ENTRY(tw_signal) link;
 };
 
 void tw_signal_init(tw_signal *s, tw_signal_cb cb, void *data);

@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
+#include <sys/queue.h>
 
 #include "internal.h"
 #include "thread.h"
@@ -24,14 +25,16 @@ struct job {
 	tw_deferred *d;		/* holds a reference */
 	void *value;
 	int rc;
-	struct job *next;
+	TAILQ_ENTRY(job) link;	/* in todo, then in done */
 };
+
+TAILQ_HEAD(jobs, job);
 
 struct tw__pool {
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
-	struct job *todo, **todo_tail;
-	struct job *done, **done_tail;
+	struct jobs todo;	/* waiting for a worker */
+	struct jobs done;	/* results for the loop */
 	pthread_t *threads;
 	int nthreads, idle, quit;
 	int wake_fd;		/* tw__wake() it */
@@ -52,25 +55,22 @@ worker(void *p)
 
 	pthread_mutex_lock(&pool->mu);
 	for (;;) {
-		while (pool->todo == NULL && !pool->quit) {
+		while (TAILQ_EMPTY(&pool->todo) && !pool->quit) {
 			pool->idle++;
 			pthread_cond_wait(&pool->cv, &pool->mu);
 			pool->idle--;
 		}
 		if (pool->quit)
 			break;
-		j = pool->todo;
-		if ((pool->todo = j->next) == NULL)
-			pool->todo_tail = &pool->todo;
+		j = TAILQ_FIRST(&pool->todo);
+		TAILQ_REMOVE(&pool->todo, j, link);
 		pthread_mutex_unlock(&pool->mu);
 
 		j->value = NULL;
 		j->rc = j->fn(j->arg, &j->value);
 
 		pthread_mutex_lock(&pool->mu);
-		j->next = NULL;
-		*pool->done_tail = j;
-		pool->done_tail = &j->next;
+		TAILQ_INSERT_TAIL(&pool->done, j, link);
 		tw__wake(pool->wake_fd);
 	}
 	pthread_mutex_unlock(&pool->mu);
@@ -81,15 +81,14 @@ static void
 deliver(tw_reactor *r, void *arg)
 {
 	struct tw__pool *pool = arg;
-	struct job *j, *next;
+	struct jobs done = TAILQ_HEAD_INITIALIZER(done);
+	struct job *j;
 
 	pthread_mutex_lock(&pool->mu);
-	j = pool->done;
-	pool->done = NULL;
-	pool->done_tail = &pool->done;
+	TAILQ_CONCAT(&done, &pool->done, link);
 	pthread_mutex_unlock(&pool->mu);
-	for (; j != NULL; j = next) {
-		next = j->next;
+	while ((j = TAILQ_FIRST(&done)) != NULL) {
+		TAILQ_REMOVE(&done, j, link);
 		pool->pending--;
 		tw__reactor_hold(r, -1);
 		if (!tw_deferred_fired(j->d)) {
@@ -121,8 +120,8 @@ get_pool(tw_reactor *r)
 	}
 	pthread_mutex_init(&pool->mu, NULL);
 	pthread_cond_init(&pool->cv, NULL);
-	pool->todo_tail = &pool->todo;
-	pool->done_tail = &pool->done;
+	TAILQ_INIT(&pool->todo);
+	TAILQ_INIT(&pool->done);
 	pool->size = 4;
 	pool->r = r;
 	return pool;
@@ -133,18 +132,14 @@ static void
 cancel_job(tw_deferred *d, void *arg)
 {
 	struct tw__pool *pool = arg;
-	struct job **p, *j = NULL;
+	struct job *j;
 
 	pthread_mutex_lock(&pool->mu);
-	for (p = &pool->todo; *p != NULL; p = &(*p)->next) {
-		if ((*p)->d == d) {
-			j = *p;
-			*p = j->next;
-			if (pool->todo_tail == &j->next)
-				pool->todo_tail = p;
+	TAILQ_FOREACH(j, &pool->todo, link)
+		if (j->d == d)
 			break;
-		}
-	}
+	if (j != NULL)
+		TAILQ_REMOVE(&pool->todo, j, link);
 	pthread_mutex_unlock(&pool->mu);
 	if (j == NULL)
 		return;		/* running or done: its result will be dropped */
@@ -192,8 +187,7 @@ tw_defer_to_thread(tw_reactor *r, tw_work_fn fn, void *arg)
 			err = 0;	/* the threads we have will get to it */
 	}
 	if (err == 0) {
-		*pool->todo_tail = j;
-		pool->todo_tail = &j->next;
+		TAILQ_INSERT_TAIL(&pool->todo, j, link);
 		pthread_cond_signal(&pool->cv);
 	}
 	pthread_mutex_unlock(&pool->mu);
@@ -221,12 +215,12 @@ tw_thread_pool_size(tw_reactor *r, int n)
 }
 
 static void
-free_jobs(struct job *j)
+free_jobs(struct jobs *list)
 {
-	struct job *next;
+	struct job *j;
 
-	for (; j != NULL; j = next) {
-		next = j->next;
+	while ((j = TAILQ_FIRST(list)) != NULL) {
+		TAILQ_REMOVE(list, j, link);
 		tw_deferred_unref(j->d);
 		free(j);
 	}
@@ -246,8 +240,8 @@ pool_destroy(tw_reactor *r, void *state)
 		pthread_join(pool->threads[i], NULL);
 	tw__wake_remove(r, deliver, pool);
 	tw__reactor_hold(r, -(int)pool->pending);
-	free_jobs(pool->todo);
-	free_jobs(pool->done);
+	free_jobs(&pool->todo);
+	free_jobs(&pool->done);
 	pthread_mutex_destroy(&pool->mu);
 	pthread_cond_destroy(&pool->cv);
 	free(pool->threads);

@@ -1170,4 +1170,35 @@ CUT
 		wait_for 10 has_lines "$T/wc.out" $((18 + round * 10))
 	done
 	diff <(seq_lines 3 50) "$T/wc.out"
+
+@test "with --linger 30 the server exits at once when a client that has everything keeps its socket open" {
+	serve_stdin --linger 30
+	# Reads the whole stream to EOF, saves it, and never closes.
+	start held "$PY" -c '
+import os, signal, socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+data = b""
+while True:
+    chunk = s.recv(65536)
+    if not chunk:
+        break
+    data += chunk
+with open(sys.argv[2] + ".tmp", "wb") as f:
+    f.write(data)
+os.rename(sys.argv[2] + ".tmp", sys.argv[2])
+signal.pause()
+' "$P" "$T/held.data" 4>&-
+	wait_for 5 connected 1
+	printf 'one\n' >&4
+	local t0
+	t0=$(date +%s%N)
+	exec 4>&-
+	wait_for 10 test -f "$T/held.data"
+	grep -q '</hits>' "$T/held.data"
+	wait_exit "$srv_pid" 10
+	[ "$EXIT" -eq 0 ]
+	local ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+	echo "exited in $ms ms"
+	[ "$ms" -lt 10000 ]
+	kill -0 "$held_pid"	# the client still holds its socket
 }

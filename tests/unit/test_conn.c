@@ -30,6 +30,9 @@ struct world {
 	size_t total;		/* bytes the client read */
 	int bad_order;
 	int timed_out;
+	int eof_c;		/* the client saw end of file */
+	size_t tell;		/* tell_made: bytes to say, */
+	double close_in;	/* and the close's deadline */
 };
 
 static void
@@ -624,6 +627,127 @@ a_peer_that_never_reads_cannot_hold_a_close(void)
 	world_free(&w);
 }
 
+/* ------------------------------------------- linger past the last byte */
+
+/* Says w->tell bytes, then closes within w->close_in seconds. */
+static void
+tell_made(tw_conn *c)
+{
+	struct world *w = tw_conn_factory(c)->data;
+	static char buf[256 * 1024];
+
+	c->data = w;
+	w->made_s++;
+	tw_listener_close(w->l);
+	memset(buf, 'y', sizeof(buf));
+	tw_conn_write(c, buf, w->tell < sizeof(buf) ? w->tell : sizeof(buf));
+	tw_conn_close(c, w->close_in);
+}
+
+static void
+tell_lost(tw_conn *c, int reason)
+{
+	struct world *w = c->data;
+
+	w->lost_s++;
+	w->reason_s = reason;
+}
+
+static const tw_protocol tell_proto = {
+	tell_made, nop_data, tell_lost, NULL, NULL, NULL
+};
+
+static void
+count_data(tw_conn *c, const char *buf, size_t len)
+{
+	struct world *w = c->data;
+
+	(void)buf;
+	w->total += len;
+}
+
+/* Has everything, and keeps its socket open. */
+static void
+stay_open_eof(tw_conn *c)
+{
+	struct world *w = c->data;
+
+	w->eof_c = 1;
+	tw_reactor_stop(w->r);
+}
+
+static const tw_protocol stay_open_proto = {
+	NULL, count_data, quiet_lost, stay_open_eof, NULL, NULL
+};
+
+/* Seconds until nothing keeps w's loop running but the server's close. */
+static double
+time_left_running(struct world *w)
+{
+	double start;
+
+	tw_timer_cancel(w->r, &w->deadline);
+	start = tw_reactor_now(w->r);
+	tw_reactor_run(w->r);
+	return tw_reactor_now(w->r) - start;
+}
+
+static void
+a_close_ends_once_the_peer_has_everything_though_it_stays_open(void)
+{
+	struct world w;
+	tw_factory f = { &tell_proto, NULL, NULL, NULL };
+	char bound[TW_ADDR_STRLEN];
+	tw_addr a;
+
+	world_init(&w, 10);
+	w.tell = 256 * 1024;
+	w.close_in = 5;
+	CHECK(world_listen(&w, &f, "127.0.0.1:0", bound) != NULL);
+	addr_of(&a, bound);
+	CHECK(tw_connect(w.r, &a, &stay_open_proto, &w, 2) != NULL);
+	tw_reactor_run(w.r);	/* until the client has read to EOF */
+	CHECK(!w.timed_out);
+	CHECK(w.eof_c);
+	CHECK_EQ(w.total, w.tell);
+	CHECK_EQ(w.lost_s, 1);
+	CHECK_EQ(w.reason_s, 0);
+	/* Not the 5 s deadline: the client has it all. */
+	CHECK(time_left_running(&w) < 1);
+	world_free(&w);
+}
+
+static void
+a_peer_that_never_reads_holds_a_close_only_until_its_deadline(void)
+{
+	struct world w;
+	tw_factory f = { &tell_proto, NULL, NULL, NULL };
+	char bound[TW_ADDR_STRLEN];
+	double t;
+	int fd;
+
+	/*
+	 * A Unix socket: a few bytes fit in its buffers, so the server's
+	 * queue drains and the write side is shut, but the kernel's send
+	 * queue holds them as long as the peer does not read.
+	 */
+	world_init(&w, 10);
+	w.tell = 1000;
+	w.close_in = 1;
+	CHECK(world_listen(&w, &f, "unix:/tmp/twirl-test-linger.sock", bound)
+	    != NULL);
+	CHECK((fd = raw_connect(bound)) >= 0);	/* and never read */
+	while (w.lost_s == 0 && !w.timed_out)
+		tw_reactor_turn(w.r, 100);
+	CHECK(!w.timed_out);
+	CHECK_EQ(w.reason_s, 0);	/* all sent; now lingering */
+	t = time_left_running(&w);
+	CHECK(t > 0.5);
+	CHECK(t < 3);
+	close(fd);
+	world_free(&w);
+}
+
 static void
 abort_made(tw_conn *c)
 {
@@ -921,6 +1045,8 @@ main(void)
 	RUN(a_connect_that_hangs_times_out);
 	RUN(a_stalled_reader_gets_100mb_in_order_and_nothing_blocks);
 	RUN(a_peer_that_never_reads_cannot_hold_a_close);
+	RUN(a_close_ends_once_the_peer_has_everything_though_it_stays_open);
+	RUN(a_peer_that_never_reads_holds_a_close_only_until_its_deadline);
 	RUN(abort_closes_at_once_and_reports_econnaborted);
 	RUN(writing_to_a_vanished_peer_raises_no_sigpipe);
 	RUN(ten_thousand_simultaneous_connections_are_accepted);
