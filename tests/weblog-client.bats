@@ -542,6 +542,7 @@ bad_option() {
 	bad_option "weblog-client: option requires an argument: -f" "$p" -f
 	bad_option "weblog-client: option requires an argument: --max-line" "$p" --max-line
 	bad_option "weblog-client: option takes no argument: --reconnect" "$p" --reconnect=1
+}
 
 @test "four heartbeats of silence are a lost connection" {
 	printf '<hits epoch="9" heartbeat="0.2">\n<hit n="5"><line>a</line></hit>\n' >"$T/s.xml"
