@@ -77,9 +77,11 @@
  *   %<s                     <s
  *   %{%d/%b/%Y %T}t         {%d/%b/%Y %T}t
  *
- * The stream shows it as <field name="NAME">VALUE</field>; escaping the
- * name for the attribute and the value for the text is the caller's job
- * (xmlesc.h), as for the nine fields.
+ * The stream shows it as <field name="NAME">VALUE</field>; escaping is
+ * the caller's job (xmlesc.h), as for the nine fields. In an attribute
+ * (the name, the start tag's format="...") a '"' must also be written
+ * &quot;, which tw_xml_escape() leaves alone and tw_xml_unescape()
+ * understands: formats are full of them.
  *
  * Which of the nine fields a hit has is tw_logrec.present, a bit mask (bit
  * TW_CLF_X set: field X is there): the format's own fields, except that
