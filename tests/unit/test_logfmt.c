@@ -500,7 +500,7 @@ every_accepted_line_formats_back_exactly(void)
 		"[", "]", "-", ":", "%", "\\\"", "x",
 	};
 	static const char alphabet[] = " \"[]\\-:0123456789x%";
-	char fmt[64], line[64], back[128];
+	char fmt[8 * 16 + 1], line[64], back[128];
 	int i, j, accepted = 0, compiled = 0;
 	size_t n, m;
 	tw_logfmt *f;
