@@ -90,15 +90,20 @@ struct comp {
 	size_t errlen;
 };
 
+/* The reason, one line: bytes of the format it quotes may be anything. */
 static int
 fail(struct comp *c, const char *fmt, ...)
 {
 	va_list ap;
+	char *p;
 
 	if (c->errlen > 0) {
 		va_start(ap, fmt);
 		vsnprintf(c->err, c->errlen, fmt, ap);
 		va_end(ap);
+		for (p = c->err; *p != '\0'; p++)
+			if ((unsigned char)*p < ' ' || *p == 0x7f)
+				*p = '?';
 	}
 	return -1;
 }

@@ -586,6 +586,7 @@ unusable_formats_are_refused_with_a_reason(void)
 		{ "%h %^ti", "%^ at byte 4 needs a {name}" },
 		{ "$a\\n$b", "a newline in the format can never match" },
 		{ "%h\n%u", "a newline in the format can never match" },
+		{ "%{a\nb}i%h", "%{a?b}i and %h have nothing between them" },
 	};
 	char big[TW_LOGFMT_MAXLEN + 2], many[TW_LOGFMT_MAXVARS * 4 + 8];
 	tw_logfmt *f;
