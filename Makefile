@@ -122,6 +122,14 @@ valgrind:
 bench-reactor: $(BENCH)
 	$(BENCH)
 
+# The log-format matcher next to the Combined parser (bench/logfmt.c).
+build/bench/logfmt: bench/logfmt.c $(LIBS) build/flags
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -MMD -MP $(ALL_LDFLAGS) -o $@ $< $(LIBS) $(LDLIBS)
+
+bench-logfmt: build/bench/logfmt
+	build/bench/logfmt
+
 # Fuzzing (clang's libFuzzer): every tests/fuzz/fuzz_NAME.c, built with the
 # library's sources, runs FUZZ_SECONDS on a scratch corpus seeded from
 # tests/fuzz/corpus/NAME and tests/fuzz/regress/NAME; crashes land in
@@ -215,7 +223,7 @@ clean:
 	rm -rf build $(LIB) $(PROGS)
 
 FORCE:
-.PHONY: all test test-long valgrind bench bench-reactor fuzz install uninstall clean FORCE
+.PHONY: all test test-long valgrind bench bench-reactor bench-logfmt fuzz install uninstall clean FORCE
 
 -include $(wildcard build/*.d build/lib/*.d build/lib/*/*.d build/tests/*.d \
 	build/bench/*.d build/fuzz/lib/*.d build/fuzz/lib/*/*.d)
