@@ -1026,6 +1026,7 @@ bad_option() {
 	bad_option "weblog-serve: option requires an argument: --listen" "$p" --listen
 	bad_option "weblog-serve: option takes no argument: --quiet" "$p" --quiet=yes
 	bad_option "weblog-serve: ambiguous option: --max" "$p" --max 1
+}
 
 # raw SEND N: connect to $P, send SEND (a line, "" for nothing), print the
 # first N lines the server sends (the start tag first), the epoch as E.
@@ -1170,6 +1171,7 @@ CUT
 		wait_for 10 has_lines "$T/wc.out" $((18 + round * 10))
 	done
 	diff <(seq_lines 3 50) "$T/wc.out"
+}
 
 @test "with --linger 30 the server exits at once when a client that has everything keeps its socket open" {
 	serve_stdin --linger 30
