@@ -128,5 +128,6 @@ tw_ring_free(tw_ring *r, void (*elem_free)(void *elem))
 		for (i = 0; i < r->len; i++)
 			elem_free(r->buf + slot(r, i) * r->size);
 	free(r->buf);
-	tw_ring_init(r, r->size, r->max);
+	r->buf = NULL;
+	r->head = r->len = r->cap = r->reserved = 0;
 }
