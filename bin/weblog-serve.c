@@ -647,7 +647,11 @@ client_lost(tw_conn *c, int reason)
 }
 
 static const tw_protocol client_proto = {
-	client_made, client_data, client_lost, client_eof, NULL, client_low
+	.made = client_made,
+	.data = client_data,
+	.lost = client_lost,
+	.eof = client_eof,
+	.low = client_low,
 };
 
 /* --------------------------------------------------------------- input */
@@ -819,7 +823,7 @@ open_input(struct server *s)
 static int
 start_listening(struct server *s)
 {
-	static tw_factory factory = { &client_proto, NULL, NULL, NULL };
+	static tw_factory factory = { .proto = &client_proto };
 	char err[128], bound[TW_ADDR_STRLEN];
 	int fds[LISTEN_MAX], n, i;
 	tw_addr a;
