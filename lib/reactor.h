@@ -25,9 +25,6 @@
 #ifndef TWIRL_REACTOR_H
 #define TWIRL_REACTOR_H
 
-#include <stddef.h>
-#include <stdint.h>
-
 typedef struct tw_reactor tw_reactor;
 typedef struct tw_io tw_io;
 typedef struct tw_soon tw_soon;

@@ -9,8 +9,6 @@
 #ifndef TWIRL_CLI_H
 #define TWIRL_CLI_H
 
-#include <stdarg.h>
-
 /* Set once from argv[0] (its last path component). */
 void tw_setprogname(const char *argv0);
 const char *tw_getprogname(void);
