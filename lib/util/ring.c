@@ -113,12 +113,6 @@ tw_ring_at(const tw_ring *r, size_t i)
 	return r->buf + slot(r, i) * r->size;
 }
 
-size_t
-tw_ring_len(const tw_ring *r)
-{
-	return r->len;
-}
-
 void
 tw_ring_free(tw_ring *r, void (*elem_free)(void *elem))
 {

@@ -49,7 +49,8 @@ int tw_ring_shift(tw_ring *r, void *elem);
 /* The i-th element from the oldest (0), or NULL past the end. */
 void *tw_ring_at(const tw_ring *r, size_t i);
 
-size_t tw_ring_len(const tw_ring *r);
+/* How many it holds; inline: the fan-out asks for each client and batch. */
+static inline size_t tw_ring_len(const tw_ring *r) { return r->len; }
 
 /*
  * Call elem_free (if not NULL) with each element, oldest first, then free
