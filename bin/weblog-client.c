@@ -483,7 +483,9 @@ conn_lost(tw_conn *c, int reason)
 }
 
 static const tw_protocol client_proto = {
-	conn_made, conn_data, conn_lost, NULL, NULL, NULL
+	.made = conn_made,
+	.data = conn_data,
+	.lost = conn_lost,
 };
 
 static int

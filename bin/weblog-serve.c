@@ -49,6 +49,7 @@
 #include <unistd.h>
 
 #include "util/cli.h"
+#include "util/ring.h"
 #include "weblog/follow.h"
 #include "weblog/hit.h"
 #include "sdnotify.h"
@@ -82,8 +83,7 @@ struct client {
 	struct server *s;
 	tw_conn *c;
 	struct client *prev, *next;
-	struct batch *fifo;	/* ring of hits not yet handed to c */
-	size_t fhead, flen, fcap;
+	tw_ring fifo;		/* struct batch: hits not yet handed to c */
 	size_t fbytes;		/* their bytes */
 	unsigned long long dropped;	/* to report before the next hit */
 	uint64_t cursor;	/* poll: the first hit not yet answered */
@@ -106,8 +106,7 @@ struct server {
 	struct client *clients;
 	size_t nclients;
 	size_t high;		/* hand hits to a connection up to this */
-	tw_bytes **hist;	/* ring of the last opt.keep hits */
-	size_t hhead, hlen;
+	tw_ring hist;		/* tw_bytes *: the last opt.keep hits */
 	uint64_t next_seq;	/* sequence number of the next hit, from 1 */
 	unsigned long long epoch;	/* this run's */
 	tw_timer beat;		/* every half --heartbeat */
@@ -149,8 +148,8 @@ main(int argc, char **argv)
 	raise_fd_limit(s.opt.max_clients);
 	s.high = s.opt.max_queue < TW_CONN_HIGH_WATER ?
 	    s.opt.max_queue : TW_CONN_HIGH_WATER;
-	if (s.opt.keep > 0 &&
-	    (s.hist = calloc(s.opt.keep, sizeof(*s.hist))) == NULL)
+	tw_ring_init(&s.hist, sizeof(tw_bytes *), s.opt.keep);
+	if (tw_ring_reserve(&s.hist, s.opt.keep) == -1)
 		tw_err(1, "history");
 	tw_lines_init(&s.lines, s.opt.max_line);
 	if ((s.r = tw_reactor_create(NULL)) == NULL)
@@ -396,24 +395,37 @@ info(const struct server *s, const char *fmt, ...)
 static void
 history_add(struct server *s, tw_bytes *b)
 {
+	tw_bytes *old;
+
 	s->next_seq++;
 	if (s->opt.keep == 0)
 		return;
-	if (s->hlen == s->opt.keep) {
-		tw_bytes_unref(s->hist[s->hhead]);
-		s->hhead = (s->hhead + 1) % s->opt.keep;
-		s->hlen--;
-	}
-	s->hist[(s->hhead + s->hlen++) % s->opt.keep] = tw_bytes_ref(b);
+	if (tw_ring_len(&s->hist) == s->opt.keep &&
+	    tw_ring_shift(&s->hist, &old) == 0)
+		tw_bytes_unref(old);
+	b = tw_bytes_ref(b);
+	tw_ring_push(&s->hist, &b);	/* cannot fail: reserved whole */
+}
+
+/* The sequence number of the oldest hit in the history. */
+static uint64_t
+history_first(const struct server *s)
+{
+	return s->next_seq - tw_ring_len(&s->hist);
 }
 
 /* The hit numbered seq, which must be in the history. */
 static tw_bytes *
 history_get(const struct server *s, uint64_t seq)
 {
-	uint64_t first = s->next_seq - s->hlen;
+	return *(tw_bytes **)tw_ring_at(&s->hist,
+	    (size_t)(seq - history_first(s)));
+}
 
-	return s->hist[(s->hhead + (size_t)(seq - first)) % s->opt.keep];
+static void
+unref_hit(void *elem)
+{
+	tw_bytes_unref(*(tw_bytes **)elem);
 }
 
 /* ------------------------------------------------------------- clients */
@@ -421,40 +433,30 @@ history_get(const struct server *s, uint64_t seq)
 static int
 fifo_push(struct client *cl, tw_bytes *b, size_t hits)
 {
-	if (cl->flen == cl->fcap) {
-		size_t n = cl->fcap ? cl->fcap * 2 : 16, i;
-		struct batch *f = malloc(n * sizeof(*f));
+	struct batch e = { b, hits };
 
-		if (f == NULL)
-			return -1;
-		for (i = 0; i < cl->flen; i++)
-			f[i] = cl->fifo[(cl->fhead + i) % cl->fcap];
-		free(cl->fifo);
-		cl->fifo = f;
-		cl->fhead = 0;
-		cl->fcap = n;
-	}
-	cl->fifo[(cl->fhead + cl->flen) % cl->fcap].b = tw_bytes_ref(b);
-	cl->fifo[(cl->fhead + cl->flen++) % cl->fcap].hits = hits;
+	if (tw_ring_push(&cl->fifo, &e) == -1)
+		return -1;
+	tw_bytes_ref(b);
 	cl->fbytes += b->len;
 	return 0;
 }
 
+/* The oldest batch in the FIFO, which must not be empty. */
 static struct batch
 fifo_pop(struct client *cl)
 {
-	struct batch b = cl->fifo[cl->fhead];
+	struct batch b;
 
-	cl->fhead = (cl->fhead + 1) % cl->fcap;
-	cl->flen--;
+	tw_ring_shift(&cl->fifo, &b);
 	cl->fbytes -= b.b->len;
-	if (cl->flen == 0 && cl->fcap > 1024) {
-		/* A burst made the ring big; an idle client keeps little. */
-		free(cl->fifo);
-		cl->fifo = NULL;
-		cl->fhead = cl->fcap = 0;
-	}
 	return b;
+}
+
+static void
+unref_batch(void *elem)
+{
+	tw_bytes_unref(((struct batch *)elem)->b);
 }
 
 /* Every write to a client goes through these two: the heartbeat's count. */
@@ -492,7 +494,7 @@ pump(struct client *cl, int all)
 {
 	if (cl->opening)
 		return;
-	while (cl->flen > 0 && (all || tw_conn_queued(cl->c) <= cl->s->high)) {
+	while (tw_ring_len(&cl->fifo) > 0 && (all || tw_conn_queued(cl->c) <= cl->s->high)) {
 		struct batch b = fifo_pop(cl);
 
 		write_dropped(cl);
@@ -511,7 +513,7 @@ client_push(struct client *cl, tw_bytes *b, size_t hits)
 {
 	if (cl->closing)
 		return;
-	if (cl->flen == 0 && cl->dropped == 0 && !cl->opening &&
+	if (tw_ring_len(&cl->fifo) == 0 && cl->dropped == 0 && !cl->opening &&
 	    tw_conn_queued(cl->c) <= cl->s->high) {
 		put_bytes(cl, b);
 		return;
@@ -520,7 +522,7 @@ client_push(struct client *cl, tw_bytes *b, size_t hits)
 		cl->dropped += hits;
 		return;
 	}
-	while (cl->flen > 0 &&
+	while (tw_ring_len(&cl->fifo) > 0 &&
 	    cl->fbytes + tw_conn_queued(cl->c) > cl->s->opt.max_queue) {
 		struct batch old = fifo_pop(cl);
 
@@ -547,7 +549,7 @@ static void
 client_open(struct client *cl, int resuming, uint64_t resume)
 {
 	struct server *s = cl->s;
-	uint64_t first = s->next_seq - s->hlen, from;
+	uint64_t first = history_first(s), from;
 	struct batch *held = NULL;
 	size_t nheld = 0, i;
 
@@ -557,18 +559,19 @@ client_open(struct client *cl, int resuming, uint64_t resume)
 	tw_timer_cancel(s->r, &cl->open_timer);
 	if (resuming) {
 		/* All of it comes from the history: what it holds is moot. */
-		while (cl->flen > 0)
+		while (tw_ring_len(&cl->fifo) > 0)
 			tw_bytes_unref(fifo_pop(cl).b);
 		cl->dropped = 0;
 		from = resume + 1 < s->next_seq ? resume + 1 : s->next_seq;
 	} else {
 		/* The replay goes before what arrived while it was opening. */
-		if (cl->flen > 0 &&
-		    (held = malloc(cl->flen * sizeof(*held))) == NULL) {
+		if (tw_ring_len(&cl->fifo) > 0 &&
+		    (held = malloc(tw_ring_len(&cl->fifo) *
+		    sizeof(*held))) == NULL) {
 			client_close(cl);
 			return;
 		}
-		while (cl->flen > 0)
+		while (tw_ring_len(&cl->fifo) > 0)
 			held[nheld++] = fifo_pop(cl);
 		from = cl->cursor - (s->opt.replay < cl->cursor - first ?
 		    s->opt.replay : cl->cursor - first);
@@ -612,7 +615,7 @@ static void
 answer(struct client *cl)
 {
 	struct server *s = cl->s;
-	uint64_t first = s->next_seq - s->hlen;
+	uint64_t first = history_first(s);
 
 	if (cl->cursor < first) {
 		/* Fell behind the history: those hits are gone. */
@@ -628,7 +631,7 @@ answer(struct client *cl)
 	}
 	for (; cl->cursor < s->next_seq; cl->cursor++)
 		client_push(cl, history_get(s, cl->cursor), 1);
-	if (cl->flen == 0)
+	if (tw_ring_len(&cl->fifo) == 0)
 		write_dropped(cl);	/* all of them, if none went out */
 }
 
@@ -645,7 +648,7 @@ service(struct client *cl)
 	if (cl->closing)
 		return;
 	pump(cl, 0);
-	while (cl->pending > 0 && cl->flen == 0 &&
+	while (cl->pending > 0 && tw_ring_len(&cl->fifo) == 0 &&
 	    tw_conn_queued(cl->c) <= s->high) {
 		answer(cl);
 		cl->pending--;
@@ -664,7 +667,7 @@ client_made(tw_conn *c)
 	struct server *s = tw_conn_factory(c)->data;
 	struct client *cl;
 	char start[96];
-	size_t n, i;
+	size_t n, i, hlen = tw_ring_len(&s->hist);
 
 	if (s->nclients >= s->opt.max_clients ||
 	    (cl = calloc(1, sizeof(*cl))) == NULL) {
@@ -675,6 +678,8 @@ client_made(tw_conn *c)
 	cl->s = s;
 	cl->c = c;
 	c->data = cl;
+	/* A batch has bytes: --max-queue keeps the count within this. */
+	tw_ring_init(&cl->fifo, sizeof(struct batch), s->opt.max_queue + 1);
 	cl->next = s->clients;
 	if (s->clients != NULL)
 		s->clients->prev = cl;
@@ -694,9 +699,9 @@ client_made(tw_conn *c)
 			client_open(cl, 0, 0);
 		return;
 	}
-	n = s->opt.replay < s->hlen ? s->opt.replay : s->hlen;
-	for (i = s->hlen - n; i < s->hlen; i++)
-		client_push(cl, history_get(s, s->next_seq - s->hlen + i), 1);
+	n = s->opt.replay < hlen ? s->opt.replay : hlen;
+	for (i = hlen - n; i < hlen; i++)
+		client_push(cl, history_get(s, history_first(s) + i), 1);
 }
 
 /* A push client's first line: RESUME E SEQ, or anything else (a new client). */
@@ -786,9 +791,7 @@ static void
 client_free(struct client *cl)
 {
 	tw_timer_cancel(cl->s->r, &cl->open_timer);
-	while (cl->flen > 0)
-		tw_bytes_unref(fifo_pop(cl).b);
-	free(cl->fifo);
+	tw_ring_free(&cl->fifo, unref_batch);
 	tw_lines_free(&cl->req);
 	free(cl);
 }
@@ -815,7 +818,11 @@ client_lost(tw_conn *c, int reason)
 }
 
 static const tw_protocol client_proto = {
-	client_made, client_data, client_lost, client_eof, NULL, client_low
+	.made = client_made,
+	.data = client_data,
+	.lost = client_lost,
+	.eof = client_eof,
+	.low = client_low,
 };
 
 /* --------------------------------------------------------------- input */
@@ -987,7 +994,7 @@ open_input(struct server *s)
 static int
 start_listening(struct server *s)
 {
-	static tw_factory factory = { &client_proto, NULL, NULL, NULL };
+	static tw_factory factory = { .proto = &client_proto };
 	char err[128], bound[TW_ADDR_STRLEN];
 	int fds[LISTEN_MAX], n, i;
 	tw_addr a;
@@ -1071,7 +1078,7 @@ beat_cb(tw_timer *t)
 	for (cl = s->clients; cl != NULL; cl = cl->next) {
 		if (cl->closing || cl->opening || ++cl->quiet < 2)
 			continue;
-		if (cl->flen == 0 && tw_conn_queued(cl->c) == 0)
+		if (tw_ring_len(&cl->fifo) == 0 && tw_conn_queued(cl->c) == 0)
 			put(cl, "\n", 1);
 		cl->quiet = 0;
 	}
@@ -1141,8 +1148,6 @@ on_signal(tw_signal *sig, int signo)
 static void
 free_server(struct server *s)
 {
-	size_t i;
-
 	tw_signal_stop(s->r, &s->sigterm);
 	tw_signal_stop(s->r, &s->sigint);
 	tw_follow_close(s->in);
@@ -1153,9 +1158,7 @@ free_server(struct server *s)
 		client_free(cl);
 	}
 	tw_reactor_destroy(s->r);
-	for (i = 0; i < s->hlen; i++)
-		tw_bytes_unref(s->hist[(s->hhead + i) % s->opt.keep]);
-	free(s->hist);
+	tw_ring_free(&s->hist, unref_hit);
 	tw_bytes_unref(s->batch);
 	tw_lines_free(&s->lines);
 }

@@ -165,8 +165,11 @@ epoll_wait_state(void *p, int timeout_ms, struct tw__event *ev, int max)
 }
 
 const struct tw__backend tw__backend_epoll = {
-	"epoll", epoll_create_state, epoll_destroy_state, epoll_set,
-	epoll_wait_state,
+	.name = "epoll",
+	.create = epoll_create_state,
+	.destroy = epoll_destroy_state,
+	.set = epoll_set,
+	.wait = epoll_wait_state,
 };
 
 #else

@@ -142,5 +142,9 @@ poll_wait(void *p, int timeout_ms, struct tw__event *ev, int max)
 }
 
 const struct tw__backend tw__backend_poll = {
-	"poll", poll_create, poll_destroy, poll_set, poll_wait,
+	.name = "poll",
+	.create = poll_create,
+	.destroy = poll_destroy,
+	.set = poll_set,
+	.wait = poll_wait,
 };

@@ -10,8 +10,8 @@
  * and a backslash as \\; both are left as they are). The parser is strict
  * on purpose, because a hit must give back its line exactly (SPEC "Round
  * trip"): a line is accepted only when writing its fields back with single
- * spaces and the delimiters above (tw_clf_format) gives that same line, byte
- * for byte. Anything else, such as two spaces between fields, a trailing
+ * spaces and the delimiters above gives that same line, byte for byte (the
+ * tests check it with tests/unit/clf_format.h). Anything else, such as two spaces between fields, a trailing
  * '\r' or a field too many, is not CLF, and the caller sends it whole.
  *
  * What a field may hold:
@@ -58,13 +58,5 @@ extern const char *const tw_clf_names[TW_CLF_NFIELDS];
  * line is in neither format.
  */
 int tw_clf_parse(tw_clf *c, const char *line, size_t len);
-
-/*
- * Write the first nfields fields of c back as a log line (no newline) into
- * out, which has room for tw_clf_format_len() bytes. Returns the bytes
- * written. For a line tw_clf_parse() accepted, that is the line.
- */
-size_t tw_clf_format(const tw_clf *c, char *out);
-size_t tw_clf_format_len(const tw_clf *c);
 
 #endif

@@ -2,13 +2,10 @@
  * hit.c - encode one log line as a <hit> element.
  */
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "clf.h"
 #include "hit.h"
-
-#define STACK_OUT 8192		/* most lines encode within this */
 
 static char *
 put(char *o, const char *s)
@@ -55,21 +52,4 @@ tw_hit_encode(const char *line, size_t len, unsigned long long seq,
 	}
 	o = put(o, "</hit>\n");
 	return (size_t)(o - out);
-}
-
-tw_bytes *
-tw_hit_new(const char *line, size_t len)
-{
-	char stack[STACK_OUT], *out = stack;
-	tw_bytes *b;
-	size_t n;
-
-	if (TW_HIT_ENCODED_MAX(len) > sizeof(stack) &&
-	    (out = malloc(TW_HIT_ENCODED_MAX(len))) == NULL)
-		return NULL;
-	n = tw_hit_encode(line, len, 0, out);
-	b = tw_bytes_copy(out, n);
-	if (out != stack)
-		free(out);
-	return b;
 }

@@ -10,15 +10,14 @@
  * gives back the line exactly. The delimiters between CLF fields are ASCII,
  * so escaping field by field gives what escaping the whole line would.
  *
- * weblog-serve encodes each hit once, into a tw_bytes that every client's
- * write queue then shares (bytes.h).
+ * weblog-serve encodes each hit once, straight into a buffer of hits that
+ * every client's write queue then shares (a tw_bytes, bytes.h).
  */
 #ifndef TWIRL_HIT_H
 #define TWIRL_HIT_H
 
 #include <stddef.h>
 
-#include "bytes.h"
 #include "xmlesc.h"
 
 /* The most bytes tw_hit_encode() writes for a line of len bytes. */
@@ -31,8 +30,5 @@
  */
 size_t tw_hit_encode(const char *line, size_t len, unsigned long long seq,
     char *out);
-
-/* The same into a new tw_bytes of exactly that size (one reference), or NULL. */
-tw_bytes *tw_hit_new(const char *line, size_t len);
 
 #endif

@@ -8,7 +8,7 @@
  *     are exactly <hit>, the CLF field names in order (7 or 9 of them) or
  *     <line>, each closed, then "</hit>\n";
  *   - each field's text, unescaped by xmlesc, is the field clf found, and
- *     writing the fields back (tw_clf_format) gives the line;
+ *     writing the fields back (tests/unit/clf_format.h) gives the line;
  *   - the stream parser (hitstream) accepts <hits>, the element, </hits>,
  *     and its "combined" format prints the line, byte for byte.
  */
@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../unit/clf_format.h"
 #include "weblog/clf.h"
 #include "weblog/hit.h"
 #include "weblog/hitstream.h"
@@ -178,8 +179,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		for (i = 0; i < nf; i++)
 			p = field(p, end, tw_clf_names[i], c.field[i],
 			    c.len[i], scratch);
-		if (tw_clf_format_len(&c) != size ||
-		    tw_clf_format(&c, back) != size ||
+		if (clf_format_len(&c) != size ||
+		    clf_format(&c, back) != size ||
 		    memcmp(back, line, size) != 0)
 			abort();
 	}

@@ -142,7 +142,9 @@ server_lost(tw_conn *c, int reason)
 }
 
 static const tw_protocol echo_proto = {
-	echo_made, echo_data, server_lost, NULL, NULL, NULL
+	.made = echo_made,
+	.data = echo_data,
+	.lost = server_lost,
 };
 
 static void
@@ -181,14 +183,16 @@ client_lost(tw_conn *c, int reason)
 }
 
 static const tw_protocol client_proto = {
-	client_made, client_data, client_lost, NULL, NULL, NULL
+	.made = client_made,
+	.data = client_data,
+	.lost = client_lost,
 };
 
 static void
 echo_round_trip(const char *listen_at)
 {
 	struct world w;
-	tw_factory f = { &echo_proto, NULL, NULL, NULL };
+	tw_factory f = { .proto = &echo_proto };
 	tw_addr a;
 	char bound[TW_ADDR_STRLEN];
 
@@ -256,7 +260,9 @@ nop_data(tw_conn *c, const char *buf, size_t len)
 }
 
 static const tw_protocol peer_proto = {
-	peer_made, nop_data, quiet_lost, NULL, NULL, NULL
+	.made = peer_made,
+	.data = nop_data,
+	.lost = quiet_lost,
 };
 
 static void
@@ -271,14 +277,15 @@ stop_lost(tw_conn *c, int reason)
 
 /* Reads nothing of interest; closes when the server does. */
 static const tw_protocol quiet_proto = {
-	NULL, nop_data, stop_lost, NULL, NULL, NULL
+	.data = nop_data,
+	.lost = stop_lost,
 };
 
 static void
 the_peer_address_is_a_spec_address(void)
 {
 	struct world w;
-	tw_factory f = { &peer_proto, NULL, NULL, NULL };
+	tw_factory f = { .proto = &peer_proto };
 	char bound[TW_ADDR_STRLEN];
 	tw_addr a;
 
@@ -301,7 +308,7 @@ static void
 an_address_in_use_is_refused(void)
 {
 	tw_reactor *r = tw_reactor_create(NULL);
-	tw_factory f = { &echo_proto, NULL, NULL, NULL };
+	tw_factory f = { .proto = &echo_proto };
 	char bound[TW_ADDR_STRLEN];
 	tw_listener *l;
 	tw_addr a;
@@ -476,7 +483,11 @@ prod_low(tw_conn *c)
 }
 
 static const tw_protocol producer_proto = {
-	prod_made, nop_data, server_lost, NULL, prod_high, prod_low
+	.made = prod_made,
+	.data = nop_data,
+	.lost = server_lost,
+	.high = prod_high,
+	.low = prod_low,
 };
 
 static void
@@ -504,7 +515,9 @@ sink_data(tw_conn *c, const char *buf, size_t len)
 }
 
 static const tw_protocol sink_proto = {
-	sink_made, sink_data, client_lost, NULL, NULL, NULL
+	.made = sink_made,
+	.data = sink_data,
+	.lost = client_lost,
 };
 
 static void
@@ -532,7 +545,7 @@ static void
 a_stalled_reader_gets_100mb_in_order_and_nothing_blocks(void)
 {
 	struct world w;
-	tw_factory f = { &producer_proto, NULL, NULL, NULL };
+	tw_factory f = { .proto = &producer_proto };
 	char bound[TW_ADDR_STRLEN];
 	tw_addr a;
 
@@ -587,7 +600,9 @@ lost_stop(tw_conn *c, int reason)
 }
 
 static const tw_protocol flood_proto = {
-	flood_made, nop_data, lost_stop, NULL, NULL, NULL
+	.made = flood_made,
+	.data = nop_data,
+	.lost = lost_stop,
 };
 
 static int
@@ -609,7 +624,7 @@ static void
 a_peer_that_never_reads_cannot_hold_a_close(void)
 {
 	struct world w;
-	tw_factory f = { &flood_proto, NULL, NULL, NULL };
+	tw_factory f = { .proto = &flood_proto };
 	char bound[TW_ADDR_STRLEN];
 	double start;
 	int fd;
@@ -762,14 +777,16 @@ abort_made(tw_conn *c)
 }
 
 static const tw_protocol abort_proto = {
-	abort_made, nop_data, lost_stop, NULL, NULL, NULL
+	.made = abort_made,
+	.data = nop_data,
+	.lost = lost_stop,
 };
 
 static void
 abort_closes_at_once_and_reports_econnaborted(void)
 {
 	struct world w;
-	tw_factory f = { &abort_proto, NULL, NULL, NULL };
+	tw_factory f = { .proto = &abort_proto };
 	char bound[TW_ADDR_STRLEN], buf[16];
 	int fd;
 
@@ -810,14 +827,16 @@ keep_writing_cb(tw_timer *t)
 }
 
 static const tw_protocol writer_proto = {
-	writer_made, nop_data, lost_stop, NULL, NULL, NULL
+	.made = writer_made,
+	.data = nop_data,
+	.lost = lost_stop,
 };
 
 static void
 writing_to_a_vanished_peer_raises_no_sigpipe(void)
 {
 	struct world w;
-	tw_factory f = { &writer_proto, NULL, NULL, NULL };
+	tw_factory f = { .proto = &writer_proto };
 	char bound[TW_ADDR_STRLEN];
 	struct sigaction sa;
 	int fd;
@@ -860,7 +879,9 @@ many_lost_cb(tw_conn *c, int reason)
 }
 
 static const tw_protocol many_proto = {
-	many_made_cb, nop_data, many_lost_cb, NULL, NULL, NULL
+	.made = many_made_cb,
+	.data = nop_data,
+	.lost = many_lost_cb,
 };
 
 static void
@@ -898,7 +919,7 @@ many_clients(const char *bound, int ready, int go)
 static void
 ten_thousand_simultaneous_connections_are_accepted(void)
 {
-	tw_factory f = { &many_proto, NULL, NULL, NULL };
+	tw_factory f = { .proto = &many_proto };
 	char bound[TW_ADDR_STRLEN], c;
 	struct rlimit rl;
 	tw_timer t, guard;
@@ -984,7 +1005,9 @@ answer_data(tw_conn *c, const char *buf, size_t len)
 }
 
 static const tw_protocol answer_proto = {
-	answer_made, answer_data, quiet_lost, NULL, NULL, NULL
+	.made = answer_made,
+	.data = answer_data,
+	.lost = quiet_lost,
 };
 
 /*
@@ -997,7 +1020,7 @@ what_data_writes_leaves_before_the_next_connection_reads(void)
 {
 	struct answers a;
 	struct world w;
-	tw_factory f = { &answer_proto, NULL, NULL, NULL };
+	tw_factory f = { .proto = &answer_proto };
 	char bound[TW_ADDR_STRLEN], buf[8];
 	struct sockaddr_in sin;
 	int fd[2], i;
