@@ -258,7 +258,7 @@ print(s.recv(100).decode().strip())' "$PORT"
 	run "$BIN/fib-serve" -d -s fib.state -l "$PORT" --pidfile fib.pid \
 	    --logfile fib.log
 	[ "$status" -eq 0 ]
-	[ -z "$output" ]
+	[ "$output" = "fib-serve: listening on 127.0.0.1:$PORT" ]
 	pid=$(cat fib.pid)
 	STARTED="$STARTED $pid"
 	# Listening already: no waiting.
