@@ -27,6 +27,7 @@
 #define LOG_BUFFER (64 * 1024)	/* bytes of lines waiting to be written */
 #define LINE_MAX_LEN 1024	/* a longer line is cut */
 #define LOG_DRAIN_SECONDS 2	/* at exit, for a descriptor that is stuck */
+#define LOG_RETRY_SECONDS 1	/* after a failed write, with lines lost */
 
 struct buf {
 	char *data;
@@ -254,14 +255,26 @@ static void *
 writer(void *arg)
 {
 	unsigned long long lost;
+	struct timespec retry;
 	struct buf t;
 
 	(void)arg;
 	pthread_mutex_lock(&lg.mu);
 	for (;;) {
 		while (lg.pending.len == 0 && (lg.lost == 0 || lg.broken) &&
-		    !lg.reopen && !lg.closing)
-			pthread_cond_wait(&lg.more, &lg.mu);
+		    !lg.reopen && !lg.closing) {
+			if (lg.lost == 0) {
+				pthread_cond_wait(&lg.more, &lg.mu);
+				continue;
+			}
+			/* The last write failed: try again in a while, so an
+			 * idle server too says what it lost once it can. */
+			clock_gettime(CLOCK_REALTIME, &retry);
+			retry.tv_sec += LOG_RETRY_SECONDS;
+			if (pthread_cond_timedwait(&lg.more, &lg.mu, &retry) ==
+			    ETIMEDOUT)
+				lg.broken = 0;
+		}
 		if (lg.reopen) {
 			reopen_locked();
 			continue;
