@@ -19,6 +19,10 @@ _weblog_serve()
 		esac
 		return
 		;;
+	--pidfile|--logfile)
+		COMPREPLY=($(compgen -f -- "$cur"))
+		return
+		;;
 	-i|--interval|-k|--keep|-r|--replay|--max-clients|--max-queue|\
 	--max-line|--linger)
 		return
@@ -26,9 +30,10 @@ _weblog_serve()
 	esac
 	case $cur in
 	-*)
-		COMPREPLY=($(compgen -W '-q --quiet -l --listen -m --mode
+		COMPREPLY=($(compgen -W '-d --daemon -q --quiet -l --listen -m --mode
 		    -i --interval -k --keep -r --replay --max-clients --max-queue
-		    --max-line --linger --from-start -h --help --version' \
+		    --max-line --linger --from-start --pidfile --logfile
+		    -h --help --version' \
 		    -- "$cur"))
 		;;
 	*)

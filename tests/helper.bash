@@ -9,6 +9,9 @@
 #                          DEADLINE seconds pass (then fail the test)
 #   wait_port PORT         wait until 127.0.0.1:PORT accepts
 #   free_port              print a loopback TCP port nobody listens on
+#   listening NAME         wait until $T/NAME.err says "PROG: listening on
+#                          ADDR"; print the port of the first such line
+#   flood_connects PORT N  connect to 127.0.0.1:PORT and close, N times
 #   half_close PORT [TEXT] send TEXT to 127.0.0.1:PORT, end the sending
 #                          side, print all the server says until it closes
 #   stop_all               teardown: TERM, then KILL, every started pid;
@@ -132,4 +135,17 @@ wait_exit() {
 	wait_for "$deadline" eval "! kill -0 $pid 2>/dev/null" || return 1
 	wait "$pid"
 	EXIT=$?
+}
+
+listening() {
+	wait_for 10 grep -q '^[^ ]*: listening on ' "$T/$1.err" || return 1
+	sed -n 's/^[^ ]*: listening on .*:\([0-9][0-9]*\)$/\1/p' "$T/$1.err" |
+		sed -n 1p
+}
+
+# Many connections, each closed at once: a server logs two lines for each.
+flood_connects() {
+	$PY -c 'import socket, sys
+for _ in range(int(sys.argv[2])):
+    socket.create_connection(("127.0.0.1", int(sys.argv[1]))).close()' "$1" "$2"
 }
