@@ -29,6 +29,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/queue.h>
 
 #include "fib/bignum.h"
 #include "util/cli.h"
@@ -55,7 +56,7 @@ struct client {
 	int paused;		/* we stopped reading it */
 	int eof;		/* it sent end of file */
 	int closing;		/* we closed it: write nothing more */
-	struct client *prev, *next;
+	LIST_ENTRY(client) link;
 };
 
 struct server {
@@ -70,7 +71,7 @@ struct server {
 	int writing;		/* a reservation write is in flight */
 	int failed;		/* the last write failed; said so once */
 	tw_timer retry;
-	struct client *clients;
+	LIST_HEAD(client_list, client) clients;
 	size_t nclients;
 	int stopping;
 	tw_timer stop_timer;
@@ -114,6 +115,7 @@ main(int argc, char *argv[])
 	int ch;
 
 	memset(s, 0, sizeof(*s));
+	LIST_INIT(&s->clients);
 	tw_service_init(&s->svc);	/* TERM, INT, HUP wait for the loop */
 	tw_setprogname(argv[0]);
 	s->reserve = DEFAULT_RESERVE;
@@ -373,8 +375,8 @@ answer_all(struct server *s)
 {
 	struct client *cl, *next;
 
-	for (cl = s->clients; cl != NULL; cl = next) {
-		next = cl->next;
+	for (cl = LIST_FIRST(&s->clients); cl != NULL; cl = next) {
+		next = LIST_NEXT(cl, link);
 		if (cl->pending > 0)
 			answer(cl);
 	}
@@ -393,9 +395,7 @@ fib_made(tw_conn *c)
 	cl->c = c;
 	cl->s = s;
 	c->data = cl;
-	if ((cl->next = s->clients) != NULL)
-		cl->next->prev = cl;
-	s->clients = cl;
+	LIST_INSERT_HEAD(&s->clients, cl, link);
 	s->nclients++;
 	tw_conn_set_watermarks(c, HIGH_WATER, LOW_WATER);
 	tw_log_info("%s connected", tw_conn_peer(c));
@@ -455,12 +455,7 @@ fib_lost(tw_conn *c, int reason)
 	if (cl == NULL)
 		return;
 	s = cl->s;
-	if (cl->prev != NULL)
-		cl->prev->next = cl->next;
-	else
-		s->clients = cl->next;
-	if (cl->next != NULL)
-		cl->next->prev = cl->prev;
+	LIST_REMOVE(cl, link);
 	s->nclients--;
 	if (reason != 0)
 		tw_log_info("%s gone after %llu numbers: %s", tw_conn_peer(c),
@@ -595,7 +590,7 @@ stop_deadline_cb(tw_timer *t)
 	struct client *cl;
 
 	/* Clients that would not read their answers: drop what is left. */
-	for (cl = s->clients; cl != NULL; cl = cl->next)
+	LIST_FOREACH(cl, &s->clients, link)
 		if (!cl->closing) {
 			cl->closing = 1;
 			tw_conn_abort(cl->c);
@@ -616,7 +611,7 @@ begin_stop(void *data)
 	}
 	s->stopping = 1;
 	tw_service_stop_listening(&s->svc);
-	for (cl = s->clients; cl != NULL; cl = cl->next) {
+	LIST_FOREACH(cl, &s->clients, link) {
 		if (cl->closing)
 			continue;
 		if (cl->pending == 0) {
