@@ -25,12 +25,11 @@
 #define _GNU_SOURCE
 
 #include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/queue.h>
 #include <unistd.h>
 
 #include "fib/bignum.h"
@@ -38,7 +37,8 @@
 #include "fib/decimal.h"
 #include "fib/fibstate.h"
 #include "util/lockfile.h"
-#include "sdnotify.h"
+#include "util/log.h"
+#include "util/service.h"
 #include "twirl.h"
 
 #define DEFAULT_STATE "fib.state"
@@ -48,7 +48,6 @@
 #define LOW_WATER (256 * 1024)
 #define RETRY_DELAY 1.0		/* after a failed write */
 #define STOP_DEADLINE 5.0	/* for clients that stop reading at exit */
-#define LISTEN_MAX 16		/* sockets systemd may pass */
 
 struct client {
 	tw_conn *c;
@@ -58,13 +57,12 @@ struct client {
 	int paused;		/* we stopped reading it */
 	int eof;		/* it sent end of file */
 	int closing;		/* we closed it: write nothing more */
-	struct client *prev, *next;
+	LIST_ENTRY(client) link;
 };
 
 struct server {
+	tw_service svc;		/* -d, --pidfile, --logfile, -q, listeners */
 	tw_reactor *r;
-	tw_listener *l[LISTEN_MAX];
-	int nl;
 	char *state_path;
 	tw_fibstate st;		/* the file's record; its pair is stale while
 				 * serving: a and b below are the position */
@@ -74,11 +72,10 @@ struct server {
 	int writing;		/* a reservation write is in flight */
 	int failed;		/* the last write failed; said so once */
 	tw_timer retry;
-	struct client *clients;
+	LIST_HEAD(client_list, client) clients;
 	size_t nclients;
 	int stopping;
 	tw_timer stop_timer;
-	int quiet;
 };
 
 /* A reservation on its way to disk: a copy the worker alone touches. */
@@ -88,27 +85,11 @@ struct write_job {
 	int error;
 };
 
-static struct server srv;
-static char *pidfile_path;
-static int pidfile_fd = -1;
-static char *logfile_path;
-static int detached;		/* a daemon: stderr is the parent's pipe */
-static sigset_t startmask;	/* the signal mask we were started with */
-
 static _Noreturn void usage(FILE *fp, int status);
-static char *absolute(const char *path);
-static void daemonize(void);
-static void ready(int logfd);
-static int open_log(void);
-static void remove_pidfile(void);
-static int take_pidfile(void);
 static void read_state(struct server *s);
-static void listen_on(struct server *s, const char *spec, int daemon);
-static void notify(const char *state);
 static void advance_and_reserve(struct server *s);
 static void save_position(struct server *s);
-static void on_signal(tw_signal *sig, int signo);
-static void begin_stop(struct server *s);
+static void begin_stop(void *data);
 static void stop_deadline_cb(tw_timer *t);
 static void maybe_write_ahead(struct server *s);
 static void retry_cb(tw_timer *t);
@@ -130,24 +111,13 @@ main(int argc, char *argv[])
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
 	};
-	struct server *s = &srv;
+	struct server server, *s = &server;
 	const char *state = DEFAULT_STATE, *listen_spec = NULL, *errstr;
-	tw_signal sigterm, sigint, sighup;
-	sigset_t handled;
-	char addr[TW_ADDR_STRLEN];
-	int ch, i, daemon = 0, logfd = -1;
+	int ch;
 
-	/*
-	 * Every signal the loop handles is blocked from the start until its
-	 * watcher is set, then delivered to it: one that arrives while we
-	 * set up (SIGHUP just as we listen, say) neither kills us nor is lost.
-	 */
-	sigemptyset(&handled);
-	sigaddset(&handled, SIGTERM);
-	sigaddset(&handled, SIGINT);
-	sigaddset(&handled, SIGHUP);
-	if (sigprocmask(SIG_BLOCK, &handled, &startmask) == -1)
-		tw_err(1, "sigprocmask");
+	memset(s, 0, sizeof(*s));
+	LIST_INIT(&s->clients);
+	tw_service_init(&s->svc);	/* TERM, INT, HUP wait for the loop */
 	tw_setprogname(argv[0]);
 	s->reserve = DEFAULT_RESERVE;
 	opterr = 0;
@@ -155,7 +125,7 @@ main(int argc, char *argv[])
 	    NULL)) != -1) {
 		switch (ch) {
 		case 'd':
-			daemon = 1;
+			s->svc.daemon = 1;
 			break;
 		case 'h':
 			usage(stdout, 0);
@@ -163,13 +133,13 @@ main(int argc, char *argv[])
 			listen_spec = optarg;
 			break;
 		case 'L':
-			logfile_path = optarg;
+			s->svc.logfile = optarg;
 			break;
 		case 'P':
-			pidfile_path = optarg;
+			s->svc.pidfile = optarg;
 			break;
 		case 'q':
-			s->quiet = 1;
+			s->svc.quiet = 1;
 			break;
 		case 'R':
 			s->reserve = (uint64_t)tw_strtonum(optarg, 1,
@@ -192,38 +162,25 @@ main(int argc, char *argv[])
 	if (argc != 0)
 		usage(stderr, 2);
 
-	/*
-	 * A daemon works from /, so every path it keeps must be absolute
-	 * (absolute() remembers the directory we started in).
-	 */
-	free(absolute("."));
-	s->state_path = daemon ? absolute(state) : strdup(state);
-	if (logfile_path != NULL)
-		logfile_path = absolute(logfile_path);
-	if (pidfile_path != NULL)
-		pidfile_path = absolute(pidfile_path);
-	if (s->state_path == NULL)
-		tw_err(1, "malloc");
-	signal(SIGPIPE, SIG_IGN);
-	/* Past a file-size limit (ulimit -f) a write fails with EFBIG, as on
-	 * a full disk; the default action would kill us mid-write instead. */
-	signal(SIGXFSZ, SIG_IGN);
-	if (daemon)
-		daemonize();	/* from here on, in the child */
-	if (logfile_path != NULL && (logfd = open_log()) == -1)
-		tw_err(1, "%s", logfile_path);
+	s->state_path = tw_service_path(&s->svc, state);
+	s->svc.factory.proto = &fib_protocol;
+	s->svc.factory.data = s;
+	s->svc.stop = begin_stop;
+	s->svc.data = s;
+	tw_service_start(&s->svc);	/* from here on, maybe a daemon */
 
 	/*
 	 * Read the state before the lock: a missing or defective file is
 	 * refused with its own reason, and leaves no STATE.lock behind (nor
 	 * fails on it, when the file's directory is missing).
 	 */
+	tw_fibstate_init(&s->st);
+	tw_dec_init(&s->a);
+	tw_dec_init(&s->b);
 	read_state(s);
 	(void)tw_lock_state_or_die(s->state_path);	/* held until exit */
 	/* Under the lock: what a writer killed mid-write left is garbage. */
 	tw_fibstate_remove_temps(s->state_path);
-	if (pidfile_path != NULL && take_pidfile() == -1)
-		exit(1);
 	/* Again, under the lock: a writer may have replaced it meanwhile. */
 	read_state(s);
 
@@ -232,59 +189,41 @@ main(int argc, char *argv[])
 	tw_thread_pool_size(s->r, 1);	/* one write at a time anyway */
 	tw_timer_init(&s->retry, retry_cb, s);
 	tw_timer_init(&s->stop_timer, stop_deadline_cb, s);
-	/*
-	 * Watched before the first listen: a client, or a script that saw the
-	 * port open, may signal us at once. What came while they were blocked
-	 * is handled as soon as the loop runs.
-	 */
-	tw_signal_init(&sigterm, on_signal, s);
-	tw_signal_init(&sigint, on_signal, s);
-	tw_signal_init(&sighup, on_signal, s);
-	if (tw_signal_start(s->r, &sigterm, SIGTERM) == -1 ||
-	    tw_signal_start(s->r, &sigint, SIGINT) == -1 ||
-	    tw_signal_start(s->r, &sighup, SIGHUP) == -1)
-		tw_err(1, "signals");
-	if (sigprocmask(SIG_SETMASK, &startmask, NULL) == -1)
-		tw_err(1, "sigprocmask");
-
 	if (listen_spec == NULL)
 		listen_spec = s->st.listen[0] != '\0' ? s->st.listen :
 		    DEFAULT_LISTEN;
-	listen_on(s, listen_spec, daemon);
+	if (tw_service_listen(&s->svc, s->r, listen_spec) == -1)
+		exit(1);
 	/* Bound first: a busy address must not cost a reservation. */
 	advance_and_reserve(s);
-
-	ready(logfd);
-	for (i = 0; i < s->nl; i++)
-		tw_warnx("listening on %s", tw_listener_address(s->l[i], addr,
-		    sizeof(addr)));
-	tw_warnx("served %llu, reserved up to %llu",
+	/* Reserved: a client that connects now is answered at once. */
+	tw_service_ready(&s->svc);
+	tw_log_notice("served %llu, reserved up to %llu",
 	    (unsigned long long)s->st.served, (unsigned long long)s->limit);
 
-	if (tw_reactor_run(s->r) == -1)
-		tw_err(1, "event loop");
+	if (tw_reactor_run(s->r) == -1) {
+		tw_log_warn("event loop");
+		exit(1);
+	}
 
 	/* Every client is answered and gone: write the exact position. */
 	save_position(s);
 	s->st.reserve = 0;
-	if (tw_fibstate_write(&s->st, s->state_path) == -1)
-		tw_err(1, "cannot write %s; it keeps the reservation up to %llu",
-		    s->state_path, (unsigned long long)s->limit);
-	tw_warnx("stopped; served %llu, %s written with reserve 0",
+	if (tw_fibstate_write(&s->st, s->state_path) == -1) {
+		tw_log_warn("cannot write %s; it keeps the reservation up to "
+		    "%llu", s->state_path, (unsigned long long)s->limit);
+		exit(1);
+	}
+	tw_log_notice("stopped; served %llu, %s written with reserve 0",
 	    (unsigned long long)s->st.served, s->state_path);
 
-	tw_signal_stop(s->r, &sigterm);
-	tw_signal_stop(s->r, &sigint);
-	tw_signal_stop(s->r, &sighup);
+	tw_service_end(&s->svc);
 	tw_reactor_destroy(s->r);
 	tw_fibstate_free(&s->st);
 	tw_dec_free(&s->a);
 	tw_dec_free(&s->b);
 	free(s->state_path);
-	remove_pidfile();
-	free(pidfile_path);
-	free(logfile_path);
-	return 0;
+	return 0;	/* the pidfile goes, the log drains: at exit */
 }
 
 static _Noreturn void
@@ -314,11 +253,12 @@ usage(FILE *fp, int status)
 
 /* ----------------------------------------------------------- serving */
 
-static void
+static _Noreturn void
 oom(void)
 {
 	/* The file on disk covers what was served: exiting repeats nothing. */
-	tw_errx(1, "out of memory");
+	tw_log_notice("out of memory");
+	exit(1);
 }
 
 /* d = n, through text. */
@@ -436,8 +376,8 @@ answer_all(struct server *s)
 {
 	struct client *cl, *next;
 
-	for (cl = s->clients; cl != NULL; cl = next) {
-		next = cl->next;
+	for (cl = LIST_FIRST(&s->clients); cl != NULL; cl = next) {
+		next = LIST_NEXT(cl, link);
 		if (cl->pending > 0)
 			answer(cl);
 	}
@@ -456,13 +396,10 @@ fib_made(tw_conn *c)
 	cl->c = c;
 	cl->s = s;
 	c->data = cl;
-	if ((cl->next = s->clients) != NULL)
-		cl->next->prev = cl;
-	s->clients = cl;
+	LIST_INSERT_HEAD(&s->clients, cl, link);
 	s->nclients++;
 	tw_conn_set_watermarks(c, HIGH_WATER, LOW_WATER);
-	if (!s->quiet)
-		tw_warnx("%s connected", tw_conn_peer(c));
+	tw_log_info("%s connected", tw_conn_peer(c));
 }
 
 static void
@@ -519,22 +456,14 @@ fib_lost(tw_conn *c, int reason)
 	if (cl == NULL)
 		return;
 	s = cl->s;
-	if (cl->prev != NULL)
-		cl->prev->next = cl->next;
-	else
-		s->clients = cl->next;
-	if (cl->next != NULL)
-		cl->next->prev = cl->prev;
+	LIST_REMOVE(cl, link);
 	s->nclients--;
-	if (!s->quiet) {
-		if (reason != 0)
-			tw_warnx("%s gone after %llu numbers: %s",
-			    tw_conn_peer(c), (unsigned long long)cl->answered,
-			    strerror(reason));
-		else
-			tw_warnx("%s gone after %llu numbers", tw_conn_peer(c),
-			    (unsigned long long)cl->answered);
-	}
+	if (reason != 0)
+		tw_log_info("%s gone after %llu numbers: %s", tw_conn_peer(c),
+		    (unsigned long long)cl->answered, strerror(reason));
+	else
+		tw_log_info("%s gone after %llu numbers", tw_conn_peer(c),
+		    (unsigned long long)cl->answered);
 	free(cl);
 	c->data = NULL;
 	check_stopped(s);
@@ -571,12 +500,12 @@ write_done(void *arg, void **value, int error)
 	if (error == 0) {
 		s->limit = j->st.served + j->st.reserve;
 		if (s->failed)
-			tw_warnx("wrote %s again; serving resumes",
+			tw_log_notice("wrote %s again; serving resumes",
 			    s->state_path);
 		s->failed = 0;
 	} else {
 		if (!s->failed)
-			tw_warnx("cannot write %s: %s; serving stops at %llu",
+			tw_log_notice("cannot write %s: %s; serving stops at %llu",
 			    s->state_path, strerror(error),
 			    (unsigned long long)s->limit);
 		s->failed = 1;
@@ -662,18 +591,19 @@ stop_deadline_cb(tw_timer *t)
 	struct client *cl;
 
 	/* Clients that would not read their answers: drop what is left. */
-	for (cl = s->clients; cl != NULL; cl = cl->next)
+	LIST_FOREACH(cl, &s->clients, link)
 		if (!cl->closing) {
 			cl->closing = 1;
 			tw_conn_abort(cl->c);
 		}
 }
 
+/* SIGTERM or SIGINT: the first stops cleanly, a second cuts clients off. */
 static void
-begin_stop(struct server *s)
+begin_stop(void *data)
 {
+	struct server *s = data;
 	struct client *cl;
-	int i;
 
 	if (s->stopping) {
 		/* A second signal: stop waiting for slow clients. */
@@ -681,11 +611,8 @@ begin_stop(struct server *s)
 		return;
 	}
 	s->stopping = 1;
-	notify("STOPPING=1");
-	for (i = 0; i < s->nl; i++)
-		tw_listener_close(s->l[i]);
-	s->nl = 0;
-	for (cl = s->clients; cl != NULL; cl = cl->next) {
+	tw_service_stop_listening(&s->svc);
+	LIST_FOREACH(cl, &s->clients, link) {
 		if (cl->closing)
 			continue;
 		if (cl->pending == 0) {
@@ -711,241 +638,20 @@ check_stopped(struct server *s)
 	tw_reactor_stop(s->r);
 }
 
-static void
-on_signal(tw_signal *sig, int signo)
-{
-	struct server *s = sig->data;
-	int fd;
-
-	if (signo != SIGHUP) {
-		tw_warnx("stopping on %s", signo == SIGINT ? "SIGINT" :
-		    "SIGTERM");
-		begin_stop(s);
-		return;
-	}
-	if (logfile_path == NULL)
-		return;
-	/* Reopen the log: it was rotated. */
-	if ((fd = open_log()) == -1) {
-		tw_warn("cannot reopen %s", logfile_path);
-		return;
-	}
-	dup2(fd, STDOUT_FILENO);
-	dup2(fd, STDERR_FILENO);
-	close(fd);
-	tw_warnx("log reopened");
-}
-
 /* ------------------------------------------------------------ setting up */
 
-/* path, relative to the directory fib-serve started in (a daemon leaves it). */
-static char *
-absolute(const char *path)
-{
-	static char cwd[4096];
-	char *p;
-	size_t n;
-
-	if (path[0] == '/')
-		return strdup(path);
-	if (cwd[0] == '\0' && getcwd(cwd, sizeof(cwd)) == NULL)
-		tw_err(1, "getcwd");
-	n = strlen(cwd) + strlen(path) + 2;
-	if ((p = malloc(n)) == NULL)
-		tw_err(1, "malloc");
-	snprintf(p, n, "%s/%s", cwd, path);
-	return p;
-}
-
-static int
-open_log(void)
-{
-	return open(logfile_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC |
-	    O_NOCTTY, 0644);
-}
-
-/*
- * Detach like twistd. The parent waits on a pipe that is the child's
- * stderr until the child is ready: a NUL byte means it listens (exit 0);
- * end of file without one means it failed, and what it wrote is why.
- */
-static void
-daemonize(void)
-{
-	char buf[4096];
-	int p[2], null;
-	pid_t pid;
-	ssize_t n;
-	size_t len = 0;
-
-	if (pipe(p) == -1)
-		tw_err(1, "pipe");
-	if ((pid = fork()) == -1)
-		tw_err(1, "fork");
-	if (pid > 0) {
-		/* The waiting parent takes signals as it was started to. */
-		(void)sigprocmask(SIG_SETMASK, &startmask, NULL);
-		close(p[1]);
-		for (;;) {
-			char *nul;
-
-			n = read(p[0], buf + len, sizeof(buf) - 1 - len);
-			if (n < 0 && errno == EINTR)
-				continue;
-			if (n <= 0)
-				break;
-			if ((nul = memchr(buf + len, '\0', (size_t)n)) != NULL) {
-				fwrite(buf, 1, (size_t)(nul - buf), stderr);
-				exit(0);
-			}
-			len += (size_t)n;
-			if (len == sizeof(buf) - 1) {
-				fwrite(buf, 1, len, stderr);
-				len = 0;
-			}
-		}
-		if (len == 0 && n == 0)
-			tw_errx(1, "the daemon exited before it was ready");
-		fwrite(buf, 1, len, stderr);
-		exit(1);
-	}
-	close(p[0]);
-	detached = 1;
-	if (setsid() == -1)
-		tw_err(1, "setsid");
-	if (chdir("/") == -1)
-		tw_err(1, "chdir /");
-	if ((null = open("/dev/null", O_RDWR)) == -1)
-		tw_err(1, "/dev/null");
-	dup2(null, STDIN_FILENO);
-	dup2(null, STDOUT_FILENO);
-	dup2(p[1], STDERR_FILENO);	/* errors go to the waiting parent */
-	close(p[1]);
-	if (null > STDERR_FILENO)
-		close(null);
-}
-
-/*
- * Listening, reserved, signals set: tell systemd or the parent of a
- * daemon, and send the log where it belongs from now on.
- */
-static void
-ready(int logfd)
-{
-	notify("READY=1");
-	/* A daemon's stderr is still the parent's pipe. */
-	if (detached) {
-		if (logfd == -1 && (logfd = open("/dev/null", O_WRONLY)) == -1)
-			tw_err(1, "/dev/null");
-		(void)!write(STDERR_FILENO, "", 1);
-	}
-	if (logfd != -1) {
-		dup2(logfd, STDOUT_FILENO);
-		dup2(logfd, STDERR_FILENO);
-		close(logfd);
-	}
-}
-
-static void
-remove_pidfile(void)
-{
-	if (pidfile_fd == -1)
-		return;
-	unlink(pidfile_path);
-	close(pidfile_fd);
-	pidfile_fd = -1;
-}
-
-static int
-take_pidfile(void)
-{
-	pid_t holder;
-
-	if ((pidfile_fd = tw_lock_file(pidfile_path, &holder)) == -1) {
-		if (errno == EAGAIN)
-			tw_warnx("%s is in use by pid %ld", pidfile_path,
-			    (long)holder);
-		else
-			tw_warn("%s", pidfile_path);
-		return -1;
-	}
-	if (tw_lock_write_pid(pidfile_fd, getpid()) == -1) {
-		tw_warn("%s", pidfile_path);
-		return -1;
-	}
-	atexit(remove_pidfile);	/* also when a later step fails */
-	return 0;
-}
-
+/* Read the state file into s->st (again, under the lock), or exit 1. */
 static void
 read_state(struct server *s)
 {
 	char err[1024];
 
-	static int inited;
-
-	if (inited)
-		tw_fibstate_free(&s->st);
-	inited = 1;
+	tw_fibstate_free(&s->st);
 	tw_fibstate_init(&s->st);
-	tw_dec_init(&s->a);
-	tw_dec_init(&s->b);
 	if (tw_fibstate_read(&s->st, s->state_path, err, sizeof(err)) == 0)
 		return;
 	if (errno == ENOENT)
 		tw_errx(1, "%s (create it with: fib-snapshot init %s)", err,
 		    s->state_path);
 	tw_errx(1, "%s", err);
-}
-
-/* Tell systemd, when it started us with NOTIFY_SOCKET; a no-op otherwise. */
-static void
-notify(const char *state)
-{
-	if (tw_notify(state) == -1)
-		tw_warn("NOTIFY_SOCKET %s", getenv("NOTIFY_SOCKET"));
-}
-
-/*
- * Listen on spec, or, under systemd's socket activation, on the sockets it
- * passed (then -l and the state's listen key are ignored: the .socket unit
- * says where to listen).
- */
-static void
-listen_on(struct server *s, const char *spec, int daemon)
-{
-	static tw_factory factory;
-	char err[256], *path = NULL;
-	int fds[LISTEN_MAX], n;
-	tw_addr a;
-
-	factory.proto = &fib_protocol;
-	factory.data = s;
-	if ((n = tw_listen_fds(fds, LISTEN_MAX)) == -1)
-		tw_err(1, "sockets passed by LISTEN_FDS");
-	for (s->nl = 0; s->nl < n; s->nl++)
-		if ((s->l[s->nl] = tw_listen_fd(s->r, fds[s->nl], &factory)) ==
-		    NULL)
-			tw_err(1, "socket %d passed by LISTEN_FDS", fds[s->nl]);
-	if (n > 0)
-		return;
-
-	/* A daemon's relative Unix socket path is relative to where it began. */
-	if (daemon && strncmp(spec, "unix:", 5) == 0 && spec[5] != '/' &&
-	    spec[5] != '\0') {
-		char *abs = absolute(spec + 5);
-		size_t n = strlen(abs) + 6;
-
-		if ((path = malloc(n)) == NULL)
-			tw_err(1, "malloc");
-		snprintf(path, n, "unix:%s", abs);
-		free(abs);
-		spec = path;
-	}
-	if (tw_addr_parse(&a, spec, err, sizeof(err)) == -1)
-		tw_errx(1, "cannot listen on %s: %s", spec, err);
-	if ((s->l[0] = tw_listen(s->r, &a, &factory)) == NULL)
-		tw_err(1, "cannot listen on %s", spec);
-	s->nl = 1;
-	free(path);
 }

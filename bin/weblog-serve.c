@@ -38,8 +38,6 @@
 
 #include <errno.h>
 #include <getopt.h>
-#include <signal.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -49,19 +47,21 @@
 #include <unistd.h>
 
 #include "util/cli.h"
+#include "util/log.h"
 #include "util/ring.h"
+#include "util/service.h"
 #include "weblog/follow.h"
 #include "weblog/hit.h"
-#include "sdnotify.h"
 #include "twirl.h"
 
 #define REQUEST_MAX 1024	/* a poll request line, SPEC */
 #define PENDING_MAX 8		/* poll requests read ahead of their answers */
-#define LISTEN_MAX 16		/* sockets systemd may pass */
 #define RESUME_WAIT 0.25	/* seconds a push client has to send RESUME */
 
 struct options {
 	int quiet;
+	int daemon;
+	const char *pidfile, *logfile;
 	const char *listen;
 	int poll;
 	double interval;
@@ -98,9 +98,8 @@ struct client {
 
 struct server {
 	struct options opt;
+	tw_service svc;		/* -d, --pidfile, --logfile, listeners */
 	tw_reactor *r;
-	tw_listener *l[LISTEN_MAX];
-	int nl;
 	tw_follow *in;
 	tw_lines lines;
 	struct client *clients;
@@ -113,7 +112,6 @@ struct server {
 	tw_bytes *batch;	/* hits encoded since the last publish */
 	size_t batch_hits;
 	tw_timer tick;
-	tw_signal sigterm, sigint;
 	int stopping;
 	int status;
 };
@@ -122,16 +120,12 @@ static _Noreturn void usage(FILE *fp, int status);
 static void parse_options(struct options *o, int argc, char **argv);
 static void raise_fd_limit(size_t clients);
 static void open_input(struct server *s);
-static int start_listening(struct server *s);
-static void on_signal(tw_signal *sig, int signo);
-static void notify(const char *state);
+static void on_stop_signal(void *data);
 static void stop(struct server *s);
 static void free_server(struct server *s);
 static unsigned long long choose_epoch(void);
 static void start_heartbeat(struct server *s);
 static size_t start_tag(const struct server *s, char *buf, size_t size);
-static void info(const struct server *s, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
 
 static const tw_protocol client_proto;
 
@@ -139,12 +133,24 @@ int
 main(int argc, char **argv)
 {
 	struct server s;
+	char *file = NULL;
 
-	tw_setprogname(argv[0]);
 	memset(&s, 0, sizeof(s));
+	tw_service_init(&s.svc);	/* TERM, INT, HUP wait for the loop */
+	tw_setprogname(argv[0]);
 	parse_options(&s.opt, argc, argv);
 
-	signal(SIGPIPE, SIG_IGN);
+	s.svc.daemon = s.opt.daemon;
+	s.svc.pidfile = s.opt.pidfile;
+	s.svc.logfile = s.opt.logfile;
+	s.svc.quiet = s.opt.quiet;
+	s.svc.factory.proto = &client_proto;
+	s.svc.factory.data = &s;
+	s.svc.stop = on_stop_signal;
+	s.svc.data = &s;
+	if (s.opt.file != NULL)
+		s.opt.file = file = tw_service_path(&s.svc, s.opt.file);
+	tw_service_start(&s.svc);	/* from here on, maybe a daemon */
 	raise_fd_limit(s.opt.max_clients);
 	s.high = s.opt.max_queue < TW_CONN_HIGH_WATER ?
 	    s.opt.max_queue : TW_CONN_HIGH_WATER;
@@ -159,25 +165,21 @@ main(int argc, char **argv)
 	start_heartbeat(&s);
 
 	open_input(&s);
-	if (start_listening(&s) == -1) {
+	if (tw_service_listen(&s.svc, s.r, s.opt.listen) == -1) {
 		free_server(&s);	/* standard input gets its flags back */
+		free(file);
 		return 1;
 	}
-
-	tw_signal_init(&s.sigterm, on_signal, &s);
-	tw_signal_init(&s.sigint, on_signal, &s);
-	if (tw_signal_start(s.r, &s.sigterm, SIGTERM) == -1 ||
-	    tw_signal_start(s.r, &s.sigint, SIGINT) == -1)
-		tw_err(1, "signals");
-	notify("READY=1");
+	tw_service_ready(&s.svc);
 
 	if (tw_reactor_run(s.r) == -1) {
-		tw_warn("event loop");
+		tw_log_warn("event loop");
 		s.status = 1;
 	}
 
 	free_server(&s);
-	return s.status;
+	free(file);
+	return s.status;	/* the pidfile goes, the log drains: at exit */
 }
 
 /* ------------------------------------------------------------- options */
@@ -186,15 +188,18 @@ static _Noreturn void
 usage(FILE *fp, int status)
 {
 	fprintf(fp,
-	    "usage: weblog-serve [-q] [-l ADDRESS] [-m push|poll] [-i SECONDS] "
+	    "usage: weblog-serve [-dq] [-l ADDRESS] [-m push|poll] [-i SECONDS] "
 	    "[-k N] [-r N]\n"
 	    "                    [--max-clients N] [--max-queue BYTES] "
 	    "[--max-line BYTES]\n"
 	    "                    [--linger SECONDS] [--heartbeat SECONDS] "
 	    "[--from-start]\n"
-	    "                    [--rotate-wait SECONDS] [FILE]\n");
+	    "                    [--rotate-wait SECONDS] [--pidfile FILE] "
+	    "[--logfile FILE]\n"
+	    "                    [FILE]\n");
 	if (status == 0)
 		fprintf(fp, "\n"
+		    "  -d, --daemon              detach; exit once serving\n"
 		    "  -q, --quiet               log errors and cut lines only\n"
 		    "  -l, --listen ADDRESS      where to listen (default 127.0.0.1:8888)\n"
 		    "  -m, --mode push|poll      push hits as they come, or answer polls\n"
@@ -208,6 +213,8 @@ usage(FILE *fp, int status)
 		    "      --heartbeat SECONDS   a newline to a silent client (default 15)\n"
 		    "      --from-start          read FILE from its beginning, not its end\n"
 		    "      --rotate-wait SECONDS read a renamed FILE this long (default 5)\n"
+		    "      --pidfile FILE        write the pid there, locked\n"
+		    "      --logfile FILE        log there, stamped; HUP reopens it\n"
 		    "  -h, --help                print this help\n"
 		    "      --version             print the version\n");
 	exit(status);
@@ -215,7 +222,8 @@ usage(FILE *fp, int status)
 
 enum {
 	OPT_MAX_CLIENTS = 256, OPT_MAX_QUEUE, OPT_MAX_LINE, OPT_LINGER,
-	OPT_FROM_START, OPT_ROTATE_WAIT, OPT_VERSION, OPT_HEARTBEAT
+	OPT_FROM_START, OPT_ROTATE_WAIT, OPT_VERSION, OPT_HEARTBEAT,
+	OPT_PIDFILE, OPT_LOGFILE
 };
 
 static size_t
@@ -248,6 +256,7 @@ static void
 parse_options(struct options *o, int argc, char **argv)
 {
 	static const struct option longopts[] = {
+		{ "daemon", no_argument, NULL, 'd' },
 		{ "from-start", no_argument, NULL, OPT_FROM_START },
 		{ "heartbeat", required_argument, NULL, OPT_HEARTBEAT },
 		{ "help", no_argument, NULL, 'h' },
@@ -255,10 +264,12 @@ parse_options(struct options *o, int argc, char **argv)
 		{ "keep", required_argument, NULL, 'k' },
 		{ "linger", required_argument, NULL, OPT_LINGER },
 		{ "listen", required_argument, NULL, 'l' },
+		{ "logfile", required_argument, NULL, OPT_LOGFILE },
 		{ "max-clients", required_argument, NULL, OPT_MAX_CLIENTS },
 		{ "max-line", required_argument, NULL, OPT_MAX_LINE },
 		{ "max-queue", required_argument, NULL, OPT_MAX_QUEUE },
 		{ "mode", required_argument, NULL, 'm' },
+		{ "pidfile", required_argument, NULL, OPT_PIDFILE },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "replay", required_argument, NULL, 'r' },
 		{ "rotate-wait", required_argument, NULL, OPT_ROTATE_WAIT },
@@ -276,9 +287,12 @@ parse_options(struct options *o, int argc, char **argv)
 	o->rotate_wait = 5;
 	o->heartbeat = 15;
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, ":hi:k:l:m:qr:", longopts,
+	while ((ch = getopt_long(argc, argv, ":dhi:k:l:m:qr:", longopts,
 	    NULL)) != -1) {
 		switch (ch) {
+		case 'd':
+			o->daemon = 1;
+			break;
 		case 'h':
 			usage(stdout, 0);
 		case 'i':
@@ -308,6 +322,12 @@ parse_options(struct options *o, int argc, char **argv)
 			break;
 		case OPT_FROM_START:
 			o->from_start = 1;
+			break;
+		case OPT_LOGFILE:
+			o->logfile = optarg;
+			break;
+		case OPT_PIDFILE:
+			o->pidfile = optarg;
 			break;
 		case OPT_LINGER:
 			o->linger = seconds("--linger", optarg, 3600);
@@ -352,6 +372,12 @@ parse_options(struct options *o, int argc, char **argv)
 		tw_warnx("-i: batching is for push mode, not poll");
 		exit(2);
 	}
+	if (o->daemon && o->file == NULL) {
+		/* A daemon's standard input is /dev/null. */
+		tw_warnx("-d: a daemon cannot read standard input; "
+		    "name a FILE");
+		exit(2);
+	}
 }
 
 /* Room for every client's descriptor, if the hard limit allows. */
@@ -366,28 +392,6 @@ raise_fd_limit(size_t clients)
 	rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max > want ?
 	    want : rl.rlim_max;
 	setrlimit(RLIMIT_NOFILE, &rl);
-}
-
-/* The log lines of the article's server: connect, disconnect, ... */
-static void
-info(const struct server *s, const char *fmt, ...)
-{
-	char buf[512];
-	va_list ap;
-	int n;
-
-	if (s->opt.quiet)
-		return;
-	va_start(ap, fmt);
-	n = vsnprintf(buf, sizeof(buf) - 1, fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		return;
-	if ((size_t)n > sizeof(buf) - 2)
-		n = sizeof(buf) - 2;
-	buf[n++] = '\n';
-	fwrite(buf, 1, (size_t)n, stderr);	/* one write per line */
-	fflush(stderr);
 }
 
 /* ------------------------------------------------------------- history */
@@ -671,7 +675,7 @@ client_made(tw_conn *c)
 
 	if (s->nclients >= s->opt.max_clients ||
 	    (cl = calloc(1, sizeof(*cl))) == NULL) {
-		info(s, "refused %s: too many clients", tw_conn_peer(c));
+		tw_log_info("refused %s: too many clients", tw_conn_peer(c));
 		tw_conn_abort(c);
 		return;
 	}
@@ -687,7 +691,7 @@ client_made(tw_conn *c)
 	s->nclients++;
 	tw_lines_init(&cl->req, REQUEST_MAX);
 	tw_conn_set_watermarks(c, s->high, s->high / 4);
-	info(s, "connect %s", tw_conn_peer(c));
+	tw_log_info("connect %s", tw_conn_peer(c));
 
 	put(cl, start, start_tag(s, start, sizeof(start)));
 	cl->cursor = s->next_seq;
@@ -734,7 +738,7 @@ on_request(void *arg, const char *line, size_t len, int flags)
 	(void)line;
 	(void)len;
 	if (flags & TW_LINE_CUT) {
-		tw_warnx("%s: request line longer than %d bytes; closing",
+		tw_log_notice("%s: request line longer than %d bytes; closing",
 		    tw_conn_peer(cl->c), REQUEST_MAX);
 		client_close(cl);
 		return 1;
@@ -806,7 +810,7 @@ client_lost(tw_conn *c, int reason)
 	if (cl == NULL)
 		return;		/* refused */
 	s = cl->s;
-	info(s, "disconnect %s", tw_conn_peer(c));
+	tw_log_info("disconnect %s", tw_conn_peer(c));
 	if (cl->prev != NULL)
 		cl->prev->next = cl->next;
 	else
@@ -886,9 +890,9 @@ on_line(void *arg, const char *line, size_t len, int flags)
 	size_t n;
 
 	if (flags & TW_LINE_CUT)
-		tw_warnx("line cut at %zu bytes", s->opt.max_line);
+		tw_log_notice("line cut at %zu bytes", s->opt.max_line);
 	if (batch_room(s, TW_HIT_ENCODED_MAX(len)) == -1) {
-		tw_warnx("out of memory: a line is lost");
+		tw_log_notice("out of memory: a line is lost");
 		return 0;
 	}
 	hit = s->batch->data + s->batch->len;
@@ -897,7 +901,7 @@ on_line(void *arg, const char *line, size_t len, int flags)
 		tw_bytes *h = tw_bytes_copy(hit, n);
 
 		if (h == NULL) {
-			tw_warnx("out of memory: a line is lost");
+			tw_log_notice("out of memory: a line is lost");
 			return 0;
 		}
 		history_add(s, h);
@@ -917,7 +921,7 @@ input_data(tw_follow *f, const char *buf, size_t len)
 	struct server *s = tw_follow_arg(f);
 
 	if (tw_lines_feed(&s->lines, buf, len, on_line, s, NULL) == -1)
-		tw_warn("input");
+		tw_log_warn("input");
 	if (s->opt.interval == 0)
 		publish(s);
 }
@@ -930,30 +934,27 @@ input_event(tw_follow *f, int event, int err)
 
 	switch (event) {
 	case TW_FOLLOW_OPENED:
-		info(s, "%s: %s: appeared; following it", tw_getprogname(), name);
+		tw_log_info("%s: appeared; following it", name);
 		break;
 	case TW_FOLLOW_ROTATED:
 		/* The old file's partial last line will never end: it is whole. */
 		tw_lines_finish(&s->lines, on_line, s);
-		info(s, "%s: %s: replaced; following the new file",
-		    tw_getprogname(), name);
+		tw_log_info("%s: replaced; following the new file", name);
 		if (s->opt.interval == 0)
 			publish(s);
 		break;
 	case TW_FOLLOW_TRUNCATED:
 		tw_lines_finish(&s->lines, on_line, s);
-		info(s, "%s: %s: truncated; reading from its start",
-		    tw_getprogname(), name);
+		tw_log_info("%s: truncated; reading from its start", name);
 		if (s->opt.interval == 0)
 			publish(s);
 		break;
 	case TW_FOLLOW_MISSING:
-		info(s, "%s: %s: %s; waiting for it", tw_getprogname(), name,
-		    strerror(err));
+		tw_log_info("%s: %s; waiting for it", name, strerror(err));
 		break;
 	case TW_FOLLOW_ERROR:
 		errno = err;
-		tw_warn("%s", name != NULL ? name : "standard input");
+		tw_log_warn("%s", name != NULL ? name : "standard input");
 		if (tw_follow_is_file(f))
 			break;
 		s->status = 1;
@@ -986,47 +987,6 @@ open_input(struct server *s)
 }
 
 /* ------------------------------------------------------------- serving */
-
-/*
- * Listen on -l, or, under systemd's socket activation, on the sockets it
- * passed (then -l is ignored: the .socket unit says where to listen).
- */
-static int
-start_listening(struct server *s)
-{
-	static tw_factory factory = { .proto = &client_proto };
-	char err[128], bound[TW_ADDR_STRLEN];
-	int fds[LISTEN_MAX], n, i;
-	tw_addr a;
-
-	factory.data = s;
-	if ((n = tw_listen_fds(fds, LISTEN_MAX)) == -1) {
-		tw_warn("sockets passed by LISTEN_FDS");
-		return -1;
-	}
-	for (i = 0; i < n; i++) {
-		if ((s->l[i] = tw_listen_fd(s->r, fds[i], &factory)) == NULL) {
-			tw_warn("socket %d passed by LISTEN_FDS", fds[i]);
-			return -1;
-		}
-		s->nl++;
-	}
-	if (n == 0) {
-		if (tw_addr_parse(&a, s->opt.listen, err, sizeof(err)) == -1) {
-			tw_warnx("%s: %s", s->opt.listen, err);
-			return -1;
-		}
-		if ((s->l[0] = tw_listen(s->r, &a, &factory)) == NULL) {
-			tw_warn("%s", s->opt.listen);
-			return -1;
-		}
-		s->nl = 1;
-	}
-	for (i = 0; i < s->nl; i++)
-		info(s, "listening on %s", tw_listener_address(s->l[i], bound,
-		    sizeof(bound)));
-	return 0;
-}
 
 /* A number no earlier run chose: the time in microseconds. */
 static unsigned long long
@@ -1093,14 +1053,6 @@ start_heartbeat(struct server *s)
 		tw_err(1, "heartbeat timer");
 }
 
-/* Tell systemd, when it started us with NOTIFY_SOCKET; a no-op otherwise. */
-static void
-notify(const char *state)
-{
-	if (tw_notify(state) == -1)
-		tw_warn("NOTIFY_SOCKET %s", getenv("NOTIFY_SOCKET"));
-}
-
 /*
  * Input ended, or a signal: stop accepting and reading, send what is
  * batched, end every stream; the loop ends when the last client is gone.
@@ -1109,15 +1061,11 @@ static void
 stop(struct server *s)
 {
 	struct client *cl, *next;
-	int i;
 
 	if (s->stopping)
 		return;
 	s->stopping = 1;
-	notify("STOPPING=1");
-	for (i = 0; i < s->nl; i++)
-		tw_listener_close(s->l[i]);
-	s->nl = 0;
+	tw_service_stop_listening(&s->svc);
 	tw_follow_close(s->in);
 	s->in = NULL;
 	tw_timer_cancel(s->r, &s->tick);
@@ -1131,12 +1079,11 @@ stop(struct server *s)
 
 /* The first SIGTERM or SIGINT stops cleanly; a second cuts every client off. */
 static void
-on_signal(tw_signal *sig, int signo)
+on_stop_signal(void *data)
 {
-	struct server *s = sig->data;
+	struct server *s = data;
 	struct client *cl;
 
-	(void)signo;
 	if (!s->stopping) {
 		stop(s);
 		return;
@@ -1148,8 +1095,7 @@ on_signal(tw_signal *sig, int signo)
 static void
 free_server(struct server *s)
 {
-	tw_signal_stop(s->r, &s->sigterm);
-	tw_signal_stop(s->r, &s->sigint);
+	tw_service_end(&s->svc);
 	tw_follow_close(s->in);
 	while (s->clients != NULL) {
 		struct client *cl = s->clients;

@@ -19,6 +19,10 @@ _weblog_serve()
 		esac
 		return
 		;;
+	--pidfile|--logfile)
+		COMPREPLY=($(compgen -f -- "$cur"))
+		return
+		;;
 	-i|--interval|-k|--keep|-r|--replay|--max-clients|--max-queue|\
 	--max-line|--linger|--rotate-wait|--heartbeat)
 		return
@@ -26,11 +30,10 @@ _weblog_serve()
 	esac
 	case $cur in
 	-*)
-		COMPREPLY=($(compgen -W '-q --quiet -l --listen -m --mode
+		COMPREPLY=($(compgen -W '-d --daemon -q --quiet -l --listen -m --mode
 		    -i --interval -k --keep -r --replay --max-clients --max-queue
-		    --max-line --linger --heartbeat --from-start --rotate-wait -h
-		    --help
-		    --version' \
+		    --max-line --linger --heartbeat --from-start --rotate-wait
+		    --pidfile --logfile -h --help --version' \
 		    -- "$cur"))
 		;;
 	*)

@@ -1,5 +1,6 @@
 # fish completion for weblog-serve(1)
 
+complete -c weblog-serve -s d -l daemon -d 'Detach; exit once serving'
 complete -c weblog-serve -s q -l quiet -d 'Do not log connects, disconnects and notices'
 complete -c weblog-serve -s l -l listen -x -d 'Address: PORT, HOST:PORT, [IPV6]:PORT or unix:PATH'
 complete -c weblog-serve -s m -l mode -x -a 'push poll' -d 'Push every hit, or answer requests'
@@ -13,5 +14,7 @@ complete -c weblog-serve -l linger -x -d 'Seconds a client has to take the end o
 complete -c weblog-serve -l heartbeat -x -d 'Send a newline to a client silent for SECONDS'
 complete -c weblog-serve -l from-start -d 'Read FILE from its beginning'
 complete -c weblog-serve -l rotate-wait -x -d 'Seconds a renamed FILE is still read'
+complete -c weblog-serve -l pidfile -r -F -d 'Write the pid there'
+complete -c weblog-serve -l logfile -r -F -d 'Append the log there'
 complete -c weblog-serve -s h -l help -d 'Print the usage'
 complete -c weblog-serve -l version -d 'Print the version'

@@ -258,7 +258,7 @@ print(s.recv(100).decode().strip())' "$PORT"
 	run "$BIN/fib-serve" -d -s fib.state -l "$PORT" --pidfile fib.pid \
 	    --logfile fib.log
 	[ "$status" -eq 0 ]
-	[ -z "$output" ]
+	[ "$output" = "fib-serve: listening on 127.0.0.1:$PORT" ]
 	pid=$(cat fib.pid)
 	STARTED="$STARTED $pid"
 	# Listening already: no waiting.
@@ -324,6 +324,32 @@ print(s.recv(100).decode().strip())' "$PORT"
 	wait_for 5 log_has "log reopened" "$T/fib.log"
 	fibc get "$PORT" 1 >/dev/null
 	wait_for 5 log_has "connected" "$T/fib.log"
+	kill -0 "$srv_pid"
+}
+
+@test "the listening line gives the real port for port 0, also with -q, and a client after it is answered at once" {
+	init_state
+	start srv "$BIN/fib-serve" -q -s "$STATE" -l 127.0.0.1:0
+	PORT=$(listening srv)
+	[ -n "$PORT" ]
+	[ "$(fibc get "$PORT" 2 | tr '\n' ' ')" = "2 3 " ]
+	[ "$(head -n 1 "$T/srv.err")" = "fib-serve: listening on 127.0.0.1:$PORT" ]
+}
+
+@test "--logfile lines carry an ISO 8601 time stamp" {
+	init_state
+	serve --logfile "$T/fib.log"
+	wait_for 5 stamped "fib-serve: listening on 127\.0\.0\.1:$PORT" "$T/fib.log"
+	[ ! -s "$T/srv.err" ]
+}
+
+@test "a log nobody reads does not stop the server, and the lost lines are counted once it is read" {
+	init_state
+	start_unread srv "$BIN/fib-serve" -s "$STATE" -l "$PORT"
+	wait_port "$PORT"
+	flood_connects "$PORT" 6000
+	[ "$(fibc get "$PORT" 2 | tr '\n' ' ')" = "2 3 " ]
+	drain_unread fib-serve
 	kill -0 "$srv_pid"
 }
 

@@ -9,6 +9,15 @@
 #                          DEADLINE seconds pass (then fail the test)
 #   wait_port PORT         wait until 127.0.0.1:PORT accepts
 #   free_port              print a loopback TCP port nobody listens on
+#   listening NAME         wait until $T/NAME.err says "PROG: listening on
+#                          ADDR"; print the port of the first such line
+#   flood_connects PORT N  connect to 127.0.0.1:PORT and close, N times
+#   stamped REGEX FILE     FILE has a line REGEX with an ISO 8601 time
+#                          stamp in front (a --logfile line)
+#   start_unread NAME CMD...  start CMD as start does, but with its stderr a
+#                          pipe nobody reads (until drain_unread)
+#   drain_unread PROG      read that pipe (into $T/drain.out) and check that
+#                          it says "PROG: N log lines lost" once, N > 0
 #   half_close PORT [TEXT] send TEXT to 127.0.0.1:PORT, end the sending
 #                          side, print all the server says until it closes
 #   stop_all               teardown: TERM, then KILL, every started pid;
@@ -132,4 +141,38 @@ wait_exit() {
 	wait_for "$deadline" eval "! kill -0 $pid 2>/dev/null" || return 1
 	wait "$pid"
 	EXIT=$?
+}
+
+listening() {
+	wait_for 10 grep -q '^[^ ]*: listening on ' "$T/$1.err" || return 1
+	sed -n 's/^[^ ]*: listening on .*:\([0-9][0-9]*\)$/\1/p' "$T/$1.err" |
+		sed -n 1p
+}
+
+# Many connections, each closed at once: a server logs two lines for each.
+flood_connects() {
+	$PY -c 'import socket, sys
+for _ in range(int(sys.argv[2])):
+    socket.create_connection(("127.0.0.1", int(sys.argv[1]))).close()' "$1" "$2"
+}
+
+start_unread() {
+	local name=$1
+	shift
+	mkfifo "$T/unread"
+	# Held open here and never read: the pipe fills, then the log's buffer.
+	exec 5<>"$T/unread"
+	start "$name" sh -c 'exec "$@" 2>"$0" 5<&-' "$T/unread" "$@"
+}
+
+drain_unread() {
+	start drain cat "$T/unread" 5<&-
+	wait_for 10 grep -q ' log lines lost$' "$T/drain.out" || return 1
+	exec 5<&-
+	[ "$(grep -c ' log lines lost$' "$T/drain.out")" -eq 1 ] &&
+		grep -q -E "^$1: [1-9][0-9]* log lines lost\$" "$T/drain.out"
+}
+
+stamped() {
+	grep -q -E "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}Z $1\$" "$2"
 }

@@ -33,7 +33,7 @@ service_pid() {
 	    -l "unix:$T/not-this" "$T/access.log"
 	wait_for 5 says 1 "notify READY=1"
 	[ ! -e "$T/not-this" ]
-	wait_for 5 grep -q "^listening on $ADDR$" "$T/sd.err"
+	wait_for 5 grep -q "^weblog-serve: listening on $ADDR$" "$T/sd.err"
 	run "$BIN/weblog-client" -n 2 -t 5 "$ADDR"
 	[ "$status" -eq 0 ]
 	[ "$output" = "$(printf 'one\ntwo')" ]
@@ -47,6 +47,7 @@ service_pid() {
 	"$BIN/fib-snapshot" init "$T/fib.state"
 	activate --runs 2 "$T" "$BIN/fib-serve" -s "$T/fib.state" -l 1
 	wait_for 5 says 1 "notify READY=1"
+	wait_for 5 grep -q "^fib-serve: listening on $ADDR$" "$T/sd.err"
 	grep -q '^reserve 1000$' "$T/fib.state"
 	[ "$($PY "$FIBC" get "$PORT" 3 | tr '\n' ' ')" = "2 3 5 " ]
 	kill -TERM "$(service_pid)"

@@ -75,7 +75,7 @@ suite_setup() {
 	wait_port "$P"
 	start cl "$BIN/weblog-client" -f combined "$P"
 	# Two connections: wait_port's probe and the client.
-	wait_for 5 eval '[ "$(grep -c "^connect " "$T/srv.err")" -ge 2 ]'
+	wait_for 5 eval '[ "$(grep -c "^weblog-serve: connect " "$T/srv.err")" -ge 2 ]'
 	# 20,001 lines; after every 100th line a rotation (rename and re-create,
 	# odd events) or a truncation (even events). A rotation waits until
 	# the server reads the current file (two renames between two looks

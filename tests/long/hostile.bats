@@ -76,7 +76,7 @@ halfopen() {
 	wait_port "$PORT"
 	start good "$BIN/weblog-client" -f combined "$PORT"
 	# wait_port's probe and this client.
-	wait_for 5 eval '[ "$(grep -c "^connect " "$T/srv.err")" -ge 2 ]'
+	wait_for 5 eval '[ "$(grep -c "^weblog-serve: connect " "$T/srv.err")" -ge 2 ]'
 	echo "line 1" >>"$T/log"
 	wait_for 5 has_lines "$T/good.out" 1
 	local rss0=$(rss "$srv_pid") fd0=$(fds "$srv_pid") cpu0=$(cpu "$srv_pid")
@@ -93,9 +93,9 @@ halfopen() {
 	wait_for 10 eval '[ "$(fds '"$srv_pid"')" -eq '"$fd0"' ]'
 	note "after: fds $(fds "$srv_pid"), RSS $(rss "$srv_pid") kB, CPU $(( $(cpu "$srv_pid") - cpu0 )) ticks"
 	# And a new client is welcome again.
-	local n=$(grep -c '^connect ' "$T/srv.err")
+	local n=$(grep -c '^weblog-serve: connect ' "$T/srv.err")
 	start late "$BIN/weblog-client" -f combined -n 1 "$PORT"
-	wait_for 5 eval '[ "$(grep -c "^connect " "$T/srv.err")" -gt '"$n"' ]'
+	wait_for 5 eval '[ "$(grep -c "^weblog-serve: connect " "$T/srv.err")" -gt '"$n"' ]'
 	echo "line 3" >>"$T/log"
 	wait_for 5 has_lines "$T/good.out" 3
 	wait_exit "$late_pid"

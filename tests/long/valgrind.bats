@@ -68,7 +68,7 @@ clean() {
 	printf '1.2.3.4 - - [t] "GET / HTTP/1.0" 200 1\nodd \001 line\n' >&4
 	wait_for 30 grep -q 'connect' "$T/srv.err"
 	start cl $(vg client weblog-client) -f json -n 5 "$PORT" 4>&-
-	wait_for 30 eval '[ "$(grep -c "^connect " "$T/srv.err")" -ge 2 ]'
+	wait_for 30 eval '[ "$(grep -c "^weblog-serve: connect " "$T/srv.err")" -ge 2 ]'
 	printf 'a\nb\n127.0.0.1 - frank [x] "GET /a" 200 - "r" "agent"\n' >&4
 	wait_exit "$cl_pid" 30
 	[ "$EXIT" -eq 0 ]
