@@ -288,11 +288,15 @@ PY
 	[[ "$output" == "weblog-serve: cannot listen on 127.0.0.1:99999: "* ]]
 }
 
-@test "an address in use exits 1 with a line naming it" {
+@test "an address in use exits 1 with a line naming it, with -d the daemon's" {
+	local d
 	serve "$T/log"
-	run "$BIN/weblog-serve" -q -l "$A" "$T/log"
-	[ "$status" -eq 1 ]
-	[ "$output" = "weblog-serve: cannot listen on $A: Address already in use" ]
+	for d in "" -d; do
+		# shellcheck disable=SC2086
+		run "$BIN/weblog-serve" $d -q -l "$A" "$T/log"
+		[ "$status" -eq 1 ]
+		[ "$output" = "weblog-serve: cannot listen on $A: Address already in use" ]
+	done
 }
 
 @test "a FILE that cannot be read exits 1" {
@@ -885,13 +889,6 @@ CHK
 	kill -TERM "$pid"
 	wait_for 5 eval '! kill -0 '"$pid"' 2>/dev/null'
 	[ ! -e web.pid ]
-}
-
-@test "-d with an address in use exits 1 with the daemon's error" {
-	serve "$T/log"
-	run "$BIN/weblog-serve" -d -l "$A" "$T/log"
-	[ "$status" -eq 1 ]
-	[ "$output" = "weblog-serve: cannot listen on $A: Address already in use" ]
 }
 
 @test "--pidfile is written and locked while it runs, a live one is refused, a stale one replaced, and it is removed at exit" {
