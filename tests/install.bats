@@ -65,7 +65,8 @@ write_program() {
 	grep -q '^prefix=/usr$' "$R/usr/lib/pkgconfig/twirl.pc"
 	grep -q '^Version: 0.1.0$' "$R/usr/lib/pkgconfig/twirl.pc"
 	# The whole list: the programs' own modules (lib/weblog, lib/fib,
-	# lib/util) and the library's internal headers are never installed.
+	# lib/redis, lib/util) and the library's internal headers are never
+	# installed.
 	{
 		for p in weblog-serve weblog-client fib-serve fib-snapshot; do
 			echo "bin/$p"
