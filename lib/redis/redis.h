@@ -32,6 +32,11 @@
  *
  * Callbacks run on the loop, never from inside tw_redis_command(). Any
  * callback may issue commands or free the client.
+ *
+ * Not for SUBSCRIBE or MONITOR, whose replies are not one per command (a
+ * reply no command awaits is a protocol error), nor for RESP3 (it never
+ * sends HELLO 3). No AUTH or SELECT: what the client sends is up to the
+ * caller, from the state callback.
  */
 #ifndef TWIRL_REDIS_H
 #define TWIRL_REDIS_H

@@ -439,6 +439,36 @@ reconnects_after_the_server_is_killed(void)
 }
 
 static void
+a_server_never_there_is_reported_once(void)
+{
+	struct world w;
+	tw_redis_opts o;
+	tw_addr a;
+	tw_timer t;
+	char err[128], where[160];
+
+	tw_redis_opts_init(&o);
+	o.backoff_min = 0.01;
+	o.backoff_max = 0.02;
+	CHECK(world_init(&w, 10, &o, 0) == 0);
+	/* Instead: a client of a socket nobody listens on. */
+	tw_redis_free(w.c);
+	snprintf(where, sizeof(where), "unix:%s/none.sock", w.srv.dir);
+	CHECK(tw_addr_parse(&a, where, err, sizeof(err)) == 0);
+	w.c = tw_redis_create(w.r, &a, &o);
+	CHECK(run(&w) == 0);
+	CHECK_EQ(w.downs, 1);
+	CHECK(strcmp(w.down_why, "No such file or directory") == 0);
+	/* Many more attempts in 0.3 s, none reported. */
+	tw_timer_init(&t, deadline_cb, &w);
+	tw_call_later(w.r, &t, 0.3);
+	tw_reactor_run(w.r);
+	CHECK_EQ(w.downs, 1);
+	CHECK_EQ(w.ups, 0);
+	world_free(&w);
+}
+
+static void
 a_reply_over_the_limit_is_refused(void)
 {
 	static char big[4096];
@@ -649,6 +679,7 @@ main(void)
 	RUN(hincrby_over_tcp_with_a_url);
 	RUN(an_error_reply_goes_to_its_callback);
 	RUN(reconnects_after_the_server_is_killed);
+	RUN(a_server_never_there_is_reported_once);
 	RUN(a_reply_over_the_limit_is_refused);
 	RUN(the_output_is_bounded);
 	RUN(a_callback_may_free_the_client);
