@@ -361,6 +361,88 @@ hincrby_over_tcp_with_a_url(void)
 	world_free(&w);
 }
 
+/* XREAD's reply: one stream, one entry, its fields; note what it held. */
+static void
+xread_cb(tw_redis *c, const tw_resp *reply, const char *error, void *arg)
+{
+	struct world *w = tw_redis_data(c);
+	const tw_resp *e;
+
+	(void)error;
+	(void)arg;
+	w->replies++;
+	tw_reactor_stop(w->r);
+	if (reply == NULL || reply->type != TW_RESP_ARRAY || reply->n != 1 ||
+	    reply->elem[0].n != 2 ||
+	    strcmp(reply->elem[0].elem[0].str, "hits") != 0 ||
+	    reply->elem[0].elem[1].n != 1) {
+		w->bad++;
+		return;
+	}
+	e = &reply->elem[0].elem[1].elem[0];	/* [id, [field, value]] */
+	if (e->n != 2 || e->elem[1].n != 2 ||
+	    strcmp(e->elem[1].elem[0].str, "line") != 0) {
+		w->bad++;
+		return;
+	}
+	snprintf(w->error, sizeof(w->error), "%s %s", e->elem[0].str,
+	    e->elem[1].elem[1].str);
+}
+
+/* CONFIG GET's reply, a name and a value: noted as "name=value". */
+static void
+config_cb(tw_redis *c, const tw_resp *reply, const char *error, void *arg)
+{
+	struct world *w = tw_redis_data(c);
+
+	(void)error;
+	(void)arg;
+	w->replies++;
+	tw_reactor_stop(w->r);
+	if (reply == NULL || reply->type != TW_RESP_ARRAY || reply->n != 2 ||
+	    reply->elem[0].type != TW_RESP_STRING ||
+	    reply->elem[1].type != TW_RESP_STRING) {
+		w->bad++;
+		return;
+	}
+	snprintf(w->error, sizeof(w->error), "%s=%s", reply->elem[0].str,
+	    reply->elem[1].str);
+}
+
+static void
+xread_block_waits_for_another_clients_xadd(void)
+{
+	struct world w;
+	tw_redis_opts o;
+	tw_redis *pub;
+	tw_addr a;
+	char err[128], where[160];
+
+	tw_redis_opts_init(&o);
+	CHECK(world_init(&w, 10, &o, 0) == 0);
+	CHECK(run(&w) == 0 && w.ups == 1);
+	CHECK(tw_redis_commandl(w.c, xread_cb, NULL, "XREAD", "BLOCK", "5000",
+	    "STREAMS", "hits", "$", NULL) == 0);
+	snprintf(where, sizeof(where), "unix:%s", w.srv.sock);
+	CHECK(tw_addr_parse(&a, where, err, sizeof(err)) == 0);
+	pub = tw_redis_create(w.r, &a, &o);
+	CHECK(run(&w) == 0 && w.ups == 2);
+	CHECK(tw_redis_commandl(pub, NULL, NULL, "XADD", "hits", "MAXLEN",
+	    "~", "1000", "7-1", "line", "GET / HTTP/1.1", NULL) == 0);
+	CHECK(run(&w) == 0);
+	tw_redis_free(pub);
+	CHECK_EQ(w.replies, 1);
+	CHECK_EQ(w.bad, 0);
+	CHECK(strcmp(w.error, "7-1 GET / HTTP/1.1") == 0);
+	/* And the settings fib-serve checks: CONFIG GET's pairs. */
+	CHECK(tw_redis_commandl(w.c, config_cb, NULL, "CONFIG", "GET",
+	    "appendonly", NULL) == 0);
+	CHECK(run(&w) == 0);
+	CHECK_EQ(w.bad, 0);
+	CHECK(strcmp(w.error, "appendonly=no") == 0);
+	world_free(&w);
+}
+
 static void
 an_error_reply_goes_to_its_callback(void)
 {
@@ -678,6 +760,7 @@ main(void)
 	RUN(pipelines_ten_thousand_incrs_in_order);
 	RUN(hincrby_over_tcp_with_a_url);
 	RUN(an_error_reply_goes_to_its_callback);
+	RUN(xread_block_waits_for_another_clients_xadd);
 	RUN(reconnects_after_the_server_is_killed);
 	RUN(a_server_never_there_is_reported_once);
 	RUN(a_reply_over_the_limit_is_refused);
