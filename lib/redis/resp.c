@@ -410,7 +410,8 @@ tw_resp_feed(tw_resp_reader *r, const char *data, size_t n, size_t *used)
 				continue;
 			if (r->buf[r->len - 2] != '\r' ||
 			    r->buf[r->len - 1] != '\n') {
-				rc = fail(r, "bulk string does not end with CRLF");
+				rc = fail(r,
+				    "bulk string does not end with CRLF");
 				break;
 			}
 			r->buf[r->len - 2] = '\0';

@@ -62,7 +62,7 @@ enum tw_resp_type {
 typedef struct tw_resp {
 	int type;		/* enum tw_resp_type */
 	long long integer;	/* INTEGER, BOOL */
-	const char *str;	/* string types: len bytes and a NUL; else NULL */
+	const char *str;	/* strings: len bytes, a NUL; else NULL */
 	size_t len;		/* bytes of str */
 	struct tw_resp *elem;	/* aggregates: n nodes; else NULL */
 	size_t n;		/* elements (a map's keys and values both) */

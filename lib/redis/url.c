@@ -73,7 +73,8 @@ parse_tcp(tw_redis_url *u, const char *s, char *err, size_t errlen)
 		const char *close = memchr(s, ']', (size_t)(end - s));
 
 		if (close == NULL)
-			return fail(err, errlen, "missing ']' after IPv6 address");
+			return fail(err, errlen,
+			    "missing ']' after IPv6 address");
 		host = s + 1;
 		hlen = (size_t)(close - host);
 		if (hlen == 0 || !host_chars(host, hlen, ":"))
@@ -119,8 +120,8 @@ tw_redis_url_parse(tw_redis_url *u, const char *s, char *err, size_t errlen)
 			return fail(err, errlen, "missing socket path");
 		if (copy(u->path, sizeof(u->path), s, plen) == -1)
 			return fail(err, errlen, "socket path too long");
-		if (hash != NULL &&
-		    copy(u->key, sizeof(u->key), hash + 1, strlen(hash + 1)) == -1)
+		if (hash != NULL && copy(u->key, sizeof(u->key), hash + 1,
+		    strlen(hash + 1)) == -1)
 			return fail(err, errlen, "key too long");
 		return 0;
 	}
