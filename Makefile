@@ -26,11 +26,11 @@ ALL_LDFLAGS = $(LDFLAGS) $(SAN)
 LDLIBS = -lpthread
 
 # libtwirl.a is the installed core (lib/*.c); the programs' own modules
-# (lib/weblog, lib/fib, lib/util) go into build/libprog.a, linked into the
-# programs and tests, never installed.
+# (lib/weblog, lib/fib, lib/redis, lib/util) go into build/libprog.a,
+# linked into the programs and tests, never installed.
 LIB_SRC = $(wildcard lib/*.c)
 LIB_OBJ = $(LIB_SRC:lib/%.c=build/lib/%.o)
-PROG_LIB_SRC = $(wildcard lib/weblog/*.c lib/fib/*.c lib/util/*.c)
+PROG_LIB_SRC = $(wildcard lib/weblog/*.c lib/fib/*.c lib/redis/*.c lib/util/*.c)
 PROG_LIB_OBJ = $(PROG_LIB_SRC:lib/%.c=build/lib/%.o) build/lib/weblog/dashboard.o
 PROGS = $(patsubst %.c,%,$(wildcard bin/*.c))
 UNIT_SRC = $(wildcard tests/unit/test_*.c)
@@ -100,7 +100,7 @@ build/tests/replay_%: tests/fuzz/%.c tests/fuzz/replay.c $(LIBS) build/flags
 # command that does. It runs before anything is built, so a build with
 # CC=clang finds clang installed.
 TEST_DEPS = bats mandoc netcat-openbsd python3 zsh fish pkg-config \
-	iproute2 systemd binutils \
+	iproute2 systemd binutils redis-server \
 	$(if $(findstring clang,$(notdir $(firstword $(CC)))),clang)
 
 test:
