@@ -844,9 +844,9 @@ start_listening(struct server *s)
 		}
 		s->nl = 1;
 	}
-	for (i = 0; i < s->nl; i++)
-		info(s, "listening on %s", tw_listener_address(s->l[i], bound,
-		    sizeof(bound)));
+	for (i = 0; i < s->nl; i++)	/* even with -q: tests wait for it */
+		fprintf(stderr, "listening on %s\n", tw_listener_address(s->l[i],
+		    bound, sizeof(bound)));
 	return 0;
 }
 
