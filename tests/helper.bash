@@ -7,8 +7,16 @@
 #                          (stdout/stderr in $T/NAME.out, $T/NAME.err)
 #   wait_for DEADLINE CMD  retry CMD every 20 ms until it succeeds or
 #                          DEADLINE seconds pass (then fail the test)
-#   wait_port PORT         wait until 127.0.0.1:PORT accepts
-#   free_port              print a loopback TCP port nobody listens on
+#   listening NAME [DEADLINE]
+#                          wait (10 s by default) until the server started
+#                          as NAME says "listening on ADDR" in $T/NAME.err
+#                          (NAME may also be a log file's path); print
+#                          ADDR's port (ADDR HOST:PORT or [V6]:PORT), or
+#                          ADDR whole when it has none (unix:PATH)
+#   wait_port PORT         wait until 127.0.0.1:PORT accepts (tests/long)
+#   free_port              print a loopback TCP port nobody listens on now:
+#                          only where a port must be known before anything
+#                          listens on it; start servers on -l 127.0.0.1:0
 #   half_close PORT [TEXT] send TEXT to 127.0.0.1:PORT, end the sending
 #                          side, print all the server says until it closes
 #   stop_all               teardown: TERM, then KILL, every started pid;
@@ -92,6 +100,39 @@ wait_for() {
 		fi
 		sleep 0.02
 	done
+}
+
+# A server prints "PROG: listening on ADDR" once it accepts: a port chosen
+# by the kernel (-l 127.0.0.1:0) is never taken by someone else between a
+# test choosing it and the server binding it, and an open port is not yet
+# a ready server (fib-serve says it once its first reservation is written).
+listening() {
+	local f=$1 pid="" addr
+	case $1 in
+	*/*) ;;
+	*) f=$T/$1.err; eval "pid=\${${1}_pid-}" ;;
+	esac
+	wait_for "${2:-10}" listened_or_gone "$f" "$pid" || return 1
+	if ! addr=$(listened "$f"); then
+		echo "$1 exited without listening:" >&2
+		cat "$f" >&2
+		return 1
+	fi
+	case $addr in
+	unix:*) echo "$addr" ;;
+	*) echo "${addr##*:}" ;;
+	esac
+}
+
+# listened FILE: print the first address FILE says it listens on.
+listened() {
+	[ -f "$1" ] && sed -n 's/^\(.* \)\{0,1\}listening on \([^ ]*\)$/\2/p' "$1" |
+		head -n 1 | grep .
+}
+
+# listened_or_gone FILE [PID]: FILE says where, or process PID has ended.
+listened_or_gone() {
+	listened "$1" >/dev/null || { [ -n "$2" ] && ! kill -0 "$2" 2>/dev/null; }
 }
 
 port_open() {
