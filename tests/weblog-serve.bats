@@ -571,21 +571,36 @@ with open(sys.argv[1], "w") as f:
 ' "$T/big"
 	: >"$T/log"
 	serve --linger 10 --max-queue 16777216 "$T/log"
-	start slow "$PY" "$T/wsc.py" "$A" 4>&- --fast 1 --stall "$T/go" --rcvbuf 4096 --timeout 50
+	# "Not slowed" is against a reference: the same reader alone, on the
+	# same server and machine (a fixed budget fails on a loaded machine or
+	# under a sanitizer). A server that waited on the stalled client would
+	# never finish; one that did work per queued hit would take many times
+	# as long.
+	local t0 alone beside
+	client alone --fast 1 --hits 100000 --timeout 120
 	wait_for 5 connected 1
-	client fast --fast 1 --hits 100000 --timeout 30
-	wait_for 5 connected 2
-	local t0=$SECONDS
+	t0=$(date +%s%N)
 	cat "$T/big" >>"$T/log"
-	wait_exit "$fast_pid" 30
+	wait_exit "$alone_pid" 120
 	[ "$EXIT" -eq 0 ]
-	echo "fast reader: $(cat "$T/fast.out") in $((SECONDS - t0)) s"
+	alone=$(( ($(date +%s%N) - t0) / 1000000 ))
+	[ "$(cat "$T/alone.out")" = "hits=100000 dropped=0 none=0 end=0" ]
+	start slow "$PY" "$T/wsc.py" "$A" 4>&- --fast 1 --stall "$T/go" --rcvbuf 4096 --timeout 300
+	wait_for 5 connected 2
+	client fast --fast 1 --hits 100000 --timeout 120
+	wait_for 5 connected 3
+	t0=$(date +%s%N)
+	cat "$T/big" >>"$T/log"
+	wait_exit "$fast_pid" 120
+	[ "$EXIT" -eq 0 ]
+	beside=$(( ($(date +%s%N) - t0) / 1000000 ))
+	echo "fast reader: $(cat "$T/fast.out") in $beside ms; alone: $alone ms"
 	[ "$(cat "$T/fast.out")" = "hits=100000 dropped=0 none=0 end=0" ]
-	[ $((SECONDS - t0)) -le 15 ]
+	[ "$beside" -le $((4 * alone + 1000)) ]
 	# The stalled client's memory is bounded: it is dropping.
 	touch "$T/go"
 	kill -TERM "$srv_pid"
-	wait_exit "$slow_pid" 40
+	wait_exit "$slow_pid" 120
 	cat "$T/slow.err"
 	[ "$EXIT" -eq 0 ]
 	local hits dropped
@@ -613,11 +628,15 @@ with open(sys.argv[1], "w") as f:
 	local t0
 	t0=$(date +%s%N)
 	kill -TERM "$srv_pid"
-	wait_exit "$srv_pid" 5
+	wait_exit "$srv_pid" 10
 	[ "$EXIT" -eq 0 ]
 	local ms=$(( ($(date +%s%N) - t0) / 1000000 ))
 	echo "stopped in $ms ms"
-	[ "$ms" -lt 2000 ]
+	# It lingered, and no longer than needed: 0.5 s, with a 10x margin
+	# for a loaded machine; without the cut-off the stalled client would
+	# hold it for its whole 30 s.
+	[ "$ms" -ge 500 ]
+	[ "$ms" -lt 5000 ]
 }
 
 # ------------------------------------------------------- logging, stopping
@@ -683,7 +702,7 @@ with open(sys.argv[1], "w") as f:
 	diff <(seq_lines 1 5) "$T/c2.lines"
 }
 
-@test "appended lines are picked up within 100 ms" {
+@test "appended lines are picked up at once, not at a slow poll" {
 	: >"$T/log"
 	serve "$T/log"
 	client c1 --times "$T/times"
@@ -698,9 +717,12 @@ open(sys.argv[1], "a").write("%.6f\n" % time.monotonic())' "$T/log"
 import sys
 sent = [float(x) for x in open(sys.argv[1])]
 got = [float(x) for x in open(sys.argv[2])]
-lag = max(g - s for s, g in zip(sent, got))
-print("worst lag %.1f ms" % (lag * 1000))
-sys.exit(lag > 0.1)
+lags = sorted(g - s for s, g in zip(sent, got))
+print("lags (ms):", " ".join("%.1f" % (x * 1000) for x in lags))
+# The SPEC's 100 ms with a 5x margin for a loaded machine, taken over the
+# median of five (one line's lag may be a descheduled writer's or
+# reader's); a follower that waited a second or more would fail it.
+sys.exit(lags[2] > 0.5)
 CHK
 }
 
@@ -718,24 +740,30 @@ CHK
 # millisecond, and at every EVERY-th line rotate it (ACTION=rename: the
 # writer keeps writing to the renamed file a little, then re-creates the
 # log, as a server does on SIGHUP) or truncate it (ACTION=truncate: once
-# the reader has everything, as copytruncate does after its copy).
+# the reader has everything, as copytruncate does after its copy; and
+# writing on once the server says it saw the truncation: a file refilled
+# past the old offset before the follower looks cannot be seen to shrink,
+# which a loaded machine would otherwise make happen by chance).
 writer() {
-	"$PY" - "$T/log" "$1" "$2" "$3" "$T/c1.lines" <<'W'
+	"$PY" - "$T/log" "$1" "$2" "$3" "$T/c1.lines" "$T/srv.err" <<'W'
 import os, sys, time
-path, n, every, action, seen = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4], sys.argv[5]
+path, n, every, action, seen, err = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4], sys.argv[5], sys.argv[6]
+truncations = 0
 f = open(path, "a", buffering=1)
-rot = 0
+rot = moved = 0
 for i in range(1, n + 1):
     f.write("line %d\n" % i)
     time.sleep(0.001)
-    if i % every == 0 and i < n:
+    if moved:
+        moved -= 1
+        if moved == 0:
+            f.close()
+            f = open(path, "a", buffering=1)
+    elif i % every == 0 and i < n:
         if action == "rename":
             rot += 1
             os.rename(path, "%s.%d" % (path, rot))
-            for j in range(3):          # still writing to the old file
-                i and f.write("")
-            f.close()
-            f = open(path, "a", buffering=1)
+            moved = 3                   # still writing to the old file
         else:
             deadline = time.time() + 10
             while time.time() < deadline:
@@ -746,6 +774,13 @@ for i in range(1, n + 1):
                     pass
                 time.sleep(0.005)
             os.truncate(path, 0)
+            truncations += 1
+            deadline = time.time() + 10
+            while time.time() < deadline:
+                with open(err) as e:
+                    if e.read().count("truncated; reading from its start") >= truncations:
+                        break
+                time.sleep(0.005)
 W
 }
 
@@ -757,6 +792,7 @@ W
 	writer 1500 400 rename
 	wait_for 10 has_lines "$T/c1.lines" 1500
 	diff <(seq_lines 1 1500) "$T/c1.lines"
+	[ "$(tail -n 1 "$T/log.1")" = "line 403" ]	# written after the rename
 	grep -q 'replaced; following the new file' "$T/srv.err"
 }
 
