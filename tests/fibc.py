@@ -168,7 +168,7 @@ def cmd_slow(addr, first, n):
     slow.connect(("127.0.0.1", int(addr)))
     slow.sendall(b"\n" * n)
     a, b, i = fib(first), fib(first + 1), first
-    prev, probes = None, 0
+    prev, probes, still = None, 0, 0
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:
         p = connect(addr)
@@ -180,8 +180,10 @@ def cmd_slow(addr, first, n):
             a, b, i = b, a + b, i + 1
         if a != x:
             fail("a probe got a number that is not Fibonacci")
-        # Two probes in a row with nothing served between: it is stalled.
-        if prev is not None and i == prev + 1:
+        # Four probes in a row with nothing served between: it is stalled
+        # (one pair may be a loaded machine's server not yet back to it).
+        still = still + 1 if prev is not None and i == prev + 1 else 0
+        if still == 3:
             break
         prev = i
         time.sleep(0.05)
