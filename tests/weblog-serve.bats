@@ -511,11 +511,15 @@ OUT
 	serve_stdin -i 1
 	client c1 --times "$T/times"
 	wait_for 5 connected 1
-	# Three lines at once arrive in one batch; three more written as soon
-	# as the first batch is seen wait for the next tick, a period later.
-	seq_lines 1 3 >&4
+	# Three lines at once (one write: seq_lines writes a line at a time,
+	# which a tick may fall between) arrive in one batch; three more
+	# written as soon as the first batch is seen wait for the next tick, a
+	# period later.
+	seq_lines 1 3 >"$T/first"
+	seq_lines 4 6 >"$T/second"
+	cat "$T/first" >&4
 	wait_for 5 has_lines "$T/c1.lines" 3
-	seq_lines 4 6 >&4
+	cat "$T/second" >&4
 	wait_for 5 has_lines "$T/c1.lines" 6
 	diff <(seq_lines 1 6) "$T/c1.lines"
 	# Wide margins: a batch is one write (its hits microseconds apart);
@@ -570,7 +574,9 @@ with open(sys.argv[1], "w") as f:
         f.write("10.0.0.%d - - [25/Nov/2026:10:00:00 +0000] \"GET /%d/%s HTTP/1.1\" 200 %d \"-\" \"bench\"\n" % (i % 250, i, pad, i))
 ' "$T/big"
 	: >"$T/log"
-	serve --linger 10 --max-queue 16777216 "$T/log"
+	# --linger: time for the stalled client, once it reads, to take 16 MiB
+	# through its 4 KiB window on a loaded machine.
+	serve --linger 120 --max-queue 16777216 "$T/log"
 	# "Not slowed" is against a reference: the same reader alone, on the
 	# same server and machine (a fixed budget fails on a loaded machine or
 	# under a sanitizer). A server that waited on the stalled client would
@@ -600,7 +606,7 @@ with open(sys.argv[1], "w") as f:
 	# The stalled client's memory is bounded: it is dropping.
 	touch "$T/go"
 	kill -TERM "$srv_pid"
-	wait_exit "$slow_pid" 120
+	wait_exit "$slow_pid" 150
 	cat "$T/slow.err"
 	[ "$EXIT" -eq 0 ]
 	local hits dropped
@@ -622,9 +628,13 @@ with open(sys.argv[1], "w") as f:
 	serve --linger 0.5 "$T/log"
 	start slow "$PY" "$T/wsc.py" "$A" 4>&- --stall "$T/never" --rcvbuf 4096 --timeout 30
 	wait_for 5 connected 1
+	client probe --hits 20000 --fast 1 --timeout 60
+	wait_for 5 connected 2
 	cat "$T/big" >>"$T/log"
-	client probe --hits 20000 --fast 1
-	wait_for 10 grep -q "$(tail -c 20 "$T/big" | head -c 10)" "$T/log"
+	# Once another client has every hit, the server has read them all:
+	# the stalled one has far more waiting than its socket can take.
+	wait_exit "$probe_pid" 60
+	[ "$EXIT" -eq 0 ]
 	local t0
 	t0=$(date +%s%N)
 	kill -TERM "$srv_pid"
@@ -849,8 +859,10 @@ W
 stalled_run() {
 	: >"$T/log"
 	rm -f "$T/go" "$T"/*.lines
-	serve --linger 30 --max-queue "$1" "$T/log"
-	start slow "$PY" "$T/wsc.py" "$A" --fast 1 --stall "$T/go" --rcvbuf 4096 --timeout 60
+	# --linger: time for the stalled client, once it reads, to take all it
+	# has waiting through its 4 KiB window on a loaded machine.
+	serve --linger 120 --max-queue "$1" "$T/log"
+	start slow "$PY" "$T/wsc.py" "$A" --fast 1 --stall "$T/go" --rcvbuf 4096 --timeout 300
 	wait_for 5 connected 1
 	client fast --fast 1 --hits 40000 --timeout 30
 	wait_for 5 connected 2
@@ -859,7 +871,7 @@ stalled_run() {
 	[ "$EXIT" -eq 0 ]
 	touch "$T/go"
 	kill -TERM "$srv_pid"
-	wait_exit "$slow_pid" 60
+	wait_exit "$slow_pid" 150
 	[ "$EXIT" -eq 0 ]
 	wait_exit "$srv_pid"
 	echo "--max-queue $1: $(cat "$T/slow.out")"
