@@ -1,6 +1,6 @@
-# tests/helper.bash - shared by every bats suite: a temp dir per test, free
-# loopback ports, waiting on conditions with deadlines, and stopping what a
-# test started by its pid.
+# tests/helper.bash - shared by every bats suite: a temp dir per test,
+# servers' ports and readiness, waiting on conditions with deadlines, and
+# stopping what a test started by its pid.
 #
 #   load helper            at the top of a .bats file
 #   start NAME CMD...      run CMD in the background; its pid is in $NAME_pid
@@ -102,10 +102,11 @@ wait_for() {
 	done
 }
 
-# A server prints "PROG: listening on ADDR" once it accepts: a port chosen
-# by the kernel (-l 127.0.0.1:0) is never taken by someone else between a
-# test choosing it and the server binding it, and an open port is not yet
-# a ready server (fib-serve says it once its first reservation is written).
+# A server prints "listening on ADDR" (after "PROG: " or a time stamp, or
+# alone as weblog-serve does) once it accepts: a port chosen by the kernel
+# (-l 127.0.0.1:0) is never taken by someone else between a test choosing
+# it and the server binding it, and an open port is not yet a ready server
+# (fib-serve says it once its first reservation is written).
 listening() {
 	local f=$1 pid="" addr
 	case $1 in
