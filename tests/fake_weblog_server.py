@@ -4,8 +4,10 @@ hostile bytes, for weblog-client's tests.
 
 Usage: fake_weblog_server.py ADDRESS MODE [ARG]
 
-ADDRESS is PORT, HOST:PORT, [IPV6]:PORT or unix:PATH. Each connection is
-served on its own thread; what the client sends is appended to
+ADDRESS is PORT, HOST:PORT, [IPV6]:PORT or unix:PATH (port 0: one the
+kernel chooses). Once it listens it says "fake_weblog_server: listening on
+ADDRESS" on stderr, with the port it got. Each connection is served on its
+own thread; what the client sends is appended to
 $FAKE_LOG (default: nowhere), one line per request, as it arrives.
 
 Modes:
@@ -131,6 +133,14 @@ def main():
     address, mode = sys.argv[1], sys.argv[2]
     arg = sys.argv[3] if len(sys.argv) > 3 else None
     s = listen(address)
+    if s.family == socket.AF_UNIX:
+        name = "unix:" + s.getsockname()
+    else:
+        host, port = s.getsockname()[:2]
+        name = ("[%s]:%d" if s.family == socket.AF_INET6 else "%s:%d") % (
+            host, port)
+    print("fake_weblog_server: listening on " + name, file=sys.stderr,
+          flush=True)
     while True:
         conn, _ = s.accept()
         threading.Thread(target=serve, args=(conn, mode, arg),

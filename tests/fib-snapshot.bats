@@ -204,9 +204,8 @@ EOF
 
 @test "set and init --force are refused while a server holds the lock, naming its pid" {
 	snap init "$STATE"
-	port=$(free_port)
-	start srv "$BIN/fib-serve" -q -s "$STATE" -l "$port"
-	wait_port "$port"
+	start srv "$BIN/fib-serve" -q -s "$STATE" -l 127.0.0.1:0
+	port=$(listening srv)
 	sum=$(cksum <"$STATE")
 	run snap set "$STATE" a=5
 	[ "$status" -eq 1 ]
@@ -235,7 +234,7 @@ time.sleep(600)' "$STATE.lock"
 	run snap set "$STATE" a=5
 	[ "$status" -eq 1 ]
 	[ "$output" = "fib-snapshot: $STATE is in use by pid $holder_pid" ]
-	run "$BIN/fib-serve" -q -s "$STATE" -l "$(free_port)"
+	run "$BIN/fib-serve" -q -s "$STATE" -l 127.0.0.1:0
 	[ "$status" -eq 1 ]
 	[ "$output" = "fib-serve: $STATE is in use by pid $holder_pid" ]
 	[ "$(cksum <"$STATE")" = "$sum" ]
@@ -252,7 +251,7 @@ time.sleep(600)' "$STATE.lock"
 	run snap init --force "$STATE"
 	[ "$status" -eq 1 ]
 	[ "$output" = "fib-snapshot: $STATE.lock: Is a directory" ]
-	run "$BIN/fib-serve" -q -s "$STATE" -l "$(free_port)"
+	run "$BIN/fib-serve" -q -s "$STATE" -l 127.0.0.1:0
 	[ "$status" -eq 1 ]
 	[ "$output" = "fib-serve: $STATE.lock: Is a directory" ]
 	[ "$(cksum <"$STATE")" = "$sum" ]
@@ -280,9 +279,8 @@ time.sleep(600)' "$STATE.lock"
 	[[ "$(snap show --json "$STATE")" = *'"next":"1597"'* ]]
 	[ "$(snap next -n 3 "$STATE" | tr '\n' ' ')" = "1597 2584 4181 " ]
 	snap next -n 5 "$STATE" >"$T/preview"
-	port=$(free_port)
-	start srv "$BIN/fib-serve" -q -s "$STATE" -l "$port"
-	wait_port "$port"
+	start srv "$BIN/fib-serve" -q -s "$STATE" -l 127.0.0.1:0
+	port=$(listening srv)
 	$PY "$FIBC" get "$port" 5 >"$T/served"
 	cmp "$T/preview" "$T/served"
 }
@@ -299,9 +297,8 @@ time.sleep(600)' "$STATE.lock"
 @test "next agrees with what fib-serve then serves" {
 	snap init --index 77 "$STATE"
 	snap next -n 5 "$STATE" >"$T/preview"
-	port=$(free_port)
-	start srv "$BIN/fib-serve" -q -s "$STATE" -l "$port"
-	wait_port "$port"
+	start srv "$BIN/fib-serve" -q -s "$STATE" -l 127.0.0.1:0
+	port=$(listening srv)
 	$PY "$FIBC" get "$port" 5 >"$T/served"
 	cmp "$T/preview" "$T/served"
 }

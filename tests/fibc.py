@@ -26,6 +26,8 @@ ADDR is a port on 127.0.0.1 or unix:PATH.
 """
 import os
 import random
+import re
+import select
 import selectors
 import signal
 import socket
@@ -166,7 +168,7 @@ def cmd_slow(addr, first, n):
     slow.connect(("127.0.0.1", int(addr)))
     slow.sendall(b"\n" * n)
     a, b, i = fib(first), fib(first + 1), first
-    prev, probes = None, 0
+    prev, probes, still = None, 0, 0
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:
         p = connect(addr)
@@ -178,8 +180,10 @@ def cmd_slow(addr, first, n):
             a, b, i = b, a + b, i + 1
         if a != x:
             fail("a probe got a number that is not Fibonacci")
-        # Two probes in a row with nothing served between: it is stalled.
-        if prev is not None and i == prev + 1:
+        # Four probes in a row with nothing served between: it is stalled
+        # (one pair may be a loaded machine's server not yet back to it).
+        still = still + 1 if prev is not None and i == prev + 1 else 0
+        if still == 3:
             break
         prev = i
         time.sleep(0.05)
@@ -192,15 +196,28 @@ def cmd_slow(addr, first, n):
         fail("the slow client's answers are not increasing")
 
 
-def wait_listening(addr, proc, deadline):
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            fail("fib-serve exited with %d: %s" % (proc.returncode, proc.stderr.read()))
-        try:
-            return connect(addr, timeout=5)
-        except OSError:
-            time.sleep(0.005)
-    fail("fib-serve did not listen in time")
+def wait_listening(proc, deadline):
+    """
+    The port fib-serve names in its "listening on 127.0.0.1:PORT" line on
+    stderr (a pipe), which it prints once it is ready to serve.
+    """
+    said = b""
+    fd = proc.stderr.fileno()
+    while True:
+        m = re.search(rb"listening on 127\.0\.0\.1:([0-9]+)\n", said)
+        if m:
+            return int(m.group(1))
+        left = deadline - time.monotonic()
+        if left <= 0:
+            fail("fib-serve did not say it listens in time: %r" % said)
+        r, _, _ = select.select([fd], [], [], left)
+        if r:
+            chunk = os.read(fd, 4096)
+            if not chunk:
+                proc.wait()
+                fail("fib-serve exited with %d: %s"
+                     % (proc.returncode, said.decode(errors="replace")))
+            said += chunk
 
 
 def cmd_chaos(bin_, dir_, rounds, reserve):
@@ -230,14 +247,16 @@ def cmd_chaos(bin_, dir_, rounds, reserve):
     last = None        # index of the last number seen, and whether all were
     max_gap = 0
     for r in range(rounds):
-        port = free_port()
-        proc = subprocess.Popen([bin_, "-q", "-s", state, "-l", str(port),
+        proc = subprocess.Popen([bin_, "-q", "-s", state,
+                                 "-l", "127.0.0.1:0",
                                  "--reserve", str(reserve)],
                                 stdout=subprocess.DEVNULL,
-                                stderr=subprocess.PIPE, text=True)
+                                stderr=subprocess.PIPE)
+        socks = []
         try:
-            first = wait_listening(str(port), proc, time.monotonic() + 10)
-            socks = [first] + [connect(str(port)) for _ in range(2)]
+            port = wait_listening(proc, time.monotonic() + 10)
+            socks = [connect(str(port)) for _ in range(3)]
+            first = socks[0]
             burst = rng.randint(reserve // 2, reserve * 4)
             got = []
             if r % 2 == 0:
@@ -259,6 +278,7 @@ def cmd_chaos(bin_, dir_, rounds, reserve):
         finally:
             os.kill(proc.pid, signal.SIGKILL)
             proc.wait()
+            proc.stderr.close()
         for s in socks:
             s.close()
         idx = sorted(index_of(int(x)) for x in got)
@@ -282,14 +302,6 @@ def cmd_chaos(bin_, dir_, rounds, reserve):
             last = None
     print("%d rounds, %d numbers, none twice, largest crash gap %d (reserve %d)"
           % (rounds, len(seen), max_gap, reserve))
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 def main():

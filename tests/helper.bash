@@ -1,16 +1,22 @@
-# tests/helper.bash - shared by every bats suite: a temp dir per test, free
-# loopback ports, waiting on conditions with deadlines, and stopping what a
-# test started by its pid.
+# tests/helper.bash - shared by every bats suite: a temp dir per test,
+# servers' ports and readiness, waiting on conditions with deadlines, and
+# stopping what a test started by its pid.
 #
 #   load helper            at the top of a .bats file
 #   start NAME CMD...      run CMD in the background; its pid is in $NAME_pid
 #                          (stdout/stderr in $T/NAME.out, $T/NAME.err)
 #   wait_for DEADLINE CMD  retry CMD every 20 ms until it succeeds or
 #                          DEADLINE seconds pass (then fail the test)
-#   wait_port PORT         wait until 127.0.0.1:PORT accepts
-#   free_port              print a loopback TCP port nobody listens on
-#   listening NAME         wait until $T/NAME.err says "PROG: listening on
-#                          ADDR"; print the port of the first such line
+#   listening NAME [DEADLINE]
+#                          wait (10 s by default) until the server started
+#                          as NAME says "listening on ADDR" in $T/NAME.err
+#                          (NAME may also be a log file's path); print
+#                          ADDR's port (ADDR HOST:PORT or [V6]:PORT), or
+#                          ADDR whole when it has none (unix:PATH)
+#   wait_port PORT         wait until 127.0.0.1:PORT accepts (tests/long)
+#   free_port              print a loopback TCP port nobody listens on now:
+#                          only where a port must be known before anything
+#                          listens on it; start servers on -l 127.0.0.1:0
 #   flood_connects PORT N  connect to 127.0.0.1:PORT and close, N times
 #   stamped REGEX FILE     FILE has a line REGEX with an ISO 8601 time
 #                          stamp in front (a --logfile line)
@@ -103,6 +109,40 @@ wait_for() {
 	done
 }
 
+# A server prints "listening on ADDR" (after "PROG: " or a time stamp, or
+# alone as weblog-serve does) once it accepts: a port chosen by the kernel
+# (-l 127.0.0.1:0) is never taken by someone else between a test choosing
+# it and the server binding it, and an open port is not yet a ready server
+# (fib-serve says it once its first reservation is written).
+listening() {
+	local f=$1 pid="" addr
+	case $1 in
+	*/*) ;;
+	*) f=$T/$1.err; eval "pid=\${${1}_pid-}" ;;
+	esac
+	wait_for "${2:-10}" listened_or_gone "$f" "$pid" || return 1
+	if ! addr=$(listened "$f"); then
+		echo "$1 exited without listening:" >&2
+		cat "$f" >&2
+		return 1
+	fi
+	case $addr in
+	unix:*) echo "$addr" ;;
+	*) echo "${addr##*:}" ;;
+	esac
+}
+
+# listened FILE: print the first address FILE says it listens on.
+listened() {
+	[ -f "$1" ] && sed -n 's/^\(.* \)\{0,1\}listening on \([^ ]*\)$/\2/p' "$1" |
+		head -n 1 | grep .
+}
+
+# listened_or_gone FILE [PID]: FILE says where, or process PID has ended.
+listened_or_gone() {
+	listened "$1" >/dev/null || { [ -n "$2" ] && ! kill -0 "$2" 2>/dev/null; }
+}
+
 port_open() {
 	$PY -c 'import socket,sys
 s=socket.socket()
@@ -141,12 +181,6 @@ wait_exit() {
 	wait_for "$deadline" eval "! kill -0 $pid 2>/dev/null" || return 1
 	wait "$pid"
 	EXIT=$?
-}
-
-listening() {
-	wait_for 10 grep -q '^[^ ]*: listening on ' "$T/$1.err" || return 1
-	sed -n 's/^[^ ]*: listening on .*:\([0-9][0-9]*\)$/\1/p' "$T/$1.err" |
-		sed -n 1p
 }
 
 # Many connections, each closed at once: a server logs two lines for each.

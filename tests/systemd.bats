@@ -73,16 +73,15 @@ service_pid() {
 @test "sockets passed to another process are not taken, and the servers listen on -l" {
 	local p
 	"$BIN/fib-snapshot" init "$T/fib.state"
-	p=$(free_port)
 	LISTEN_PID=1 LISTEN_FDS=1 start fib "$BIN/fib-serve" -s "$T/fib.state" \
-	    -l "$p"
-	wait_port "$p"
+	    -l 127.0.0.1:0
+	p=$(listening fib)
 	[ "$($PY "$FIBC" get "$p" 1)" = 2 ]
-	p=$(free_port)
 	: >"$T/access.log"
-	LISTEN_PID=1 LISTEN_FDS=1 start web "$BIN/weblog-serve" -l "$p" \
+	LISTEN_PID=1 LISTEN_FDS=1 start web "$BIN/weblog-serve" -l 127.0.0.1:0 \
 	    "$T/access.log"
-	wait_port "$p"
+	p=$(listening web)
+	half_close "$p" | grep -q '^<hits>$'
 }
 
 @test "a passed descriptor that is not a listening socket, or a bad LISTEN_FDS, exits 1 saying why" {
@@ -101,10 +100,9 @@ service_pid() {
 @test "a NOTIFY_SOCKET nobody reads is reported on stderr, and the server serves anyway" {
 	local p
 	"$BIN/fib-snapshot" init "$T/fib.state"
-	p=$(free_port)
 	NOTIFY_SOCKET=$T/nobody start fib "$BIN/fib-serve" -s "$T/fib.state" \
-	    -l "$p"
-	wait_port "$p"
+	    -l 127.0.0.1:0
+	p=$(listening fib)
 	[ "$($PY "$FIBC" get "$p" 1)" = 2 ]
 	grep -q "^fib-serve: NOTIFY_SOCKET $T/nobody: " "$T/fib.err"
 }

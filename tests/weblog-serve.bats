@@ -9,24 +9,31 @@ load helper
 
 suite_setup() {
 	write_wsc
-	P=$(free_port)
-	A=127.0.0.1:$P
 }
 
-# serve_stdin ARGS: weblog-serve on $A reading the FIFO $T/in, which the
-# test writes through descriptor 4 (closing it ends the input).
+# serve_stdin ARGS: weblog-serve on a port the kernel chooses ($P, address
+# $A) reading the FIFO $T/in, which the test writes through descriptor 4
+# (closing it ends the input).
 serve_stdin() {
 	mkfifo "$T/in"
 	start srv sh -c 'f=$1; shift; exec "$@" <"$f"' sh "$T/in" \
-		"$BIN/weblog-serve" -l "$A" "$@"
+		"$BIN/weblog-serve" -l 127.0.0.1:0 "$@"
 	exec 4>"$T/in"
-	wait_port "$P"
+	P=$(listening srv)
+	A=127.0.0.1:$P
 }
 
-# serve ARGS: weblog-serve on $A (give it a FILE).
+# serve ARGS: weblog-serve on a port the kernel chooses, $P (address $A);
+# give it a FILE. With --logfile it says where it listens there.
 serve() {
-	start srv "$BIN/weblog-serve" -l "$A" "$@"
-	wait_port "$P"
+	local a prev="" log=srv
+	for a; do
+		[ "$prev" = --logfile ] && log=$a
+		prev=$a
+	done
+	start srv "$BIN/weblog-serve" -l 127.0.0.1:0 "$@"
+	P=$(listening "$log")
+	A=127.0.0.1:$P
 }
 
 # client NAME ARGS: a wsc client on $A; restored lines in $T/NAME.lines.
@@ -37,9 +44,9 @@ client() {
 	start "$name" "$PY" "$T/wsc.py" "$A" --out "$T/$name.lines" "$@" 4>&-
 }
 
-# connected N: N clients have connected, besides wait_port's probe.
+# connected N: N clients have connected.
 connected() {
-	[ "$(grep -c '^weblog-serve: connect ' "$T/srv.err" 2>/dev/null)" -gt "$1" ]
+	[ "$(grep -c '^weblog-serve: connect ' "$T/srv.err" 2>/dev/null)" -ge "$1" ]
 }
 
 # has_lines FILE N: FILE holds at least N lines.
@@ -300,7 +307,7 @@ PY
 }
 
 @test "a FILE that cannot be read exits 1" {
-	run "$BIN/weblog-serve" -l "$A" "$T"
+	run "$BIN/weblog-serve" -l 127.0.0.1:0 "$T"
 	[ "$status" -eq 1 ]
 	[[ "$output" == "weblog-serve: $T: "* ]]
 }
@@ -523,11 +530,15 @@ OUT
 	serve_stdin -i 1
 	client c1 --times "$T/times"
 	wait_for 5 connected 1
-	# Three lines at once arrive in one batch; three more written as soon
-	# as the first batch is seen wait for the next tick, a period later.
-	seq_lines 1 3 >&4
+	# Three lines at once (one write: seq_lines writes a line at a time,
+	# which a tick may fall between) arrive in one batch; three more
+	# written as soon as the first batch is seen wait for the next tick, a
+	# period later.
+	seq_lines 1 3 >"$T/first"
+	seq_lines 4 6 >"$T/second"
+	cat "$T/first" >&4
 	wait_for 5 has_lines "$T/c1.lines" 3
-	seq_lines 4 6 >&4
+	cat "$T/second" >&4
 	wait_for 5 has_lines "$T/c1.lines" 6
 	diff <(seq_lines 1 6) "$T/c1.lines"
 	# Wide margins: a batch is one write (its hits microseconds apart);
@@ -551,8 +562,6 @@ CHK
 	diff <(seq_lines 8 10) "$T/c2.lines"
 	stop_all
 	# --replay past --keep replays what is kept.
-	P=$(free_port)
-	A=127.0.0.1:$P
 	rm -f "$T/in"
 	serve_stdin -k 2 -r 50
 	client c3
@@ -584,22 +593,39 @@ with open(sys.argv[1], "w") as f:
         f.write("10.0.0.%d - - [25/Nov/2026:10:00:00 +0000] \"GET /%d/%s HTTP/1.1\" 200 %d \"-\" \"bench\"\n" % (i % 250, i, pad, i))
 ' "$T/big"
 	: >"$T/log"
-	serve --linger 10 --max-queue 16777216 "$T/log"
-	start slow "$PY" "$T/wsc.py" "$A" 4>&- --fast 1 --stall "$T/go" --rcvbuf 4096 --timeout 50
+	# --linger: time for the stalled client, once it reads, to take 16 MiB
+	# through its 4 KiB window on a loaded machine.
+	serve --linger 120 --max-queue 16777216 "$T/log"
+	# "Not slowed" is against a reference: the same reader alone, on the
+	# same server and machine (a fixed budget fails on a loaded machine or
+	# under a sanitizer). A server that waited on the stalled client would
+	# never finish; one that did work per queued hit would take many times
+	# as long.
+	local t0 alone beside
+	client alone --fast 1 --hits 100000 --timeout 120
 	wait_for 5 connected 1
-	client fast --fast 1 --hits 100000 --timeout 30
-	wait_for 5 connected 2
-	local t0=$SECONDS
+	t0=$(date +%s%N)
 	cat "$T/big" >>"$T/log"
-	wait_exit "$fast_pid" 30
+	wait_exit "$alone_pid" 120
 	[ "$EXIT" -eq 0 ]
-	echo "fast reader: $(cat "$T/fast.out") in $((SECONDS - t0)) s"
+	alone=$(( ($(date +%s%N) - t0) / 1000000 ))
+	[ "$(cat "$T/alone.out")" = "hits=100000 dropped=0 none=0 end=0" ]
+	start slow "$PY" "$T/wsc.py" "$A" 4>&- --fast 1 --stall "$T/go" --rcvbuf 4096 --timeout 300
+	wait_for 5 connected 2
+	client fast --fast 1 --hits 100000 --timeout 120
+	wait_for 5 connected 3
+	t0=$(date +%s%N)
+	cat "$T/big" >>"$T/log"
+	wait_exit "$fast_pid" 120
+	[ "$EXIT" -eq 0 ]
+	beside=$(( ($(date +%s%N) - t0) / 1000000 ))
+	echo "fast reader: $(cat "$T/fast.out") in $beside ms; alone: $alone ms"
 	[ "$(cat "$T/fast.out")" = "hits=100000 dropped=0 none=0 end=0" ]
-	[ $((SECONDS - t0)) -le 15 ]
+	[ "$beside" -le $((4 * alone + 1000)) ]
 	# The stalled client's memory is bounded: it is dropping.
 	touch "$T/go"
 	kill -TERM "$srv_pid"
-	wait_exit "$slow_pid" 40
+	wait_exit "$slow_pid" 150
 	cat "$T/slow.err"
 	[ "$EXIT" -eq 0 ]
 	local hits dropped
@@ -621,17 +647,25 @@ with open(sys.argv[1], "w") as f:
 	serve --linger 0.5 "$T/log"
 	start slow "$PY" "$T/wsc.py" "$A" 4>&- --stall "$T/never" --rcvbuf 4096 --timeout 30
 	wait_for 5 connected 1
+	client probe --hits 20000 --fast 1 --timeout 60
+	wait_for 5 connected 2
 	cat "$T/big" >>"$T/log"
-	client probe --hits 20000 --fast 1
-	wait_for 10 grep -q "$(tail -c 20 "$T/big" | head -c 10)" "$T/log"
+	# Once another client has every hit, the server has read them all:
+	# the stalled one has far more waiting than its socket can take.
+	wait_exit "$probe_pid" 60
+	[ "$EXIT" -eq 0 ]
 	local t0
 	t0=$(date +%s%N)
 	kill -TERM "$srv_pid"
-	wait_exit "$srv_pid" 5
+	wait_exit "$srv_pid" 10
 	[ "$EXIT" -eq 0 ]
 	local ms=$(( ($(date +%s%N) - t0) / 1000000 ))
 	echo "stopped in $ms ms"
-	[ "$ms" -lt 2000 ]
+	# It lingered, and no longer than needed: 0.5 s, with a 10x margin
+	# for a loaded machine; without the cut-off the stalled client would
+	# hold it for its whole 30 s.
+	[ "$ms" -ge 500 ]
+	[ "$ms" -lt 5000 ]
 }
 
 # ------------------------------------------------------- logging, stopping
@@ -642,8 +676,6 @@ with open(sys.argv[1], "w") as f:
 	wait_for 5 grep -q '^weblog-serve: disconnect 127\.0\.0\.1:[0-9]*$' "$T/srv.err"
 	grep -q '^weblog-serve: connect 127\.0\.0\.1:[0-9]*$' "$T/srv.err"
 	stop_all
-	P=$(free_port)
-	A=127.0.0.1:$P
 	rm -f "$T/in"
 	serve_stdin -q
 	run "$PY" "$T/wsc.py" "$A" --hits 0 --timeout 5
@@ -651,6 +683,7 @@ with open(sys.argv[1], "w") as f:
 	exec 4>&-
 	wait_exit "$srv_pid"
 	[ "$EXIT" -eq 0 ]
+	# Only where it listens, which the test waited for.
 	[ "$(cat "$T/srv.err")" = "weblog-serve: listening on $A" ]
 }
 
@@ -658,8 +691,6 @@ with open(sys.argv[1], "w") as f:
 	local sig
 	for sig in TERM INT; do
 		: >"$T/log"
-		P=$(free_port)
-		A=127.0.0.1:$P
 		serve "$T/log"
 		client c1
 		client c2
@@ -695,14 +726,12 @@ with open(sys.argv[1], "w") as f:
 	wait_for 5 has_lines "$T/c1.lines" 2
 	diff <(seq_lines 4 5) "$T/c1.lines"
 	stop_all
-	P=$(free_port)
-	A=127.0.0.1:$P
 	serve --from-start -r 10 "$T/log"
 	run "$PY" "$T/wsc.py" "$A" --hits 5 --out "$T/c2.lines" --timeout 5
 	diff <(seq_lines 1 5) "$T/c2.lines"
 }
 
-@test "appended lines are picked up within 100 ms" {
+@test "appended lines are picked up at once, not at a slow poll" {
 	: >"$T/log"
 	serve "$T/log"
 	client c1 --times "$T/times"
@@ -717,9 +746,12 @@ open(sys.argv[1], "a").write("%.6f\n" % time.monotonic())' "$T/log"
 import sys
 sent = [float(x) for x in open(sys.argv[1])]
 got = [float(x) for x in open(sys.argv[2])]
-lag = max(g - s for s, g in zip(sent, got))
-print("worst lag %.1f ms" % (lag * 1000))
-sys.exit(lag > 0.1)
+lags = sorted(g - s for s, g in zip(sent, got))
+print("lags (ms):", " ".join("%.1f" % (x * 1000) for x in lags))
+# The SPEC's 100 ms with a 5x margin for a loaded machine, taken over the
+# median of five (one line's lag may be a descheduled writer's or
+# reader's); a follower that waited a second or more would fail it.
+sys.exit(lags[2] > 0.5)
 CHK
 }
 
@@ -785,6 +817,13 @@ while i < n:
         else:
             received(i)
             os.truncate(path, 0)
+            truncations += 1
+            deadline = time.time() + 10
+            while time.time() < deadline:
+                with open(err) as e:
+                    if e.read().count("truncated; reading from its start") >= truncations:
+                        break
+                time.sleep(0.005)
 W
 }
 
@@ -942,6 +981,10 @@ fcntl.lockf(open(sys.argv[1], "r+"), fcntl.LOCK_EX | fcntl.LOCK_NB)' "$T/web.pid
 
 @test "a log nobody reads does not stop the server, and the lost lines are counted once it is read" {
 	echo hello >"$T/log"
+	# Its stderr is the pipe nobody reads, so it cannot say its port:
+	# this test picks one.
+	P=$(free_port)
+	A=127.0.0.1:$P
 	start_unread srv "$BIN/weblog-serve" -l "$A" --from-start -r 1 "$T/log"
 	wait_port "$P"
 	flood_connects "$P" 6000
@@ -959,9 +1002,10 @@ fcntl.lockf(open(sys.argv[1], "r+"), fcntl.LOCK_EX | fcntl.LOCK_NB)' "$T/web.pid
 	"$PY" -c 'import socket; socket.socket(socket.AF_INET6).bind(("::1", 0))' ||
 		skip "no IPv6 loopback"
 	: >"$T/log"
-	start v6 "$BIN/weblog-serve" -l "[::1]:$P" "$T/log"
+	start v6 "$BIN/weblog-serve" -l "[::1]:0" "$T/log"
 	start ux "$BIN/weblog-serve" -l "unix:$T/sock" "$T/log"
-	wait_for 5 grep -q "^weblog-serve: listening on \[::1\]:$P$" "$T/v6.err"
+	P=$(listening v6)
+	grep -q "^weblog-serve: listening on \[::1\]:$P$" "$T/v6.err"
 	wait_for 5 grep -q "^weblog-serve: listening on unix:$T/sock$" "$T/ux.err"
 	start c6 "$PY" "$T/wsc.py" "[::1]:$P" --out "$T/c6.lines"
 	start cu "$PY" "$T/wsc.py" "unix:$T/sock" --out "$T/cu.lines"
@@ -992,12 +1036,12 @@ fcntl.lockf(open(sys.argv[1], "r+"), fcntl.LOCK_EX | fcntl.LOCK_NB)' "$T/web.pid
 # stalled_run MAX_QUEUE: 40,000 hits (16 MB) to a client that reads
 # nothing until they are all sent out; its summary in $T/slow.out.
 stalled_run() {
-	P=$(free_port)
-	A=127.0.0.1:$P
 	: >"$T/log"
 	rm -f "$T/go" "$T"/*.lines
-	serve --linger 30 --max-queue "$1" "$T/log"
-	start slow "$PY" "$T/wsc.py" "$A" --fast 1 --stall "$T/go" --rcvbuf 4096 --timeout 60
+	# --linger: time for the stalled client, once it reads, to take all it
+	# has waiting through its 4 KiB window on a loaded machine.
+	serve --linger 120 --max-queue "$1" "$T/log"
+	start slow "$PY" "$T/wsc.py" "$A" --fast 1 --stall "$T/go" --rcvbuf 4096 --timeout 300
 	wait_for 5 connected 1
 	client fast --fast 1 --hits 40000 --timeout 30
 	wait_for 5 connected 2
@@ -1006,7 +1050,7 @@ stalled_run() {
 	[ "$EXIT" -eq 0 ]
 	touch "$T/go"
 	kill -TERM "$srv_pid"
-	wait_exit "$slow_pid" 60
+	wait_exit "$slow_pid" 150
 	[ "$EXIT" -eq 0 ]
 	wait_exit "$srv_pid"
 	echo "--max-queue $1: $(cat "$T/slow.out")"
@@ -1056,7 +1100,7 @@ VANISH
 	wait_for 5 has_lines "$T/c1.lines" 2000
 	touch "$T/go"
 	wait "$vanish"
-	wait_for 5 eval '[ "$(grep -c "^weblog-serve: disconnect " "$T/srv.err")" -ge 11 ]'
+	wait_for 5 eval '[ "$(grep -c "^weblog-serve: disconnect " "$T/srv.err")" -ge 10 ]'
 	seq_lines 2001 4000 >&4
 	wait_for 5 has_lines "$T/c1.lines" 4000
 	kill -0 "$srv_pid"
