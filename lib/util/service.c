@@ -151,8 +151,9 @@ take_passed(tw_service *sv)
 	return n;
 }
 
+/* Listen on spec for f, as the next listener (http: its line says so). */
 static int
-listen_spec(tw_service *sv, const char *spec)
+listen_spec(tw_service *sv, const char *spec, tw_factory *f, int http)
 {
 	char err[256], *path = NULL, *abs;
 	tw_addr a;
@@ -165,12 +166,14 @@ listen_spec(tw_service *sv, const char *spec)
 		free(abs);
 		spec = path;
 	}
-	if (tw_addr_parse(&a, spec, err, sizeof(err)) == -1)
+	if (sv->nl == TW_SERVICE_LISTEN_MAX)
+		tw_warnx("cannot listen on %s: too many listeners", spec);
+	else if (tw_addr_parse(&a, spec, err, sizeof(err)) == -1)
 		tw_warnx("cannot listen on %s: %s", spec, err);
-	else if ((sv->l[0] = tw_listen(sv->r, &a, &sv->factory)) == NULL)
+	else if ((sv->l[sv->nl] = tw_listen(sv->r, &a, f)) == NULL)
 		tw_warn("cannot listen on %s", spec);
 	else {
-		sv->nl = 1;
+		sv->http[sv->nl++] = http;
 		rc = 0;
 	}
 	free(path);
@@ -185,21 +188,42 @@ tw_service_listen(tw_service *sv, tw_reactor *r, const char *spec)
 	sv->r = r;
 	if (watch_signals(sv) == -1 || (n = take_passed(sv)) == -1)
 		return -1;
-	return n > 0 ? 0 : listen_spec(sv, spec);
+	return n > 0 ? 0 : listen_spec(sv, spec, &sv->factory, 0);
+}
+
+int
+tw_service_listen_http(tw_service *sv, const char *spec, tw_factory *f)
+{
+	return listen_spec(sv, spec, f, 1);
+}
+
+/* addr as said: itself, or for HTTP http://ADDR/ (unix:PATH (http)). */
+static void
+url(const char *addr, int http, char *out, size_t size)
+{
+	if (!http)
+		snprintf(out, size, "%s", addr);
+	else if (strncmp(addr, "unix:", 5) == 0)
+		snprintf(out, size, "%s (http)", addr);
+	else
+		snprintf(out, size, "http://%s/", addr);
 }
 
 void
 tw_service_ready(tw_service *sv)
 {
-	char addr[TW_ADDR_STRLEN], msg[TW_SERVICE_LISTEN_MAX * 160];
+	char addr[TW_ADDR_STRLEN], where[TW_ADDR_STRLEN + 16];
+	char msg[TW_SERVICE_LISTEN_MAX * 160];
 	size_t len = 0;
 	int i, n;
 
 	for (i = 0; i < sv->nl; i++) {
 		tw_listener_address(sv->l[i], addr, sizeof(addr));
-		tw_log_notice("listening on %s", addr);
+		/* An HTTP listener's line is a URL to paste in a browser. */
+		url(addr, sv->http[i], where, sizeof(where));
+		tw_log_notice("listening on %s", where);
 		n = snprintf(msg + len, sizeof(msg) - len,
-		    "%s: listening on %s\n", tw_getprogname(), addr);
+		    "%s: listening on %s\n", tw_getprogname(), where);
 		if (n > 0 && (size_t)n < sizeof(msg) - len)
 			len += (size_t)n;
 	}

@@ -52,6 +52,7 @@ typedef struct tw_service {
 	sigset_t startmask;	/* the signal mask we were started with */
 	tw_reactor *r;
 	tw_listener *l[TW_SERVICE_LISTEN_MAX];
+	int http[TW_SERVICE_LISTEN_MAX];	/* l[i] serves HTTP */
 	int nl;
 	tw_signal sigterm, sigint, sighup;
 } tw_service;
@@ -81,6 +82,13 @@ void tw_service_start(tw_service *sv);
  * it started). Returns 0, or -1 after saying why on stderr.
  */
 int tw_service_listen(tw_service *sv, tw_reactor *r, const char *spec);
+
+/*
+ * Also listen on spec for f, an HTTP listener: its listening line is a URL,
+ * "PROG: listening on http://ADDR/". After tw_service_listen(); systemd's
+ * sockets all go to the first factory. Returns 0, or -1 after saying why.
+ */
+int tw_service_listen_http(tw_service *sv, const char *spec, tw_factory *f);
 
 /* Serving: log the listening lines, tell the daemon's parent, READY=1. */
 void tw_service_ready(tw_service *sv);

@@ -1,0 +1,925 @@
+/*
+ * hub.c - the fan-out: numbering, history, batches per format,
+ * subscribers with backpressure, the raw XML protocol. See hub.h.
+ */
+#define _POSIX_C_SOURCE 200809L
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/queue.h>
+#include <time.h>
+
+#include "util/log.h"
+#include "util/ring.h"
+#include "weblog/hit.h"
+#include "weblog/hub.h"
+#include "weblog/json.h"
+
+#define REQUEST_MAX 1024	/* a poll or RESUME line, SPEC */
+#define PENDING_MAX 8		/* poll requests read ahead of their answers */
+#define CHUNK_HEAD 18		/* "%016zx\r\n": chunk sizes of fixed width */
+#define SSE_HEAD 96		/* "id: E-SEQ\nevent: hit\ndata: " and "\n\n" */
+
+/* Hits encoded together, and how many they are (for the dropped count). */
+struct batch {
+	tw_bytes *b;
+	size_t hits;
+};
+
+/* A kept hit: its line, and its encoding in each format once asked for. */
+struct kept {
+	tw_bytes *line;
+	tw_bytes *enc[TW_HUB_NFMT];
+};
+
+struct tw_sub {
+	tw_hub *h;
+	tw_conn *c;
+	LIST_ENTRY(tw_sub) link;
+	int fmt;
+	int raw;		/* the raw protocol: RESUME, NEW?, its eof */
+	tw_ring fifo;		/* struct batch: hits not yet handed to c */
+	size_t fbytes;		/* their bytes */
+	unsigned long long dropped;	/* to report before the next hit */
+	uint64_t cursor;	/* poll: the first hit not yet answered */
+	tw_lines req;		/* raw: request lines */
+	unsigned pending;	/* poll: requests not yet answered */
+	unsigned quiet;		/* heartbeat ticks since the last write */
+	int eof;		/* the peer sends no more */
+	int closing;		/* the end sent, closing */
+	int opening;		/* raw push: waiting for RESUME */
+	tw_timer open_timer;
+};
+
+struct tw_hub {
+	struct tw_hub_opts o;
+	tw_reactor *r;
+	LIST_HEAD(, tw_sub) subs;
+	size_t nsubs[TW_HUB_NFMT];
+	size_t conns;
+	size_t high;		/* hand hits to a connection up to this */
+	tw_ring hist;		/* struct kept: the last o.keep hits */
+	uint64_t next_seq;	/* the next hit's number, from 1 */
+	unsigned long long epoch;
+	tw_bytes *batch[TW_HUB_NFMT];	/* hits encoded since the last publish */
+	size_t batch_hits;
+	unsigned long long read, sent, dropped;
+	tw_timer beat;
+	int stopping;
+	char *scratch;		/* one hit's encoding, for the history */
+	size_t scratch_cap;
+};
+
+static void sub_free(tw_sub *s);
+
+/* ------------------------------------------------------------ encoding */
+
+/* The most bytes hit i of a line of len bytes takes in format fmt. */
+static size_t
+encoded_max(int fmt, size_t len)
+{
+	if (fmt == TW_HUB_XML)
+		return TW_HIT_ENCODED_MAX(len);
+	return TW_JSON_HIT_MAX(len) + SSE_HEAD;
+}
+
+/* Hit seq, line[0..len), in format fmt, into out (encoded_max). */
+static size_t
+encode(const tw_hub *h, int fmt, const char *line, size_t len, uint64_t seq,
+    char *out)
+{
+	size_t n;
+
+	switch (fmt) {
+	case TW_HUB_XML:
+		return tw_hit_encode(line, len, seq, out);
+	case TW_HUB_SSE:
+		n = (size_t)sprintf(out, "id: %llu-%llu\nevent: hit\ndata: ",
+		    h->epoch, (unsigned long long)seq);
+		n += tw_json_line(line, len, out + n);
+		memcpy(out + n, "\n\n", 2);
+		return n + 2;
+	default:
+		n = tw_json_line(line, len, out);
+		out[n] = '\n';
+		return n + 1;
+	}
+}
+
+/* The chunk head of an NDJSON batch, in the room kept for it. */
+static void
+chunk_head(char *out, size_t n)
+{
+	char head[CHUNK_HEAD + 1];
+
+	snprintf(head, sizeof(head), "%016zx\r\n", n);
+	memcpy(out, head, CHUNK_HEAD);
+}
+
+/* Bytes that say n hits were dropped, in format fmt, into out (128). */
+static size_t
+dropped_text(int fmt, unsigned long long n, char *out)
+{
+	char body[64];
+	int len;
+
+	switch (fmt) {
+	case TW_HUB_XML:
+		return (size_t)sprintf(out, "<dropped count=\"%llu\"/>\n", n);
+	case TW_HUB_SSE:
+		return (size_t)sprintf(out, "event: dropped\ndata: "
+		    "{\"count\":%llu}\n\n", n);
+	default:
+		len = snprintf(body, sizeof(body), "{\"dropped\":%llu}\n", n);
+		return (size_t)sprintf(out, "%x\r\n%s\r\n", (unsigned)len, body);
+	}
+}
+
+static const struct {
+	const char *s;
+	size_t n;
+} endings[TW_HUB_NFMT] = {
+	{ "</hits>\n", 8 },
+	{ "event: end\ndata: {}\n\n", 21 },
+	{ "0\r\n\r\n", 5 },
+}, beats[TW_HUB_NFMT] = {
+	{ "\n", 1 },
+	{ ":\n\n", 3 },
+	{ "1\r\n\n\r\n", 6 },
+};
+
+/* ------------------------------------------------------------- history */
+
+static uint64_t
+history_first(const tw_hub *h)
+{
+	return h->next_seq - tw_ring_len(&h->hist);
+}
+
+static void
+kept_free(void *elem)
+{
+	struct kept *k = elem;
+	int f;
+
+	tw_bytes_unref(k->line);
+	for (f = 0; f < TW_HUB_NFMT; f++)
+		tw_bytes_unref(k->enc[f]);
+}
+
+/*
+ * Kept hit seq (in the history) in format fmt, encoded the first time it
+ * is asked for; NULL when out of memory.
+ */
+static tw_bytes *
+history_get(tw_hub *h, uint64_t seq, int fmt)
+{
+	struct kept *k = tw_ring_at(&h->hist, (size_t)(seq - history_first(h)));
+	size_t need, n, off = fmt == TW_HUB_NDJSON ? CHUNK_HEAD : 0;
+
+	if (k->enc[fmt] != NULL)
+		return k->enc[fmt];
+	need = encoded_max(fmt, k->line->len) + CHUNK_HEAD + 2;
+	if (need > h->scratch_cap) {
+		char *p = realloc(h->scratch, need);
+
+		if (p == NULL)
+			return NULL;
+		h->scratch = p;
+		h->scratch_cap = need;
+	}
+	n = encode(h, fmt, k->line->data, k->line->len, seq, h->scratch + off);
+	if (fmt == TW_HUB_NDJSON) {
+		chunk_head(h->scratch, n);
+		memcpy(h->scratch + off + n, "\r\n", 2);
+		n += CHUNK_HEAD + 2;
+	}
+	k->enc[fmt] = tw_bytes_copy(h->scratch, n);
+	return k->enc[fmt];
+}
+
+/* -------------------------------------------------------- subscribers */
+
+/* Every write to a subscriber goes through these two: the heartbeat's. */
+static void
+put(tw_sub *s, const char *p, size_t n)
+{
+	s->quiet = 0;
+	tw_conn_write(s->c, p, n);
+}
+
+static void
+deliver(tw_sub *s, tw_bytes *b, size_t hits)
+{
+	s->quiet = 0;
+	s->h->sent += hits;
+	tw_conn_write_bytes(s->c, b);
+}
+
+static int
+fifo_push(tw_sub *s, tw_bytes *b, size_t hits)
+{
+	struct batch e = { b, hits };
+
+	if (tw_ring_push(&s->fifo, &e) == -1)
+		return -1;
+	tw_bytes_ref(b);
+	s->fbytes += b->len;
+	return 0;
+}
+
+/* The oldest batch in the FIFO, which must not be empty. */
+static struct batch
+fifo_pop(tw_sub *s)
+{
+	struct batch b;
+
+	tw_ring_shift(&s->fifo, &b);
+	s->fbytes -= b.b->len;
+	return b;
+}
+
+static void
+unref_batch(void *elem)
+{
+	tw_bytes_unref(((struct batch *)elem)->b);
+}
+
+static void
+count_dropped(tw_sub *s, unsigned long long n)
+{
+	s->dropped += n;
+	s->h->dropped += n;
+}
+
+static void
+write_dropped(tw_sub *s)
+{
+	char buf[128];
+
+	if (s->dropped == 0)
+		return;
+	put(s, buf, dropped_text(s->fmt, s->dropped, buf));
+	s->dropped = 0;
+}
+
+/* Hand hits to the connection while its queue is short (all: at the end). */
+static void
+pump(tw_sub *s, int all)
+{
+	if (s->opening)
+		return;
+	while (tw_ring_len(&s->fifo) > 0 &&
+	    (all || tw_conn_queued(s->c) <= s->h->high)) {
+		struct batch b = fifo_pop(s);
+
+		write_dropped(s);
+		deliver(s, b.b, b.hits);
+		tw_bytes_unref(b.b);
+	}
+}
+
+/*
+ * Give hits (b holds that many) to a subscriber: straight to its
+ * connection when nothing waits before it, otherwise to its FIFO, dropping
+ * the oldest waiting hits while its unsent bytes are past --max-queue.
+ */
+static void
+sub_push(tw_sub *s, tw_bytes *b, size_t hits)
+{
+	if (s->closing)
+		return;
+	if (b == NULL) {
+		count_dropped(s, hits);		/* could not be encoded */
+		return;
+	}
+	if (tw_ring_len(&s->fifo) == 0 && s->dropped == 0 && !s->opening &&
+	    tw_conn_queued(s->c) <= s->h->high) {
+		deliver(s, b, hits);
+		return;
+	}
+	if (fifo_push(s, b, hits) == -1) {
+		count_dropped(s, hits);
+		return;
+	}
+	while (tw_ring_len(&s->fifo) > 0 &&
+	    s->fbytes + tw_conn_queued(s->c) > s->h->o.max_queue) {
+		struct batch old = fifo_pop(s);
+
+		tw_bytes_unref(old.b);
+		count_dropped(s, old.hits);
+	}
+	pump(s, 0);
+}
+
+/* The kept hits from seq on (those gone counted as dropped), to s. */
+static void
+push_kept(tw_sub *s, uint64_t from, uint64_t to)
+{
+	tw_hub *h = s->h;
+
+	if (from < history_first(h)) {
+		count_dropped(s, history_first(h) - from);
+		from = history_first(h);
+	}
+	for (; from < to; from++)
+		sub_push(s, history_get(h, from, s->fmt), 1);
+}
+
+/* Close once what is queued is taken, or the linger has passed. */
+static void
+sub_close(tw_sub *s)
+{
+	s->closing = 1;
+	tw_conn_close(s->c, s->h->o.linger > 0 ? s->h->o.linger : 1e-3);
+}
+
+/*
+ * Open a raw push client's stream: from after seq when it sent RESUME with
+ * this epoch, else as a new client: --replay hits, then what arrived since
+ * it connected (held in its FIFO meanwhile).
+ */
+static void
+sub_open(tw_sub *s, int resuming, uint64_t seq)
+{
+	tw_hub *h = s->h;
+	struct batch *held = NULL;
+	size_t nheld = 0, i, n;
+
+	if (!s->opening)
+		return;
+	s->opening = 0;
+	tw_timer_cancel(h->r, &s->open_timer);
+	if (resuming) {
+		/* All of it comes from the history: what it holds is moot. */
+		tw_ring_free(&s->fifo, unref_batch);
+		s->fbytes = 0;
+		s->dropped = 0;
+		push_kept(s, seq + 1 < h->next_seq ? seq + 1 : h->next_seq,
+		    h->next_seq);
+	} else {
+		/* The replay goes before what arrived while it was opening. */
+		if (tw_ring_len(&s->fifo) > 0 &&
+		    (held = malloc(tw_ring_len(&s->fifo) *
+		    sizeof(*held))) == NULL) {
+			sub_close(s);
+			return;
+		}
+		while (tw_ring_len(&s->fifo) > 0)
+			held[nheld++] = fifo_pop(s);
+		n = s->cursor - history_first(h);
+		if (h->o.replay < n)
+			n = h->o.replay;
+		push_kept(s, s->cursor - n, s->cursor);
+		for (i = 0; i < nheld; i++) {
+			sub_push(s, held[i].b, held[i].hits);
+			tw_bytes_unref(held[i].b);
+		}
+		free(held);
+	}
+	s->cursor = h->next_seq;
+	pump(s, 0);
+}
+
+static void
+open_timer_cb(tw_timer *t)
+{
+	sub_open(t->data, 0, 0);
+}
+
+/* End the stream: what waits, what was dropped, the end; then close. */
+static void
+sub_finish(tw_sub *s)
+{
+	if (s->closing)
+		return;
+	sub_open(s, 0, 0);
+	pump(s, 1);
+	write_dropped(s);
+	put(s, endings[s->fmt].s, endings[s->fmt].n);
+	sub_close(s);
+}
+
+/* Poll mode: every hit since the client's last answer, or <none/>. */
+static void
+answer(tw_sub *s)
+{
+	tw_hub *h = s->h;
+
+	if (s->cursor < history_first(h)) {
+		/* Fell behind the history: those hits are gone. */
+		count_dropped(s, history_first(h) - s->cursor);
+		s->cursor = history_first(h);
+	}
+	if (s->cursor == h->next_seq) {
+		if (s->dropped > 0)
+			write_dropped(s);
+		else
+			put(s, "<none/>\n", 8);
+		return;
+	}
+	push_kept(s, s->cursor, h->next_seq);
+	s->cursor = h->next_seq;
+	if (tw_ring_len(&s->fifo) == 0)
+		write_dropped(s);	/* all of them, if none went out */
+}
+
+/*
+ * Move a subscriber on: hand it more hits, answer its poll requests one at
+ * a time once the previous answer is on its way, read more requests, and
+ * end a raw client's stream once it has sent its last request.
+ */
+static void
+service(tw_sub *s)
+{
+	if (s->closing)
+		return;
+	pump(s, 0);
+	if (!s->raw)
+		return;
+	while (s->pending > 0 && tw_ring_len(&s->fifo) == 0 &&
+	    tw_conn_queued(s->c) <= s->h->high) {
+		answer(s);
+		s->pending--;
+	}
+	if (s->eof && s->pending == 0) {
+		sub_finish(s);
+		return;
+	}
+	if (s->pending < PENDING_MAX && !s->eof)
+		tw_conn_resume(s->c);
+}
+
+/* A new subscriber on c in format fmt (the pending batches published). */
+static tw_sub *
+sub_new(tw_hub *h, tw_conn *c, int fmt)
+{
+	tw_sub *s;
+
+	tw_hub_publish(h);	/* what came before it is not its */
+	if ((s = calloc(1, sizeof(*s))) == NULL)
+		return NULL;
+	s->h = h;
+	s->c = c;
+	s->fmt = fmt;
+	s->cursor = h->next_seq;
+	/* A batch has bytes: --max-queue keeps the count within this. */
+	tw_ring_init(&s->fifo, sizeof(struct batch), h->o.max_queue + 1);
+	tw_timer_init(&s->open_timer, open_timer_cb, s);
+	LIST_INSERT_HEAD(&h->subs, s, link);
+	h->nsubs[fmt]++;
+	tw_conn_set_watermarks(c, h->high, h->high / 4);
+	return s;
+}
+
+static void
+sub_free(tw_sub *s)
+{
+	LIST_REMOVE(s, link);
+	s->h->nsubs[s->fmt]--;
+	tw_timer_cancel(s->h->r, &s->open_timer);
+	tw_ring_free(&s->fifo, unref_batch);
+	tw_lines_free(&s->req);
+	free(s);
+}
+
+/* <hits epoch="E" heartbeat="S">, and a newline, into buf (128). */
+static size_t
+start_tag(const tw_hub *h, char *buf)
+{
+	unsigned long long ms = (unsigned long long)(h->o.heartbeat * 1000 +
+	    0.5);
+	char frac[8] = "";
+
+	if (ms == 0)
+		return (size_t)sprintf(buf, "<hits epoch=\"%llu\">\n", h->epoch);
+	if (ms % 1000 != 0) {
+		/* Milliseconds, without the zeros at the end: 0.2, 0.25. */
+		snprintf(frac, sizeof(frac), ".%03llu", ms % 1000);
+		while (frac[strlen(frac) - 1] == '0')
+			frac[strlen(frac) - 1] = '\0';
+	}
+	return (size_t)sprintf(buf, "<hits epoch=\"%llu\" heartbeat=\"%llu%s\">\n",
+	    h->epoch, ms / 1000, frac);
+}
+
+/* What a stream in format fmt starts with. */
+static void
+preamble(tw_sub *s)
+{
+	char buf[128];
+
+	if (s->fmt == TW_HUB_XML)
+		put(s, buf, start_tag(s->h, buf));
+	else if (s->fmt == TW_HUB_SSE)
+		put(s, "retry: 1000\n\n", 13);	/* reconnect soon */
+}
+
+tw_sub *
+tw_hub_subscribe(tw_hub *h, tw_conn *c, int fmt, int resume,
+    unsigned long long epoch, unsigned long long seq, size_t replay)
+{
+	tw_sub *s;
+	size_t n;
+
+	if ((s = sub_new(h, c, fmt)) == NULL)
+		return NULL;
+	preamble(s);
+	if (resume && epoch == h->epoch) {
+		push_kept(s, seq + 1 < h->next_seq ? seq + 1 : h->next_seq,
+		    h->next_seq);
+	} else {
+		n = tw_ring_len(&h->hist) < replay ? tw_ring_len(&h->hist) :
+		    replay;
+		push_kept(s, h->next_seq - n, h->next_seq);
+	}
+	if (h->stopping)
+		sub_finish(s);
+	return s;
+}
+
+void
+tw_sub_low(tw_sub *s)
+{
+	service(s);
+}
+
+void
+tw_sub_lost(tw_sub *s)
+{
+	sub_free(s);
+}
+
+/* ------------------------------------------------------- raw protocol */
+
+static void
+raw_made(tw_conn *c)
+{
+	tw_hub *h = tw_conn_factory(c)->data;
+	tw_sub *s;
+
+	c->data = NULL;
+	if (tw_hub_admit(h, tw_conn_peer(c)) == -1) {
+		tw_conn_abort(c);
+		return;
+	}
+	if ((s = sub_new(h, c, TW_HUB_XML)) == NULL) {
+		tw_hub_leave(h);
+		tw_log_notice("%s: out of memory; closing", tw_conn_peer(c));
+		tw_conn_abort(c);
+		return;
+	}
+	c->data = s;
+	s->raw = 1;
+	tw_lines_init(&s->req, REQUEST_MAX);
+	tw_log_info("connect %s", tw_conn_peer(c));
+	preamble(s);
+	if (h->stopping) {
+		sub_finish(s);
+		return;
+	}
+	if (!h->o.poll) {
+		/* Hits wait until it says RESUME, or RESUME_WAIT passes. */
+		s->opening = 1;
+		if (tw_call_later(h->r, &s->open_timer,
+		    TW_HUB_RESUME_WAIT) == -1)
+			sub_open(s, 0, 0);
+		return;
+	}
+	/* Poll mode: the replay comes at once, then answers. */
+	s->cursor = h->next_seq - (tw_ring_len(&h->hist) < h->o.replay ?
+	    tw_ring_len(&h->hist) : h->o.replay);
+	push_kept(s, s->cursor, h->next_seq);
+	s->cursor = h->next_seq;
+}
+
+/* A push client's first line: RESUME E SEQ, or anything else (new). */
+static int
+on_first_line(void *arg, const char *line, size_t len, int flags)
+{
+	tw_sub *s = arg;
+	unsigned long long epoch, seq;
+	char buf[64];
+	int end = 0;
+
+	if (!(flags & TW_LINE_CUT) && len < sizeof(buf)) {
+		memcpy(buf, line, len);
+		buf[len] = '\0';
+		if (sscanf(buf, "RESUME %llu %llu%n", &epoch, &seq, &end) == 2 &&
+		    (size_t)end == len && epoch == s->h->epoch) {
+			sub_open(s, 1, seq);
+			return 1;
+		}
+	}
+	sub_open(s, 0, 0);
+	return 1;
+}
+
+static int
+on_request(void *arg, const char *line, size_t len, int flags)
+{
+	tw_sub *s = arg;
+
+	(void)line;
+	(void)len;
+	if (flags & TW_LINE_CUT) {
+		tw_log_notice("%s: request line longer than %d bytes; closing",
+		    tw_conn_peer(s->c), REQUEST_MAX);
+		sub_close(s);
+		return 1;
+	}
+	s->pending++;
+	return 0;
+}
+
+static void
+raw_data(tw_conn *c, const char *buf, size_t len)
+{
+	tw_sub *s = c->data;
+
+	if (s == NULL || s->closing)
+		return;
+	if (!s->h->o.poll) {
+		/* Push mode reads its first line, and drops the rest. */
+		if (s->opening)
+			tw_lines_feed(&s->req, buf, len, on_first_line, s,
+			    NULL);
+		return;
+	}
+	if (tw_lines_feed(&s->req, buf, len, on_request, s, NULL) != 0)
+		return;
+	if (s->pending >= PENDING_MAX)
+		tw_conn_pause(c);	/* answer before reading more */
+	service(s);
+}
+
+/* The client sends no more: its stream ends once its requests are answered. */
+static void
+raw_eof(tw_conn *c)
+{
+	tw_sub *s = c->data;
+
+	if (s == NULL) {
+		tw_conn_close(c, 0);
+		return;
+	}
+	s->eof = 1;
+	service(s);
+}
+
+static void
+raw_low(tw_conn *c)
+{
+	if (c->data != NULL)
+		service(c->data);
+}
+
+static void
+raw_lost(tw_conn *c, int reason)
+{
+	tw_sub *s = c->data;
+	tw_hub *h;
+
+	(void)reason;
+	if (s == NULL)
+		return;		/* refused */
+	h = s->h;
+	tw_log_info("disconnect %s", tw_conn_peer(c));
+	sub_free(s);
+	tw_hub_leave(h);
+}
+
+const tw_protocol tw_hub_xml_proto = {
+	.made = raw_made,
+	.data = raw_data,
+	.lost = raw_lost,
+	.eof = raw_eof,
+	.low = raw_low,
+};
+
+/* ---------------------------------------------------------------- hub */
+
+/* A number no earlier run chose: the time in microseconds. */
+static unsigned long long
+choose_epoch(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (unsigned long long)ts.tv_sec * 1000000 +
+	    (unsigned long long)ts.tv_nsec / 1000;
+}
+
+/*
+ * Every half heartbeat: the format's keep-alive to each subscriber sent
+ * nothing during the last two ticks (so none is silent much past a
+ * heartbeat) that has nothing queued either.
+ */
+static void
+beat_cb(tw_timer *t)
+{
+	tw_hub *h = t->data;
+	tw_sub *s;
+
+	tw_call_later(h->r, &h->beat, h->o.heartbeat / 2);	/* re-arms */
+	LIST_FOREACH(s, &h->subs, link) {
+		if (s->closing || s->opening || ++s->quiet < 2)
+			continue;
+		if (tw_ring_len(&s->fifo) == 0 && tw_conn_queued(s->c) == 0)
+			put(s, beats[s->fmt].s, beats[s->fmt].n);
+		s->quiet = 0;
+	}
+}
+
+tw_hub *
+tw_hub_new(tw_reactor *r, const struct tw_hub_opts *o)
+{
+	tw_hub *h;
+
+	if ((h = calloc(1, sizeof(*h))) == NULL)
+		return NULL;
+	h->o = *o;
+	h->r = r;
+	LIST_INIT(&h->subs);
+	h->high = o->max_queue < TW_CONN_HIGH_WATER ? o->max_queue :
+	    TW_CONN_HIGH_WATER;
+	h->next_seq = 1;
+	h->epoch = choose_epoch();
+	tw_ring_init(&h->hist, sizeof(struct kept), o->keep);
+	tw_timer_init(&h->beat, beat_cb, h);
+	if (tw_ring_reserve(&h->hist, o->keep) == -1 ||
+	    (o->heartbeat > 0 &&
+	    tw_call_later(r, &h->beat, o->heartbeat / 2) == -1)) {
+		tw_hub_free(h);
+		errno = ENOMEM;
+		return NULL;
+	}
+	return h;
+}
+
+void
+tw_hub_free(tw_hub *h)
+{
+	int f;
+
+	if (h == NULL)
+		return;
+	while (!LIST_EMPTY(&h->subs))
+		sub_free(LIST_FIRST(&h->subs));
+	tw_timer_cancel(h->r, &h->beat);
+	tw_ring_free(&h->hist, kept_free);
+	for (f = 0; f < TW_HUB_NFMT; f++)
+		tw_bytes_unref(h->batch[f]);
+	free(h->scratch);
+	free(h);
+}
+
+/* Room for n more bytes in the batch of format fmt being encoded. */
+static int
+batch_room(tw_hub *h, int fmt, size_t n)
+{
+	tw_bytes *old = h->batch[fmt], *b;
+	size_t cap, len = old != NULL ? old->len : 0;
+
+	if (fmt == TW_HUB_NDJSON)
+		n += 2;			/* the chunk's CRLF, at publish */
+	if (old != NULL && old->cap - old->len >= n)
+		return 0;
+	cap = old != NULL ? old->cap * 2 : 16384;
+	while (cap - len < n + CHUNK_HEAD)
+		cap *= 2;
+	if ((b = tw_bytes_new(cap)) == NULL)
+		return -1;
+	if (old != NULL) {
+		memcpy(b->data, old->data, old->len);
+		b->len = old->len;
+		tw_bytes_unref(old);
+	} else if (fmt == TW_HUB_NDJSON) {
+		b->len = CHUNK_HEAD;	/* its head, once its size is known */
+	}
+	h->batch[fmt] = b;
+	return 0;
+}
+
+/* Does format fmt's batch have readers? */
+static int
+in_use(const tw_hub *h, int fmt)
+{
+	return h->nsubs[fmt] > 0;
+}
+
+int
+tw_hub_add(tw_hub *h, const char *line, size_t len)
+{
+	struct kept k, old;
+	int f;
+
+	memset(&k, 0, sizeof(k));
+	if (h->o.keep > 0 && (k.line = tw_bytes_copy(line, len)) == NULL)
+		return -1;
+	for (f = 0; f < TW_HUB_NFMT; f++)
+		if (in_use(h, f) &&
+		    batch_room(h, f, encoded_max(f, len)) == -1) {
+			tw_bytes_unref(k.line);
+			return -1;
+		}
+	for (f = 0; f < TW_HUB_NFMT; f++) {
+		tw_bytes *b = h->batch[f];
+
+		if (in_use(h, f))
+			b->len += encode(h, f, line, len, h->next_seq,
+			    b->data + b->len);
+	}
+	h->batch_hits++;
+	h->read++;
+	if (h->o.keep > 0) {
+		if (tw_ring_len(&h->hist) == h->o.keep &&
+		    tw_ring_shift(&h->hist, &old) == 0)
+			kept_free(&old);
+		tw_ring_push(&h->hist, &k);	/* cannot fail: reserved */
+	}
+	h->next_seq++;
+	return 0;
+}
+
+void
+tw_hub_publish(tw_hub *h)
+{
+	tw_sub *s;
+	int f;
+
+	for (f = 0; f < TW_HUB_NFMT; f++) {
+		tw_bytes *b = h->batch[f];
+
+		if (b == NULL)
+			continue;
+		if (f == TW_HUB_NDJSON) {
+			chunk_head(b->data, b->len - CHUNK_HEAD);
+			memcpy(b->data + b->len, "\r\n", 2);
+			b->len += 2;
+		}
+		/* Subscribers may hold it a while: keep no spare room. */
+		h->batch[f] = b = tw_bytes_trim(b);
+		LIST_FOREACH(s, &h->subs, link)
+			if (s->fmt == f && !(s->raw && h->o.poll))
+				sub_push(s, b, h->batch_hits);
+		tw_bytes_unref(b);
+		h->batch[f] = NULL;
+	}
+	h->batch_hits = 0;
+}
+
+void
+tw_hub_stop(tw_hub *h)
+{
+	tw_sub *s, *next;
+
+	if (h->stopping) {
+		for (s = LIST_FIRST(&h->subs); s != NULL; s = next) {
+			next = LIST_NEXT(s, link);
+			tw_conn_abort(s->c);
+		}
+		return;
+	}
+	h->stopping = 1;
+	tw_timer_cancel(h->r, &h->beat);
+	tw_hub_publish(h);
+	for (s = LIST_FIRST(&h->subs); s != NULL; s = next) {
+		next = LIST_NEXT(s, link);
+		sub_finish(s);
+	}
+}
+
+void
+tw_hub_stats(const tw_hub *h, struct tw_hub_stats *st)
+{
+	int f;
+
+	st->epoch = h->epoch;
+	st->last = h->next_seq - 1;
+	st->read = h->read;
+	st->sent = h->sent;
+	st->dropped = h->dropped;
+	for (f = 0; f < TW_HUB_NFMT; f++)
+		st->subs[f] = h->nsubs[f];
+	st->conns = h->conns;
+}
+
+int
+tw_hub_admit(tw_hub *h, const char *peer)
+{
+	if (h->conns >= h->o.max_clients) {
+		tw_log_info("refused %s: too many clients", peer);
+		return -1;
+	}
+	h->conns++;
+	return 0;
+}
+
+void
+tw_hub_leave(tw_hub *h)
+{
+	h->conns--;
+}

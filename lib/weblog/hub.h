@@ -1,0 +1,119 @@
+/*
+ * hub.h - weblog-serve's fan-out: each hit numbered, kept, encoded once
+ * per format in use, and handed to every subscriber of that format, with
+ * backpressure and drop accounting (SPEC "The stream", "Sequence, resume
+ * and heartbeat", "HTTP").
+ *
+ * Formats: the XML stream (raw TCP clients and GET /hits.xml), Server-Sent
+ * Events (GET /hits) and NDJSON in HTTP chunks (GET /hits.ndjson). A
+ * subscriber is one connection and one format.
+ *
+ * One encoding per hit per format, shared: the hits that arrive together
+ * (one read of the input, or one --interval) are encoded into one batch
+ * per format that has subscribers, and every subscriber of that format
+ * gets a reference to it: one iovec per batch, not one copy per client.
+ * The history keeps the last --keep hits, each as its line and, made when
+ * first asked for, its encoding in each format, for replay, resume and
+ * poll mode.
+ *
+ * Without letting a slow subscriber cost the others: a subscriber's
+ * connection is handed batches only while its queue is short; the rest
+ * waits in the subscriber's FIFO (util/ring.h), and when the FIFO and the
+ * queue together pass --max-queue, the oldest waiting hits are dropped and
+ * counted, reported in the format's own way (<dropped count="N"/>, an
+ * event "dropped", {"dropped":N}) before the next hit it gets. Every hit
+ * is delivered or counted.
+ *
+ * Sequence and resume: each hit is numbered from 1 in this run's epoch.
+ * A raw push client is "opening" until its first line (RESUME E SEQ, or
+ * anything), or TW_HUB_RESUME_WAIT seconds; an HTTP subscriber says where
+ * it resumes when it subscribes (Last-Event-ID, ?from=). A heartbeat timer
+ * sends each subscriber that was sent nothing for a --heartbeat period the
+ * format's keep-alive (a newline; a comment line).
+ *
+ * The raw protocol (tw_hub_xml_proto) is the hub's own: a factory whose
+ * data is the hub. HTTP subscribers come through tw_hub_subscribe(), their
+ * connection's events forwarded with tw_sub_low() and tw_sub_lost().
+ */
+#ifndef TWIRL_HUB_H
+#define TWIRL_HUB_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "twirl.h"
+
+enum { TW_HUB_XML, TW_HUB_SSE, TW_HUB_NDJSON, TW_HUB_NFMT };
+
+#define TW_HUB_RESUME_WAIT 0.25	/* seconds a raw push client has for RESUME */
+
+struct tw_hub_opts {
+	size_t keep;		/* hits kept (--keep) */
+	size_t replay;		/* kept hits sent to a new raw client (-r) */
+	size_t max_queue;	/* unsent bytes per subscriber (--max-queue) */
+	size_t max_clients;	/* connections at once, every listener's */
+	double linger;		/* a finished stream's time to be taken */
+	double heartbeat;	/* seconds; 0: none */
+	int poll;		/* raw clients ask (NEW?) instead */
+};
+
+struct tw_hub_stats {
+	unsigned long long epoch;
+	unsigned long long last;	/* the last hit's number; 0: none yet */
+	unsigned long long read;	/* hits read */
+	unsigned long long sent;	/* hits handed to connections */
+	unsigned long long dropped;	/* hits dropped for slow subscribers */
+	size_t subs[TW_HUB_NFMT];	/* subscribers of each format */
+	size_t conns;			/* connections, subscribers or not */
+};
+
+typedef struct tw_hub tw_hub;
+typedef struct tw_sub tw_sub;
+
+/* A hub on r; NULL with errno ENOMEM. */
+tw_hub *tw_hub_new(tw_reactor *r, const struct tw_hub_opts *o);
+
+/* Free the hub and every subscriber (their connections are the reactor's). */
+void tw_hub_free(tw_hub *h);
+
+/*
+ * A hit: line[0..len), without its newline. Numbered, kept, encoded into
+ * the pending batch of each format in use. Returns 0, or -1 with ENOMEM
+ * (the line is lost; its number is not used).
+ */
+int tw_hub_add(tw_hub *h, const char *line, size_t len);
+
+/* Hand the pending batches to the subscribers (push mode). */
+void tw_hub_publish(tw_hub *h);
+
+/*
+ * End every stream: what waits, what was dropped, the format's end; then
+ * close with the linger. A second call cuts every connection off at once.
+ */
+void tw_hub_stop(tw_hub *h);
+
+void tw_hub_stats(const tw_hub *h, struct tw_hub_stats *st);
+
+/*
+ * Admission for every listener: 0 and the connection is counted (until
+ * tw_hub_leave()), or -1 when --max-clients are connected (logged).
+ */
+int tw_hub_admit(tw_hub *h, const char *peer);
+void tw_hub_leave(tw_hub *h);
+
+/* The raw XML stream: tw_factory.data is the hub. */
+extern const tw_protocol tw_hub_xml_proto;
+
+/*
+ * Subscribe c (admitted, its response head written) to the hits in format
+ * fmt: when resume is set and epoch is this hub's, from the hit after seq
+ * (<dropped> for those no longer kept); otherwise the last replay kept
+ * hits, then live. Returns the subscriber, or NULL with ENOMEM. While
+ * subscribed, the caller forwards c's low and lost events.
+ */
+tw_sub *tw_hub_subscribe(tw_hub *h, tw_conn *c, int fmt, int resume,
+    unsigned long long epoch, unsigned long long seq, size_t replay);
+void tw_sub_low(tw_sub *s);
+void tw_sub_lost(tw_sub *s);
+
+#endif
