@@ -11,7 +11,7 @@ _weblog_serve()
 		COMPREPLY=($(compgen -W 'push poll' -- "$cur"))
 		return
 		;;
-	-l|--listen)
+	-l|--listen|--http)
 		case $cur in
 		unix:*)
 			COMPREPLY=($(compgen -P unix: -f -- "${cur#unix:}"))
@@ -30,7 +30,7 @@ _weblog_serve()
 	esac
 	case $cur in
 	-*)
-		COMPREPLY=($(compgen -W '-d --daemon -q --quiet -l --listen -m --mode
+		COMPREPLY=($(compgen -W '-d --daemon -q --quiet -l --listen --http -m --mode
 		    -i --interval -k --keep -r --replay --max-clients --max-queue
 		    --max-line --linger --heartbeat --from-start --rotate-wait
 		    --pidfile --logfile -h --help --version' \

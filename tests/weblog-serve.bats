@@ -254,7 +254,7 @@ PY
 @test "--help prints the usage on stdout and exits 0" {
 	run "$BIN/weblog-serve" --help
 	[ "$status" -eq 0 ]
-	[[ "${lines[0]}" == "usage: weblog-serve [-dq] [-l ADDRESS] [-m push|poll]"* ]]
+	[[ "${lines[0]}" == "usage: weblog-serve [-dq] [-l ADDRESS] [--http ADDRESS]"* ]]
 	run "$BIN/weblog-serve" -h
 	[ "$status" -eq 0 ]
 }
@@ -322,7 +322,7 @@ PY
 		grep -q -- "--$opt" "$top/completions/_weblog-serve"
 		grep -q -- "-l $opt" "$top/completions/weblog-serve.fish"
 	done
-	[ "$n" -eq 18 ]
+	[ "$n" -eq 19 ]
 }
 
 # ------------------------------------------------------------- the stream

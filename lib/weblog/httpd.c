@@ -70,6 +70,8 @@ tw_httpd_stop(tw_httpd *d)
 void
 tw_httpd_free(tw_httpd *d)
 {
+	if (d == NULL)
+		return;
 	while (!LIST_EMPTY(&d->conns)) {
 		struct hconn *hc = LIST_FIRST(&d->conns);
 

@@ -279,6 +279,10 @@ pump(tw_sub *s, int all)
 		deliver(s, b.b, b.hits);
 		tw_bytes_unref(b.b);
 	}
+	/* Caught up after a drop: say so now, not at the next hit. */
+	if (tw_ring_len(&s->fifo) == 0 && s->dropped > 0 && !s->h->o.poll &&
+	    tw_conn_queued(s->c) <= s->h->high)
+		write_dropped(s);
 }
 
 /*
