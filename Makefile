@@ -70,6 +70,23 @@ build/lib/weblog/dashboard.c: lib/weblog/dashboard.html
 build/lib/weblog/dashboard.o: build/lib/weblog/dashboard.c build/flags
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
+# A writer of realistic access-log lines, for make demo and make screenshot.
+build/loggen: contrib/loggen.c build/flags
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ contrib/loggen.c
+
+# make demo: weblog-serve live on a growing log, the dashboard on
+# http://127.0.0.1:8080/, the hits in the terminal until Ctrl-C.
+demo: all build/loggen
+	@contrib/demo
+
+# make screenshot: docs/dashboard.png, the dashboard at 1,000 hits a second
+# in headless Chromium, and its frame times.
+screenshot: all build/loggen
+	@tests/deps chromium chromium-driver python3-selenium
+	@mkdir -p docs
+	/usr/bin/python3 contrib/screenshot.py . docs/dashboard.png 1000
+
 $(LIB): $(LIB_OBJ)
 	rm -f $@
 	$(AR) rcs $@ $(LIB_OBJ)
@@ -101,6 +118,7 @@ build/tests/replay_%: tests/fuzz/%.c tests/fuzz/replay.c $(LIBS) build/flags
 # CC=clang finds clang installed.
 TEST_DEPS = bats mandoc netcat-openbsd python3 zsh fish pkg-config \
 	iproute2 systemd binutils redis-server \
+	chromium chromium-driver python3-selenium \
 	$(if $(findstring clang,$(notdir $(firstword $(CC)))),clang)
 
 test:
@@ -223,7 +241,7 @@ clean:
 	rm -rf build $(LIB) $(PROGS)
 
 FORCE:
-.PHONY: all test test-long valgrind bench bench-reactor bench-logfmt fuzz install uninstall clean FORCE
+.PHONY: all demo screenshot test test-long valgrind bench bench-reactor bench-logfmt fuzz install uninstall clean FORCE
 
 -include $(wildcard build/*.d build/lib/*.d build/lib/*/*.d build/tests/*.d \
 	build/bench/*.d build/fuzz/lib/*.d build/fuzz/lib/*/*.d)

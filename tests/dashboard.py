@@ -169,7 +169,10 @@ def check(driver, server, port):
     urls = set()
     for entry in driver.get_log("performance"):
         msg = json.loads(entry["message"])["message"]
-        if msg.get("method") == "Network.requestWillBeSent":
+        # What the dashboard's document asked for (not the browser's own
+        # start page, which it loads before the test opens ours).
+        if msg.get("method") == "Network.requestWillBeSent" and \
+                msg["params"].get("documentURL", "").startswith(origin + "/"):
             urls.add(msg["params"]["request"]["url"])
     others = [u for u in urls if not u.startswith(origin + "/") and
               not u.startswith("data:")]
