@@ -375,8 +375,12 @@ on_hit(struct stream *st, const tw_hitev *ev)
 	f.lf = st->lf;
 	f.label = cl->labelled ? st->name : NULL;
 	if ((n = tw_hitstream_format(ev, &f, cl->out)) < 0) {
-		tw_warnx("%s: stream not well-formed: hit %llu does not fit "
-		    "its format", st->name, ev->seq);
+		if (ev->seq > 0)
+			tw_warnx("%s: stream not well-formed: hit %llu does "
+			    "not fit its format", st->name, ev->seq);
+		else
+			tw_warnx("%s: stream not well-formed: a hit does not "
+			    "fit its format", st->name);
 		finish(cl, EXIT_MALFORMED);
 		return 1;
 	}
