@@ -428,6 +428,13 @@ have_ipv6() {
 	COMP_CWORD=1
 	_weblog_client
 	[ "${COMPREPLY[*]}" = --reconnect ]
+	# Any number of addresses; a unix: one completes as a path.
+	: >"$T/sock"
+	COMP_WORDS=(weblog-client 1.2.3.4:8888 "unix:$T/so")
+	COMP_CWORD=2
+	_weblog_client
+	[ "${COMPREPLY[*]}" = "unix:$T/sock" ]
+	grep -q "^	'\*::address " "$c/_weblog-client"
 }
 
 @test "the usage matches the man page's synopsis" {
