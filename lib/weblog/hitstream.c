@@ -264,7 +264,7 @@ parse_milli(const char *s, size_t len, unsigned long long *out)
  * spaces around '='), each value's references well-formed. The one named
  * want (NULL: none), a number (in thousandths if milli), goes to *out;
  * or, when str is not NULL, its value restored to str (room for
- * TW_HITSTREAM_TAG_MAX bytes) and its length to *out. Every other is
+ * TW_HITSTREAM_TAG_MAX bytes), NUL-terminated, and its length to *out. Every other is
  * ignored. Returns 1 if want was there, 0 if not, or fails the stream (-1).
  */
 static int
@@ -315,6 +315,7 @@ attributes(tw_hitstream *hs, unsigned long long pos, const char *s,
 			if (seen++)
 				return fail(hs, pos, "%s= twice", want);
 			memcpy(str, tmp, (size_t)vlen);
+			str[vlen] = '\0';
 			*out = (unsigned long long)vlen;
 		} else if (want != NULL && is_name(name, nlen, want)) {
 			if (seen++ || (milli ? parse_milli : parse_number)(val,

@@ -101,7 +101,8 @@ enum {
  * it had none. The pointers are valid only during the callback. epoch and
  * heartbeat (TW_HS_START) and seq (TW_HS_HIT) are 0 when the tag had no
  * such attribute (sequence numbers start at 1); format (TW_HS_START) is
- * NULL when it had none.
+ * NULL when it had none, else followed by a NUL (format[formatlen]), so
+ * it is a C string unless it holds a NUL of its own (\x00).
  */
 typedef struct tw_hitev {
 	int type;

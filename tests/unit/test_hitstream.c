@@ -40,7 +40,10 @@ record(void *arg, const tw_hitev *ev)
 		if (ev->format != NULL) {
 			add(l, "(", 1);
 			add(l, ev->format, ev->formatlen);
-			add(l, ")", 1);
+			/* A C string, for tw_logfmt_compile(). */
+			add(l, ev->format[ev->formatlen] == '\0' ? ")" :
+			    "no NUL)", ev->format[ev->formatlen] == '\0' ?
+			    1 : 7);
 		}
 		add(l, "|", 1);
 		break;
