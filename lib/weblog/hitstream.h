@@ -53,8 +53,8 @@
  * Memory: one buffer, grown on demand, holds the current hit's fields
  * restored and the escaped text of the field being read. A hit stands for
  * one log line of at most max bytes (weblog-serve's --max-line cuts longer
- * lines), so its fields together may hold at most max bytes once restored,
- * (the <field> values count, the <source> does not: it is kept apart),
+ * lines), so its fields together may hold at most max bytes once restored
+ * (the <field> values count; the <source> does not: it is kept apart),
  * and the buffer never grows past TW_XML_ESCAPED_MAX(max) bytes, the most
  * the SPEC's escaping can make of max bytes. Whitespace between elements
  * is skipped, never stored; so is the text of an unknown element, judged
