@@ -1,25 +1,33 @@
 /*
- * weblog-client - print the hits a weblog-serve streams, one line each.
+ * weblog-client - print the hits one or more weblog-serves stream, one line
+ * each.
  *
- * Connects, parses the stream as it arrives (hitstream.h: bounded memory
- * whatever the server sends), and writes each hit to standard output at
- * once. In poll mode a timer sends NEW? every interval. With --reconnect a
- * lost connection, a refused one, or a stream the server ended, is retried
- * with exponential backoff. A host name is looked up on a worker thread
+ * Connects to each address given, parses each stream as it arrives
+ * (hitstream.h: bounded memory whatever the server sends), and writes each
+ * hit to standard output at once, in the order the hits arrive; with
+ * several addresses, each hit is labelled with its server's address (the
+ * source of tsv, json and xml). In poll mode a timer sends NEW? every
+ * interval. With --reconnect a lost connection, a refused one, or a
+ * stream the server ended, is retried with exponential backoff, each
+ * server on its own. A host name is looked up on a worker thread
  * (tw_resolve) before each connect, so a server that moved is found, and
  * each of its addresses, IPv6 and IPv4, is tried in turn. The new stream
- * resumes where the last one stopped: the client keeps the stream's epoch
- * and the last sequence number it knows (a hit's n, or past a <dropped>),
- * and sends RESUME E SEQ first (RESUME 0 0 the first time: the server then
- * opens the stream at once instead of waiting to see whether a RESUME
- * comes). A server that announces a heartbeat is never silent for longer;
- * four heartbeats of silence are a lost connection (a half-open one would
- * otherwise hang forever).
+ * resumes where the last one stopped: the client keeps each server's
+ * epoch and the last sequence number it knows (a hit's n, or past a
+ * <dropped>), and sends RESUME E SEQ first (RESUME 0 0 the first time: the
+ * server then opens the stream at once instead of waiting to see whether
+ * a RESUME comes). A server that announces a heartbeat is never silent
+ * for longer; four heartbeats of silence are a lost connection (a
+ * half-open one would otherwise hang forever).
+ *
+ * A stream whose start tag names a log format (format="...") has each hit
+ * rebuilt with that format, compiled once per stream (logfmt.h), so -f
+ * combined prints the original line whatever the format.
  *
  * Standard output is written with plain blocking write(2), deliberately,
  * as cat and nc do: a reader that does not keep up holds the client back,
- * the client stops reading its socket, and the server then drops hits for
- * it and says so with <dropped count="N"/>. Nothing else ever waits.
+ * the client stops reading its sockets, and the servers then drop hits for
+ * it and say so with <dropped count="N"/>. Nothing else ever waits.
  */
 #define _POSIX_C_SOURCE 200809L
 
@@ -51,8 +59,28 @@ enum {
 	EXIT_TIMEOUT = 4
 };
 
+/* What all the streams share: the options, the output, the exit status. */
 struct client {
 	tw_reactor *r;
+	tw_hsformat format;	/* format.fmt; the rest is per stream */
+	double poll, timeout;	/* seconds; 0: off */
+	long long count;	/* hits to print; 0: no limit */
+	int reconnect;
+	size_t max_line;
+	long long hits;		/* of all streams */
+	tw_timer timeout_timer;
+	int labelled;		/* several addresses: label each hit */
+	struct stream *streams;
+	int nstreams;
+	int ended;		/* streams that ended with </hits> */
+	char *out;		/* one formatted hit */
+	int done;		/* the exit status is decided */
+	int status;
+};
+
+/* One server's address, connection and stream. */
+struct stream {
+	struct client *cl;
 	const char *name;	/* the address as given */
 	tw_deferred *lookup;	/* looking name up; NULL otherwise */
 	tw_addrlist *addrs;	/* what it found, tried in turn */
@@ -60,30 +88,23 @@ struct client {
 	int lookup_failing;	/* said so once; quiet till a lookup works */
 	tw_conn *conn;		/* NULL between connections */
 	tw_hitstream hs;
-	int format;
-	double poll, timeout;	/* seconds; 0: off */
-	long long count;	/* hits to print; 0: no limit */
-	int reconnect;
-	long long hits;
+	tw_logfmt *lf;		/* this stream's format="..."; NULL: none */
 	unsigned long long dropped;
 	double backoff;
-	tw_timer poll_timer, timeout_timer, retry_timer, silence_timer;
+	tw_timer poll_timer, retry_timer, silence_timer;
 	unsigned long long epoch;	/* the last stream's; 0: none yet */
 	unsigned long long seq;		/* the last hit's number known in it */
 	double heartbeat;		/* its heartbeat; 0: none announced */
 	int silent;			/* this connection went silent */
-	char *out;		/* one formatted hit */
 	int made;		/* this connection was made */
-	int done;		/* the exit status is decided */
-	int status;
 };
 
 static _Noreturn void usage(FILE *fp, int status);
 static int parse_format(const char *s);
 static void arm(struct client *cl, tw_timer *t, double delay);
 static void check_address(const char *name);
-static void start_connect(struct client *cl);
-static void connect_next(struct client *cl);
+static void start_connect(struct stream *st);
+static void connect_next(struct stream *st);
 static void poll_cb(tw_timer *t);
 static void timeout_cb(tw_timer *t);
 static void retry_cb(tw_timer *t);
@@ -104,20 +125,23 @@ static const struct option longopts[] = {
 int
 main(int argc, char *argv[])
 {
+	static const char *const default_address[] = { DEFAULT_ADDRESS };
+	const char *const *names;
 	struct client cl;
 	const char *errstr;
 	long long max_line = DEFAULT_MAX_LINE;
-	int ch;
+	size_t labellen = 0;
+	int ch, i;
 
 	tw_setprogname(argv[0]);
 	memset(&cl, 0, sizeof(cl));
-	cl.format = TW_HS_COMBINED;
+	cl.format.fmt = TW_HS_COMBINED;
 	opterr = 0;
 	while ((ch = getopt_long(argc, argv, ":f:hn:p:t:", longopts,
 	    NULL)) != -1) {
 		switch (ch) {
 		case 'f':
-			if ((cl.format = parse_format(optarg)) == -1) {
+			if ((cl.format.fmt = parse_format(optarg)) == -1) {
 				tw_warnx("-f %s: not combined, common, tsv, json "
 				    "or xml", optarg);
 				usage(stderr, EXIT_USAGE);
@@ -167,35 +191,55 @@ main(int argc, char *argv[])
 	}
 	argc -= optind;
 	argv += optind;
-	if (argc > 1)
-		usage(stderr, EXIT_USAGE);
-	cl.name = argc == 1 ? argv[0] : DEFAULT_ADDRESS;
-	check_address(cl.name);
+	names = argc > 0 ? (const char *const *)argv : default_address;
+	cl.nstreams = argc > 0 ? argc : 1;
+	cl.labelled = cl.nstreams > 1;
+	cl.max_line = (size_t)max_line;
+	for (i = 0; i < cl.nstreams; i++) {
+		check_address(names[i]);
+		if (cl.labelled && strlen(names[i]) > labellen)
+			labellen = strlen(names[i]);
+	}
 
 	/* A reader that went away is an EPIPE from write(2), not a signal. */
 	signal(SIGPIPE, SIG_IGN);
 	if ((cl.r = tw_reactor_create(NULL)) == NULL)
 		tw_err(EXIT_LOST, "reactor");
-	if ((cl.out = malloc(TW_HS_FORMAT_MAX((size_t)max_line))) == NULL)
+	if ((cl.out = malloc(TW_HS_FORMAT_MAX(cl.max_line, labellen))) ==
+	    NULL || (cl.streams = calloc((size_t)cl.nstreams,
+	    sizeof(*cl.streams))) == NULL)
 		tw_err(EXIT_LOST, "malloc");
-	tw_hitstream_init(&cl.hs, (size_t)max_line);
-	cl.backoff = BACKOFF_FIRST;
-	tw_timer_init(&cl.poll_timer, poll_cb, &cl);
-	tw_timer_init(&cl.retry_timer, retry_cb, &cl);
 	tw_timer_init(&cl.timeout_timer, timeout_cb, &cl);
-	tw_timer_init(&cl.silence_timer, silence_cb, &cl);
+	for (i = 0; i < cl.nstreams; i++) {
+		struct stream *st = &cl.streams[i];
+
+		st->cl = &cl;
+		st->name = names[i];
+		st->backoff = BACKOFF_FIRST;
+		tw_hitstream_init(&st->hs, cl.max_line);
+		tw_timer_init(&st->poll_timer, poll_cb, st);
+		tw_timer_init(&st->retry_timer, retry_cb, st);
+		tw_timer_init(&st->silence_timer, silence_cb, st);
+	}
 
 	if (cl.timeout > 0)
 		arm(&cl, &cl.timeout_timer, cl.timeout);
-	start_connect(&cl);
+	for (i = 0; i < cl.nstreams && !cl.done; i++)
+		start_connect(&cl.streams[i]);
 	if (!cl.done && tw_reactor_run(cl.r) == -1)
 		tw_err(EXIT_LOST, "event loop");
 
-	if (cl.lookup != NULL)
-		tw_deferred_cancel(cl.lookup);
-	free(cl.addrs);
+	for (i = 0; i < cl.nstreams; i++) {
+		struct stream *st = &cl.streams[i];
+
+		if (st->lookup != NULL)
+			tw_deferred_cancel(st->lookup);
+		free(st->addrs);
+		tw_hitstream_free(&st->hs);
+		tw_logfmt_free(st->lf);
+	}
 	tw_reactor_destroy(cl.r);
-	tw_hitstream_free(&cl.hs);
+	free(cl.streams);
 	free(cl.out);
 	return cl.status;
 }
@@ -206,7 +250,7 @@ usage(FILE *fp, int status)
 	fprintf(fp, "usage: weblog-client [-f combined|common|tsv|json|xml] "
 	    "[-p SECONDS] [-n N]\n"
 	    "                     [-t SECONDS] [--reconnect] "
-	    "[--max-line BYTES] [ADDRESS]\n");
+	    "[--max-line BYTES] [ADDRESS ...]\n");
 	if (status == EXIT_DONE)
 		fprintf(fp, "\n"
 		    "  -f, --format FORMAT    how to print each hit "
@@ -295,50 +339,103 @@ write_out(struct client *cl, const char *buf, size_t len)
 	return 0;
 }
 
+/*
+ * The start tag's format="...": compiled once for the stream. One that
+ * does not compile makes the stream useless: a malformed stream.
+ */
+static int
+stream_format(struct stream *st, const tw_hitev *ev)
+{
+	char err[256];
+
+	tw_logfmt_free(st->lf);
+	st->lf = NULL;
+	if (ev->format == NULL)
+		return 0;
+	if (memchr(ev->format, '\0', ev->formatlen) != NULL)
+		snprintf(err, sizeof(err), "a NUL byte in it");
+	else if ((st->lf = tw_logfmt_compile(ev->format, err,
+	    sizeof(err))) != NULL)
+		return 0;
+	tw_warnx("%s: stream not well-formed: format=\"%.64s\": %s",
+	    st->name, ev->format, err);
+	finish(st->cl, EXIT_MALFORMED);
+	return 1;
+}
+
+static int
+on_hit(struct stream *st, const tw_hitev *ev)
+{
+	struct client *cl = st->cl;
+	tw_hsformat f = cl->format;
+	long n;
+
+	if (ev->seq > 0)
+		st->seq = ev->seq;
+	f.lf = st->lf;
+	f.label = cl->labelled ? st->name : NULL;
+	if ((n = tw_hitstream_format(ev, &f, cl->out)) < 0) {
+		if (ev->seq > 0)
+			tw_warnx("%s: stream not well-formed: hit %llu does "
+			    "not fit its format", st->name, ev->seq);
+		else
+			tw_warnx("%s: stream not well-formed: a hit does not "
+			    "fit its format", st->name);
+		finish(cl, EXIT_MALFORMED);
+		return 1;
+	}
+	if (write_out(cl, cl->out, (size_t)n) == -1)
+		return 1;
+	cl->hits++;
+	if (cl->timeout > 0)
+		arm(cl, &cl->timeout_timer, cl->timeout);
+	if (cl->count > 0 && cl->hits >= cl->count) {
+		finish(cl, EXIT_DONE);
+		return 1;
+	}
+	return 0;
+}
+
 static int
 on_event(void *arg, const tw_hitev *ev)
 {
-	struct client *cl = arg;
+	struct stream *st = arg;
+	struct client *cl = st->cl;
 
 	switch (ev->type) {
 	case TW_HS_START:
-		cl->backoff = BACKOFF_FIRST;	/* a stream: a good connection */
-		if (ev->epoch != cl->epoch)
-			cl->seq = 0;	/* another server's numbers */
-		cl->epoch = ev->epoch;
-		cl->heartbeat = ev->heartbeat;
-		if (cl->heartbeat > 0)
-			arm(cl, &cl->silence_timer, SILENT_BEATS * cl->heartbeat);
-		return 0;
+		st->backoff = BACKOFF_FIRST;	/* a stream: a good connection */
+		if (ev->epoch != st->epoch)
+			st->seq = 0;	/* another server's numbers */
+		st->epoch = ev->epoch;
+		st->heartbeat = ev->heartbeat;
+		if (st->heartbeat > 0)
+			arm(cl, &st->silence_timer,
+			    SILENT_BEATS * st->heartbeat);
+		return stream_format(st, ev);
 	case TW_HS_HIT:
-		if (ev->seq > 0)
-			cl->seq = ev->seq;
-		if (write_out(cl, cl->out, tw_hitstream_format(ev, cl->format,
-		    cl->out)) == -1)
-			return 1;
-		cl->hits++;
-		if (cl->timeout > 0)
-			arm(cl, &cl->timeout_timer, cl->timeout);
-		if (cl->count > 0 && cl->hits >= cl->count) {
-			finish(cl, EXIT_DONE);
-			return 1;
-		}
-		return 0;
+		return on_hit(st, ev);
 	case TW_HS_DROPPED:
-		cl->seq += ev->count;	/* it stands for the numbers it skips */
-		cl->dropped += ev->count;
-		tw_warnx("%llu %s dropped by the server (%llu in all)",
-		    ev->count, ev->count == 1 ? "hit" : "hits", cl->dropped);
+		st->seq += ev->count;	/* it stands for the numbers it skips */
+		st->dropped += ev->count;
+		tw_warnx("%s%s%llu %s dropped by the server (%llu in all)",
+		    cl->labelled ? st->name : "", cl->labelled ? ": " : "",
+		    ev->count, ev->count == 1 ? "hit" : "hits", st->dropped);
 		return 0;
 	case TW_HS_NONE:
 		return 0;
 	case TW_HS_END:
 		if (!cl->reconnect) {
-			finish(cl, EXIT_DONE);
+			/* Done with this one; the others may go on. */
+			if (++cl->ended == cl->nstreams)
+				finish(cl, EXIT_DONE);
+			tw_timer_cancel(cl->r, &st->poll_timer);
+			tw_timer_cancel(cl->r, &st->silence_timer);
+			tw_conn_close(st->conn, CONNECT_TIMEOUT);
 			return 1;
 		}
 		/* The server stopped; lost() below tries again. */
-		tw_conn_abort(cl->conn);
+		tw_conn_abort(st->conn);
 		return 1;
 	}
 	return 0;
@@ -356,23 +453,33 @@ arm(struct client *cl, tw_timer *t, double delay)
 
 /* Capped exponential backoff; reset when a stream starts. */
 static void
-retry_later(struct client *cl)
+retry_later(struct stream *st)
 {
-	arm(cl, &cl->retry_timer, cl->backoff);
-	cl->backoff *= 2;
-	if (cl->backoff > BACKOFF_CAP)
-		cl->backoff = BACKOFF_CAP;
+	arm(st->cl, &st->retry_timer, st->backoff);
+	st->backoff *= 2;
+	if (st->backoff > BACKOFF_CAP)
+		st->backoff = BACKOFF_CAP;
+}
+
+/* This stream cannot go on: try again later, or the client is done. */
+static void
+give_up_or_retry(struct stream *st)
+{
+	if (st->cl->reconnect)
+		retry_later(st);
+	else
+		finish(st->cl, EXIT_LOST);
 }
 
 static void
 poll_cb(tw_timer *t)
 {
-	struct client *cl = t->data;
+	struct stream *st = t->data;
 
-	if (cl->done || cl->conn == NULL)
+	if (st->cl->done || st->conn == NULL)
 		return;
-	tw_conn_write(cl->conn, POLL_REQUEST, sizeof(POLL_REQUEST) - 1);
-	arm(cl, &cl->poll_timer, cl->poll);
+	tw_conn_write(st->conn, POLL_REQUEST, sizeof(POLL_REQUEST) - 1);
+	arm(st->cl, &st->poll_timer, st->cl->poll);
 }
 
 static void
@@ -396,52 +503,55 @@ retry_cb(tw_timer *t)
 static void
 silence_cb(tw_timer *t)
 {
-	struct client *cl = t->data;
+	struct stream *st = t->data;
 
-	if (cl->done || cl->conn == NULL)
+	if (st->cl->done || st->conn == NULL)
 		return;
-	cl->silent = 1;
-	tw_conn_abort(cl->conn);
+	st->silent = 1;
+	tw_conn_abort(st->conn);
 }
 
 static void
 conn_made(tw_conn *c)
 {
-	struct client *cl = c->data;
+	struct stream *st = c->data;
+	struct client *cl = st->cl;
 
-	cl->made = 1;
+	st->made = 1;
 	if (cl->poll == 0) {
 		/* Epoch 0 is no server's: the first time, a new client. */
 		char resume[64];
 		int n = snprintf(resume, sizeof(resume), "RESUME %llu %llu\n",
-		    cl->epoch, cl->seq);
+		    st->epoch, st->seq);
 
 		tw_conn_write(c, resume, (size_t)n);
 	}
 	if (cl->poll > 0) {
 		tw_conn_write(c, POLL_REQUEST, sizeof(POLL_REQUEST) - 1);
-		arm(cl, &cl->poll_timer, cl->poll);
+		arm(cl, &st->poll_timer, cl->poll);
 	}
 }
 
 static void
 conn_data(tw_conn *c, const char *buf, size_t len)
 {
-	struct client *cl = c->data;
+	struct stream *st = c->data;
+	struct client *cl = st->cl;
 
 	/* Stopped or reconnecting: the rest of this turn's reads are moot. */
-	if (cl->done || cl->conn != c || tw_hitstream_ended(&cl->hs))
+	if (cl->done || st->conn != c || tw_hitstream_ended(&st->hs))
 		return;
-	if (cl->heartbeat > 0)
-		arm(cl, &cl->silence_timer, SILENT_BEATS * cl->heartbeat);
-	if (tw_hitstream_feed(&cl->hs, buf, len, on_event, cl, NULL) == -1) {
+	if (st->heartbeat > 0)
+		arm(cl, &st->silence_timer, SILENT_BEATS * st->heartbeat);
+	if (tw_hitstream_feed(&st->hs, buf, len, on_event, st, NULL) == -1) {
 		if (errno == ENOMEM) {
-			tw_warnx("%s: %s", cl->name, tw_hitstream_error(&cl->hs));
+			tw_warnx("%s: %s", st->name,
+			    tw_hitstream_error(&st->hs));
 			finish(cl, EXIT_LOST);
 			return;
 		}
-		tw_warnx("%s: stream not well-formed: %s", cl->name,
-		    tw_hitstream_error(&cl->hs));
+		tw_warnx("%s: stream not well-formed: %s", st->name,
+		    tw_hitstream_error(&st->hs));
 		finish(cl, EXIT_MALFORMED);
 	}
 }
@@ -449,24 +559,28 @@ conn_data(tw_conn *c, const char *buf, size_t len)
 static void
 conn_lost(tw_conn *c, int reason)
 {
-	struct client *cl = c->data;
+	struct stream *st = c->data;
+	struct client *cl = st->cl;
 	char why[160];
 
-	cl->conn = NULL;
-	tw_timer_cancel(cl->r, &cl->poll_timer);
-	tw_timer_cancel(cl->r, &cl->silence_timer);
+	if (st->conn == c)
+		st->conn = NULL;
+	tw_timer_cancel(cl->r, &st->poll_timer);
+	tw_timer_cancel(cl->r, &st->silence_timer);
 	if (cl->done)
 		return;
-	if (!cl->made && cl->next_addr < cl->addrs->n) {
-		connect_next(cl);	/* the name's next address */
+	if (tw_hitstream_ended(&st->hs) && !cl->reconnect)
+		return;		/* closed after its </hits>: counted */
+	if (!st->made && st->next_addr < st->addrs->n) {
+		connect_next(st);	/* the name's next address */
 		return;
 	}
-	if (cl->silent)
+	if (st->silent)
 		snprintf(why, sizeof(why), "no data for %g seconds (%d "
-		    "heartbeats)", SILENT_BEATS * cl->heartbeat, SILENT_BEATS);
-	else if (!cl->made)
+		    "heartbeats)", SILENT_BEATS * st->heartbeat, SILENT_BEATS);
+	else if (!st->made)
 		snprintf(why, sizeof(why), "connect: %s", strerror(reason));
-	else if (tw_hitstream_ended(&cl->hs))
+	else if (tw_hitstream_ended(&st->hs))
 		snprintf(why, sizeof(why), "the server ended the stream");
 	else if (reason == 0)
 		snprintf(why, sizeof(why), "stream ended without </hits>");
@@ -474,12 +588,12 @@ conn_lost(tw_conn *c, int reason)
 		snprintf(why, sizeof(why), "connection lost: %s",
 		    strerror(reason));
 	if (!cl->reconnect) {
-		tw_warnx("%s: %s", cl->name, why);
+		tw_warnx("%s: %s", st->name, why);
 		finish(cl, EXIT_LOST);
 		return;
 	}
-	tw_warnx("%s: %s; reconnecting in %g s", cl->name, why, cl->backoff);
-	retry_later(cl);
+	tw_warnx("%s: %s; reconnecting in %g s", st->name, why, st->backoff);
+	retry_later(st);
 }
 
 static const tw_protocol client_proto = {
@@ -491,41 +605,41 @@ static const tw_protocol client_proto = {
 static int
 resolved(void *arg, void **value, int error)
 {
-	struct client *cl = arg;
+	struct stream *st = arg;
 
 	(void)error;
-	tw_deferred_unref(cl->lookup);
-	cl->lookup = NULL;
-	cl->addrs = *value;
+	tw_deferred_unref(st->lookup);
+	st->lookup = NULL;
+	st->addrs = *value;
 	*value = NULL;
-	cl->next_addr = 0;
-	cl->lookup_failing = 0;
-	if (!cl->done)
-		connect_next(cl);
+	st->next_addr = 0;
+	st->lookup_failing = 0;
+	if (!st->cl->done)
+		connect_next(st);
 	return 0;
 }
 
 static int
 lookup_failed(void *arg, void **value, int error)
 {
-	struct client *cl = arg;
+	struct stream *st = arg;
 
 	(void)value;
-	tw_deferred_unref(cl->lookup);
-	cl->lookup = NULL;
-	if (cl->done)
+	tw_deferred_unref(st->lookup);
+	st->lookup = NULL;
+	if (st->cl->done)
 		return 0;
-	if (!cl->reconnect) {
-		tw_warnx("%s: %s", cl->name, tw_resolve_strerror(error));
-		finish(cl, EXIT_LOST);
+	if (!st->cl->reconnect) {
+		tw_warnx("%s: %s", st->name, tw_resolve_strerror(error));
+		finish(st->cl, EXIT_LOST);
 		return 0;
 	}
 	/* Once, not at every retry: a name may stay away for long. */
-	if (!cl->lookup_failing)
-		tw_warnx("%s: %s; retrying", cl->name,
+	if (!st->lookup_failing)
+		tw_warnx("%s: %s; retrying", st->name,
 		    tw_resolve_strerror(error));
-	cl->lookup_failing = 1;
-	retry_later(cl);
+	st->lookup_failing = 1;
+	retry_later(st);
 	return 0;
 }
 
@@ -534,44 +648,38 @@ lookup_failed(void *arg, void **value, int error)
  * (another address, another family) since the last.
  */
 static void
-start_connect(struct client *cl)
+start_connect(struct stream *st)
 {
-	free(cl->addrs);
-	cl->addrs = NULL;
-	if ((cl->lookup = tw_resolve(cl->r, cl->name)) == NULL) {
-		tw_warn("%s: look up", cl->name);
-		if (cl->reconnect)
-			retry_later(cl);
-		else
-			finish(cl, EXIT_LOST);
+	free(st->addrs);
+	st->addrs = NULL;
+	if ((st->lookup = tw_resolve(st->cl->r, st->name)) == NULL) {
+		tw_warn("%s: look up", st->name);
+		give_up_or_retry(st);
 		return;
 	}
 	/* A literal address has its answer already: resolved() runs now. */
-	if (tw_deferred_add(cl->lookup, resolved, lookup_failed, cl) == -1)
+	if (tw_deferred_add(st->lookup, resolved, lookup_failed, st) == -1)
 		tw_err(EXIT_LOST, "look up");
 }
 
 /* A new connection to the next address, and a new stream on it. */
 static void
-connect_next(struct client *cl)
+connect_next(struct stream *st)
 {
 	const tw_addr *a;
 
-	while (cl->next_addr < cl->addrs->n) {
-		a = &cl->addrs->addr[cl->next_addr++];
-		cl->made = 0;
-		cl->silent = 0;
-		cl->heartbeat = 0;
-		tw_hitstream_reset(&cl->hs);
-		cl->conn = tw_connect(cl->r, a, &client_proto, cl,
+	while (st->next_addr < st->addrs->n) {
+		a = &st->addrs->addr[st->next_addr++];
+		st->made = 0;
+		st->silent = 0;
+		st->heartbeat = 0;
+		tw_hitstream_reset(&st->hs);
+		st->conn = tw_connect(st->cl->r, a, &client_proto, st,
 		    CONNECT_TIMEOUT);
-		if (cl->conn != NULL)
+		if (st->conn != NULL)
 			return;
 	}
 	/* Could not even start (out of descriptors?): as a failed connect. */
-	tw_warn("%s: connect", cl->name);
-	if (cl->reconnect)
-		retry_later(cl);
-	else
-		finish(cl, EXIT_LOST);
+	tw_warn("%s: connect", st->name);
+	give_up_or_retry(st);
 }

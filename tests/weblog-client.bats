@@ -79,8 +79,11 @@ lines() {
 	"$CLIENT" -f json "$PORT" >"$T/json" 2>/dev/null
 	"$PY" -c 'import json,sys
 rows = [json.loads(l) for l in open(sys.argv[1], encoding="utf-8")]
-assert rows[0]["agent"] == "Mozilla/4.08" and rows[0]["status"] == "200", rows[0]
-assert "referrer" not in rows[1] and rows[1]["bytes"] == "-", rows[1]
+assert rows[0]["agent"] == "Mozilla/4.08" and rows[0]["status"] == 200, rows[0]
+assert rows[0]["bytes"] == 2326 and rows[0]["ts"] == "2000-10-10T13:55:36-07:00"
+assert list(rows[0])[3:5] == ["time", "ts"], rows[0]
+assert "referrer" not in rows[1] and rows[1]["bytes"] == 0, rows[1]
+assert "ts" not in rows[1] and rows[1]["status"] == 404, rows[1]
 assert rows[2] == {"line": "odd & <line> \0\\x41\r\u00e9"}, rows[2]
 assert len(rows) == 3' "$T/json"
 
@@ -193,7 +196,8 @@ assert len(rows) == 3' "$T/json"
 		printf '<stats up="1"><n>2</n></stats>\n'
 		printf '<hit n="2" new="y"><source>a.log</source><line>two</line></hit>\n'
 		printf '<hit n="3"><foo a="b">t<bar/></foo><line>three</line><f>1</f></hit>\n'
-		printf '<hit><foo/><ident>-</ident></hit>\n</hits>\n'
+		printf '<hit><foo/><ident>-</ident></hit>\n'
+		printf '<hit><user>u</user><ident>-</ident></hit>\n</hits>\n'
 	} >"$T/s.xml"
 	fake srv send "$T/s.xml"
 	run "$CLIENT" "$PORT"
@@ -201,7 +205,8 @@ assert len(rows) == 3' "$T/json"
 	[[ "${lines[0]}" = 1.1.1.1* ]]
 	[ "${lines[1]}" = two ]
 	[ "${lines[2]}" = three ]
-	[[ "$output" = *"unexpected <ident> in <hit>: expected <client>"* ]]
+	[ "${lines[3]}" = - ]
+	[[ "$output" = *"<ident> after <user> in <hit>"* ]]
 }
 
 @test "--timeout exits 4 when no hit comes for that long" {
@@ -388,7 +393,7 @@ have_ipv6() {
 @test "bad options exit 2 with the usage on stderr" {
 	local bad
 	for bad in "-f bogus" "-n 0" "-n x" "-p 0" "-p -1" "-t 0" "-t x" \
-	    "--max-line 0" "--bogus" "-x" "a b"; do
+	    "--max-line 0" "--bogus" "-x"; do
 		run "$CLIENT" $bad
 		[ "$status" -eq 2 ] || { echo "$bad: $status"; false; }
 		[[ "$output" = *"usage: weblog-client"* ]]
@@ -421,6 +426,13 @@ have_ipv6() {
 	COMP_CWORD=1
 	_weblog_client
 	[ "${COMPREPLY[*]}" = --reconnect ]
+	# Any number of addresses; a unix: one completes as a path.
+	: >"$T/sock"
+	COMP_WORDS=(weblog-client 1.2.3.4:8888 "unix:$T/so")
+	COMP_CWORD=2
+	_weblog_client
+	[ "${COMPREPLY[*]}" = "unix:$T/sock" ]
+	grep -q "^	'\*::address " "$c/_weblog-client"
 }
 
 @test "the usage matches the man page's synopsis" {
@@ -565,4 +577,252 @@ bad_option() {
 	wait_for 20 grep -qx 'RESUME 9 7' "$T/requests"
 	[ "$(head -n 2 "$T/requests")" = "$(printf 'RESUME 0 0\nRESUME 9 7')" ]
 	[[ "$(cat "$T/client.err")" = *"no data for 0.8 seconds (4 heartbeats); reconnecting"* ]]
+}
+
+# ------------------------------------------------------------ log formats
+
+# fake_at PORT NAME MODE [ARG]: a fake server on another port.
+fake_at() {
+	local port=$1
+	shift
+	start "$1" "$PY" "$FAKE" "$port" "$2" ${3+"$3"}
+	wait_port "$port"
+}
+
+NGINX='$remote_addr - $remote_user [$time_local] &quot;$request&quot; $status $body_bytes_sent &quot;$http_referer&quot; &quot;$http_user_agent&quot; $request_time'
+
+# A stream of weblog-serve --format NGINX following two files.
+nginx_stream() {
+	printf '<hits epoch="3" heartbeat="15" format="%s">\n' "$NGINX"
+	printf '<hit n="1"><source>/var/log/a.log</source><client>1.2.3.4</client>'
+	printf '<user>-</user><time>10/Oct/2000:13:55:36 -0700</time>'
+	printf '<request>GET /\\xFF&amp;x HTTP/1.1</request><status>200</status>'
+	printf '<bytes>5</bytes><referrer>-</referrer><agent>curl</agent>'
+	printf '<field name="request_time">0.005</field></hit>\n'
+	printf '<hit n="2"><source>/var/log/b.log</source><client>::1</client>'
+	printf '<user>bob</user><time>bad time</time>'
+	printf '<request>POST / HTTP/1.1</request><status>404</status>'
+	printf '<bytes>-</bytes><referrer>http://r/</referrer>'
+	printf '<agent>A \\x5Cx22q\\x5Cx22</agent>'
+	printf '<field name="request_time">1.5</field></hit>\n'
+	printf '<hit n="3"><source>/var/log/a.log</source><line>garbage line</line></hit>\n'
+	printf '</hits>\n'
+}
+
+@test "combined rebuilds each line of an nginx format byte for byte" {
+	nginx_stream >"$T/s.xml"
+	fake srv send "$T/s.xml"
+	"$CLIENT" -f combined "$PORT" >"$T/got"
+	{
+		printf '1.2.3.4 - - [10/Oct/2000:13:55:36 -0700] "GET /\xff&x HTTP/1.1" 200 5 "-" "curl" 0.005\n'
+		printf '::1 - bob [bad time] "POST / HTTP/1.1" 404 - "http://r/" "A \\x22q\\x22" 1.5\n'
+		printf 'garbage line\n'
+	} >"$T/want"
+	cmp "$T/got" "$T/want"
+}
+
+@test "combined rebuilds Apache format strings and vhost_combined too" {
+	{
+		printf '<hits format="%%h %%l %%u %%t \\&quot;%%r\\&quot; %%&gt;s %%b %%D \\&quot;%%{X-Forwarded-For}i\\&quot;">\n'
+		printf '<hit><client>10.0.0.1</client><ident>-</ident><user>-</user>'
+		printf '<time>10/Oct/2000:13:55:36 +0000</time><request>GET / HTTP/1.0</request>'
+		printf '<status>200</status><bytes>-</bytes><field name="D">1234</field>'
+		printf '<field name="{X-Forwarded-For}i">1.1.1.1, 2.2.2.2</field></hit>\n</hits>\n'
+	} >"$T/a.xml"
+	{
+		printf '<hits format="vhost_combined">\n'
+		hit9 1.2.3.4 | sed 's|</hit>|<field name="v">www.x.org</field><field name="p">443</field></hit>|'
+		printf '</hits>\n'
+	} >"$T/v.xml"
+	fake srv send "$T/a.xml"
+	run "$CLIENT" "$PORT"
+	[ "$status" -eq 0 ]
+	[ "$output" = '10.0.0.1 - - [10/Oct/2000:13:55:36 +0000] "GET / HTTP/1.0" 200 - 1234 "1.1.1.1, 2.2.2.2"' ]
+	P2=$(free_port)
+	fake_at "$P2" srv2 send "$T/v.xml"
+	run "$CLIENT" "$P2"
+	[ "$status" -eq 0 ]
+	[ "$output" = 'www.x.org:443 1.2.3.4 - frank [10/Oct/2000:13:55:36 -0700] "GET /a.gif HTTP/1.0" 200 2326 "http://x/" "Mozilla/4.08"' ]
+}
+
+@test "common fills missing fields, tsv adds source and extra columns, xml keeps them" {
+	nginx_stream >"$T/s.xml"
+	fake srv send "$T/s.xml"
+	run "$CLIENT" -f common "$PORT"
+	[ "$status" -eq 0 ]
+	[ "${lines[1]}" = '::1 - bob [bad time] "POST / HTTP/1.1" 404 -' ]
+	[ "${lines[2]}" = 'garbage line' ]
+	run "$CLIENT" -f tsv "$PORT"
+	[ "$status" -eq 0 ]
+	[ "${lines[1]}" = "$(printf '::1\t-\tbob\tbad time\tPOST / HTTP/1.1\t404\t-\thttp://r/\tA \\x22q\\x22\t/var/log/b.log\t1.5')" ]
+	[ "${lines[2]}" = "$(printf -- '-\t-\t-\t-\tgarbage line\t-\t-\t-\t-\t/var/log/a.log\t-')" ]
+	"$CLIENT" -f xml "$PORT" >"$T/xml"
+	nginx_stream | grep '^<hit ' | cmp - "$T/xml"
+}
+
+@test "json: numbers, ts with its offset, source and the extra fields" {
+	nginx_stream >"$T/s.xml"
+	fake srv send "$T/s.xml"
+	"$CLIENT" -f json "$PORT" >"$T/json"
+	"$PY" -c 'import json,sys
+rows = [json.loads(l) for l in open(sys.argv[1], encoding="utf-8")]
+assert len(rows) == 3
+a, b, c = rows
+assert list(a) == ["source", "client", "user", "time", "ts", "request",
+    "status", "bytes", "referrer", "agent", "fields"], a
+assert a["source"] == "/var/log/a.log" and a["ts"] == "2000-10-10T13:55:36-07:00"
+assert a["status"] == 200 and a["bytes"] == 5, a
+assert a["request"] == "GET /\\xFF&x HTTP/1.1", a
+assert a["fields"] == {"request_time": "0.005"}, a
+assert "ts" not in b and b["bytes"] == 0 and b["status"] == 404, b
+assert b["agent"] == "A \\x22q\\x22", b
+assert c == {"source": "/var/log/a.log", "line": "garbage line"}, c' "$T/json"
+}
+
+@test "a format that does not compile, or a hit that does not fit it, exits 3" {
+	printf '<hits format="$a$b">\n<hit><line>x</line></hit>\n</hits>\n' >"$T/s.xml"
+	fake srv send "$T/s.xml"
+	run "$CLIENT" "$PORT"
+	[ "$status" -eq 3 ]
+	[[ "$output" = *'weblog-client: '"$PORT"': stream not well-formed: format="$a$b": '*'nothing between them'* ]]
+	{
+		printf '<hits format="common">\n'
+		hit7 1.2.3.4
+		hit9 1.2.3.4 | sed 's/<hit>/<hit n="2">/'
+		printf '</hits>\n'
+	} >"$T/s.xml"
+	run "$CLIENT" "$PORT"
+	[ "$status" -eq 3 ]
+	[ "${lines[0]}" = '1.2.3.4 - - [t] "GET / HTTP/1.0" 404 -' ]
+	[[ "$output" = *"$PORT: stream not well-formed: hit 2 does not fit its format"* ]]
+}
+
+# --------------------------------------------------- several addresses
+
+# Run a command with the test's fds 5 and 6 (the fifos' writers) closed.
+without_fd56() {
+	exec "$@" 5>&- 6>&-
+}
+
+# real NAME: a weblog-serve on a port of its own, reading the FIFO
+# $T/NAME.in; the caller opens its writer. Its address: listening NAME.
+real() {
+	mkfifo "$T/$1.in"
+	start "$1" sh -c 'f=$1; shift; exec "$@" <"$f" 5>&- 6>&-' sh "$T/$1.in" \
+	    "$BIN/weblog-serve" -l 127.0.0.1:0
+}
+
+# listening NAME: the address weblog-serve NAME said it listens on.
+listening() {
+	wait_for 10 grep -q '^listening on ' "$T/$1.err" &&
+		sed -n 's/^listening on //p' "$T/$1.err" | head -n 1
+}
+
+# connects NAME N: weblog-serve NAME logged at least N connections.
+connects() {
+	[ "$(grep -c '^connect ' "$T/$1.err")" -ge "$2" ]
+}
+
+@test "several servers: hits merged in arrival order, labelled, exit 0 once all end" {
+	real a
+	exec 5>"$T/a.in"
+	real b
+	exec 6>"$T/b.in"
+	A=$(listening a)
+	B=$(listening b)
+	start cl without_fd56 "$CLIENT" -f combined "$A" "$B"
+	start tsv without_fd56 "$CLIENT" -f tsv "$A" "$B"
+	start json without_fd56 "$CLIENT" -f json "$A" "$B"
+	start xml without_fd56 "$CLIENT" -f xml "$A" "$B"
+	wait_for 10 connects a 4
+	wait_for 10 connects b 4
+	line='1.2.3.4 - - [10/Oct/2000:13:55:36 -0700] "GET /%s HTTP/1.0" 200 5'
+	printf "$line\n" a1 >&5
+	wait_for 10 lines "$T/cl.out" 1
+	printf "$line\n" b1 >&6
+	wait_for 10 lines "$T/cl.out" 2
+	printf 'odd \\x00 line\n' >&5
+	wait_for 10 lines "$T/cl.out" 3
+	# Only when both streams have ended does a client exit, with 0.
+	exec 5>&-
+	wait_exit "$a_pid" 10
+	kill -0 "$cl_pid"
+	exec 6>&-
+	for c in cl tsv json xml; do
+		eval "wait_exit \$${c}_pid 10"
+		[ "$EXIT" -eq 0 ] || { cat "$T/$c.err"; false; }
+	done
+	# The lines as they were, in the order they came.
+	{
+		printf "$line\n" a1
+		printf "$line\n" b1
+		printf 'odd \\x00 line\n'
+	} | cmp - "$T/cl.out"
+	[ "$(cut -f 10 "$T/tsv.out")" = "$(printf '%s\n' "$A" "$B" "$A")" ]
+	[ "$(cut -f 5 "$T/tsv.out")" = "$(printf '%s\n' 'GET /a1 HTTP/1.0' 'GET /b1 HTTP/1.0' 'odd \x00 line')" ]
+	"$PY" -c 'import json,sys
+rows = [json.loads(l) for l in open(sys.argv[1], encoding="utf-8")]
+a, b = sys.argv[2:]
+assert [r["source"] for r in rows] == [a, b, a], rows
+assert rows[1]["request"] == "GET /b1 HTTP/1.0" and rows[1]["status"] == 200
+assert rows[2]["line"] == "odd \\x00 line", rows[2]' "$T/json.out" "$A" "$B"
+	grep -q "^<hit n=\"1\"><source>$B</source><client>1.2.3.4</client>" "$T/xml.out"
+	grep -q "^<hit n=\"2\"><source>$A</source><line>odd \\\\x5Cx00 line</line></hit>$" "$T/xml.out"
+}
+
+# two FILE1 FILE2: fakes on $PORT and $P2 sending FILE1 and FILE2 (mode
+# $MODE, default send).
+two() {
+	P2=$(free_port)
+	fake srv "${MODE:-send}" "$1"
+	fake_at "$P2" srv2 "${MODE2:-${MODE:-send}}" "$2"
+}
+
+@test "several servers: -n counts the hits of all of them" {
+	{ printf '<hits>\n'; hit7 1.1.1.1; hit7 1.1.1.2; } >"$T/a.xml"
+	{ printf '<hits>\n'; hit7 2.2.2.1; printf '<dropped count="3"/>\n'; hit7 2.2.2.2; } >"$T/b.xml"
+	MODE=hold two "$T/a.xml" "$T/b.xml"
+	timeout 20 "$CLIENT" -n 4 -f tsv "$PORT" "$P2" >"$T/out" 2>"$T/err"
+	[ "$(wc -l <"$T/out")" -eq 4 ]
+	[ "$(cut -f 1 "$T/out" | sort | tr '\n' ' ')" = "1.1.1.1 1.1.1.2 2.2.2.1 2.2.2.2 " ]
+	[ "$(grep -c "	$P2$" "$T/out")" -eq 2 ]
+	# A drop says which server dropped.
+	[ "$(cat "$T/err")" = "weblog-client: $P2: 3 hits dropped by the server (3 in all)" ]
+}
+
+@test "several servers: one lost without --reconnect exits 1, one malformed exits 3" {
+	sample >"$T/a.xml"
+	{ printf '<hits>\n'; hit7 2.2.2.1; } >"$T/b.xml"
+	MODE=send MODE2=hold two "$T/a.xml" "$T/b.xml"
+	start cl "$CLIENT" "$PORT" "$P2"
+	wait_for 10 grep -q '^2.2.2.1 ' "$T/cl.out"
+	wait_for 10 grep -q '^odd' "$T/cl.out"
+	# The first stream ended with </hits>; the client waits for the other.
+	kill -0 "$cl_pid"
+	kill "$srv2_pid"
+	wait_for 10 eval "! kill -0 $cl_pid 2>/dev/null"
+	rc=0
+	wait "$cl_pid" || rc=$?
+	[ "$rc" -eq 1 ]
+	grep -q "weblog-client: $P2: stream ended without </hits>" "$T/cl.err"
+
+	stop_all
+	printf '<hits>\n<hit><user>u</user><client>c</client>\n' >"$T/b.xml"
+	MODE=hold MODE2=send two "$T/a.xml" "$T/b.xml"
+	run timeout 20 "$CLIENT" "$PORT" "$P2"
+	[ "$status" -eq 3 ]
+	[[ "$output" = *"weblog-client: $P2: stream not well-formed"* ]]
+}
+
+@test "several servers: --reconnect resumes each with its own epoch and number" {
+	printf '<hits epoch="5" heartbeat="0.2">\n<hit n="2"><line>a</line></hit>\n' >"$T/a.xml"
+	printf '<hits epoch="9" heartbeat="0.2">\n<hit n="7"><line>b</line></hit>\n' >"$T/b.xml"
+	export FAKE_LOG="$T/requests"
+	MODE=hold two "$T/a.xml" "$T/b.xml"
+	start cl "$CLIENT" --reconnect "$PORT" "$P2"
+	wait_for 20 grep -qx 'RESUME 5 2' "$T/requests"
+	wait_for 20 grep -qx 'RESUME 9 7' "$T/requests"
+	! grep -Eqx 'RESUME (5 7|9 2)' "$T/requests"
+	grep -q "weblog-client: $PORT: no data for 0.8 seconds (4 heartbeats); reconnecting" "$T/cl.err"
+	grep -q "weblog-client: $P2: no data for 0.8 seconds (4 heartbeats); reconnecting" "$T/cl.err"
 }

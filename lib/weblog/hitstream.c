@@ -39,14 +39,16 @@ enum state {
 enum { LEX_TEXT, LEX_TAG };
 
 #define FIRST_CAP 4096
-#define LINE_FIELD TW_HS_NFIELDS	/* "field" index of <line> */
 
-static const char *const names[TW_HS_NFIELDS + 1] = {
+/* The element being read in a hit (hs->cur): one of the nine, or these. */
+enum { CUR_LINE = TW_HS_NFIELDS, CUR_SOURCE, CUR_EXTRA };
+
+static const char *const names[] = {
 	"client", "ident", "user", "time", "request", "status", "bytes",
-	"referrer", "agent", "line"
+	"referrer", "agent", "line", "source", "field"
 };
 
-/* The elements of the grammar besides the fields: never skipped. */
+/* The elements of the grammar besides those of a hit: never skipped. */
 static const char *const elements[] = { "hits", "hit", "dropped", "none" };
 
 void
@@ -61,8 +63,10 @@ void
 tw_hitstream_reset(tw_hitstream *hs)
 {
 	hs->flen = hs->rawlen = hs->checked = 0;
-	hs->nfields = 0;
-	hs->line = 0;
+	hs->present = 0;
+	hs->next = hs->nextra = 0;
+	hs->line = hs->has_source = 0;
+	hs->xnused = 0;
 	hs->skip = 0;
 	hs->seq = 0;
 	hs->state = S_PROLOG;
@@ -259,16 +263,19 @@ parse_milli(const char *s, size_t len, unsigned long long *out)
  * A start tag's attributes, s[0..len): name="value" pairs (either quote,
  * spaces around '='), each value's references well-formed. The one named
  * want (NULL: none), a number (in thousandths if milli), goes to *out;
- * every other is ignored. Returns 1 if want was there, 0 if not, or fails
- * the stream (-1).
+ * or, when str is not NULL, its value restored to str (room for
+ * TW_HITSTREAM_TAG_MAX bytes), NUL-terminated, and its length to *out. Every other is
+ * ignored. Returns 1 if want was there, 0 if not, or fails the stream (-1).
  */
 static int
 attributes(tw_hitstream *hs, unsigned long long pos, const char *s,
-    size_t len, const char *want, unsigned long long *out, int milli)
+    size_t len, const char *want, unsigned long long *out, int milli,
+    char *str)
 {
 	const char *e = s + len, *name, *val;
 	char tmp[TW_HITSTREAM_TAG_MAX];
 	size_t nlen;
+	long vlen;
 	int seen = 0;
 	char q;
 
@@ -301,10 +308,16 @@ attributes(tw_hitstream *hs, unsigned long long pos, const char *s,
 			s++;
 		if (s == e)
 			return fail(hs, pos, "attribute value not closed");
-		if (tw_xml_unescape(val, (size_t)(s - val), tmp) < 0)
+		if ((vlen = tw_xml_unescape(val, (size_t)(s - val), tmp)) < 0)
 			return fail(hs, pos, "malformed reference in an "
 			    "attribute");
-		if (want != NULL && is_name(name, nlen, want)) {
+		if (want != NULL && str != NULL && is_name(name, nlen, want)) {
+			if (seen++)
+				return fail(hs, pos, "%s= twice", want);
+			memcpy(str, tmp, (size_t)vlen);
+			str[vlen] = '\0';
+			*out = (unsigned long long)vlen;
+		} else if (want != NULL && is_name(name, nlen, want)) {
 			if (seen++ || (milli ? parse_milli : parse_number)(val,
 			    (size_t)(s - val), out) == -1)
 				return fail(hs, pos, "%s=\"%.*s\" is not a "
@@ -323,17 +336,28 @@ emit_hit(tw_hitstream *hs, tw_hitstream_cb cb, void *arg)
 
 	memset(&ev, 0, sizeof(ev));
 	ev.type = TW_HS_HIT;
-	for (i = 0; i < hs->nfields; i++) {
-		ev.field[i] = hs->buf != NULL ? hs->buf + hs->fstart[i] : "";
+	if (hs->line) {
+		ev.line = hs->buf != NULL ? hs->buf + hs->fstart[0] : "";
+		ev.linelen = hs->flens[0];
+	}
+	ev.present = hs->present;
+	for (i = 0; i < TW_HS_NFIELDS; i++) {
+		if (!(hs->present & TW_LOGFMT_BIT(i)))
+			continue;
+		ev.field[i] = hs->buf + hs->fstart[i];
 		ev.len[i] = hs->flens[i];
 	}
-	if (hs->line) {
-		ev.line = ev.field[0];
-		ev.linelen = ev.len[0];
-		ev.field[0] = NULL;
-		ev.len[0] = 0;
-	} else {
-		ev.nfields = hs->nfields;
+	ev.nextra = hs->nextra;
+	for (i = 0; i < hs->nextra; i++) {
+		ev.xname[i] = hs->xnames + hs->xnstart[i];
+		ev.xnamelen[i] = hs->xnlen[i];
+		ev.xval[i] = hs->buf != NULL ? hs->buf +
+		    hs->fstart[TW_HS_NFIELDS + i] : "";
+		ev.xlen[i] = hs->flens[TW_HS_NFIELDS + i];
+	}
+	if (hs->has_source) {
+		ev.source = hs->source;
+		ev.sourcelen = hs->sourcelen;
 	}
 	ev.seq = hs->seq;
 	hs->state = S_HITS;
@@ -352,10 +376,13 @@ emit(int type, unsigned long long count,
 	return cb(arg, &ev);
 }
 
-/* <hits>: the stream's epoch, and its heartbeat in milliseconds. */
+/*
+ * <hits>: the stream's epoch, its heartbeat in milliseconds, its format
+ * (NULL: none).
+ */
 static int
 emit_start(unsigned long long epoch, unsigned long long heartbeat,
-    tw_hitstream_cb cb, void *arg)
+    const char *format, size_t formatlen, tw_hitstream_cb cb, void *arg)
 {
 	tw_hitev ev;
 
@@ -363,14 +390,9 @@ emit_start(unsigned long long epoch, unsigned long long heartbeat,
 	ev.type = TW_HS_START;
 	ev.epoch = epoch;
 	ev.heartbeat = (double)heartbeat / 1000;
+	ev.format = format;
+	ev.formatlen = formatlen;
 	return cb(arg, &ev);
-}
-
-/* The field (LINE_FIELD for <line>) that is open or would open next. */
-static int
-current_field(const tw_hitstream *hs)
-{
-	return hs->line ? LINE_FIELD : hs->nfields;
 }
 
 /* The name of the element whose text is being read. */
@@ -379,7 +401,7 @@ text_owner(const tw_hitstream *hs)
 {
 	if (hs->state == S_SKIP)
 		return hs->names + hs->skipname[hs->skip - 1];
-	return names[current_field(hs)];
+	return names[hs->cur];
 }
 
 /*
@@ -435,12 +457,16 @@ check_chars(tw_hitstream *hs, unsigned long long pos0, int final)
 	return 0;
 }
 
-/* The end of a field: restore its text after the fields before it. */
+/*
+ * The end of an element of a hit: restore its text after the fields
+ * before it; a <source>'s, apart.
+ */
 static int
 end_field(tw_hitstream *hs, unsigned long long pos)
 {
 	char *raw = hs->buf != NULL ? hs->buf + hs->flen : NULL;
 	long n = 0;
+	int slot;
 
 	if (hs->rawlen > 0 && check_chars(hs,
 	    pos - hs->taglen - 1 - hs->rawlen, 1) != 0)
@@ -448,15 +474,97 @@ end_field(tw_hitstream *hs, unsigned long long pos)
 	if (hs->rawlen > 0 &&
 	    (n = tw_xml_unescape(raw, hs->rawlen, raw)) < 0)
 		return fail(hs, pos, "malformed reference in <%s>",
-		    names[current_field(hs)]);
+		    names[hs->cur]);
+	hs->rawlen = hs->checked = 0;
+	hs->state = S_HIT;
+	if (hs->cur == CUR_SOURCE) {
+		if ((size_t)n > sizeof(hs->source))
+			return fail(hs, pos, "<source> longer than %zu bytes",
+			    sizeof(hs->source));
+		if (n > 0)
+			memcpy(hs->source, raw, (size_t)n);
+		hs->sourcelen = (size_t)n;
+		hs->has_source = 1;
+		return 0;
+	}
 	if (hs->flen + (size_t)n > hs->max)
 		return fail(hs, pos, "hit longer than %zu bytes", hs->max);
-	hs->fstart[hs->nfields] = hs->flen;
-	hs->flens[hs->nfields] = (size_t)n;
+	if (hs->cur == CUR_LINE)
+		slot = 0;
+	else if (hs->cur == CUR_EXTRA)
+		slot = TW_HS_NFIELDS + hs->nextra++;
+	else
+		slot = hs->cur, hs->present |= TW_LOGFMT_BIT(hs->cur);
+	hs->fstart[slot] = hs->flen;
+	hs->flens[slot] = (size_t)n;
 	hs->flen += (size_t)n;
+	return 0;
+}
+
+/* Which of the nine fields is t[0..len) (-1: none)? */
+static int
+field_index(const char *t, size_t len)
+{
+	int i;
+
+	for (i = 0; i < TW_HS_NFIELDS; i++)
+		if (is_name(t, len, names[i]))
+			return i;
+	return -1;
+}
+
+/*
+ * An element opens in a hit: t[0..len) its name, name[0..namelen) its
+ * name="..." (has: there was one). Returns 0, 1 if it is no element of a
+ * hit, or fails the stream.
+ */
+static int
+open_in_hit(tw_hitstream *hs, unsigned long long pos, const char *t,
+    size_t len, int has, const char *name, size_t namelen)
+{
+	char shown[32];
+	int i;
+
+	if (hs->line)
+		return fail(hs, pos, "<%s> after <line> in <hit>",
+		    printable(t, len, shown));
+	if (is_name(t, len, "source")) {
+		if (hs->has_source || hs->present != 0 || hs->nextra > 0)
+			return fail(hs, pos, "<source> not first in <hit>");
+		hs->cur = CUR_SOURCE;
+	} else if (is_name(t, len, "line")) {
+		if (hs->present != 0 || hs->nextra > 0)
+			return fail(hs, pos, "<line> after fields in <hit>");
+		hs->line = 1;
+		hs->cur = CUR_LINE;
+	} else if (is_name(t, len, "field")) {
+		if (!has)
+			return fail(hs, pos, "<field> needs name=\"NAME\"");
+		if (hs->nextra == TW_HITSTREAM_EXTRAS)
+			return fail(hs, pos, "more than %d <field>s in <hit>",
+			    TW_HITSTREAM_EXTRAS);
+		if (namelen > sizeof(hs->xnames) - hs->xnused)
+			return fail(hs, pos, "<field> names longer than %zu "
+			    "bytes together", sizeof(hs->xnames));
+		memcpy(hs->xnames + hs->xnused, name, namelen);
+		hs->xnstart[hs->nextra] = hs->xnused;
+		hs->xnlen[hs->nextra] = namelen;
+		hs->xnused += namelen;
+		hs->cur = CUR_EXTRA;
+	} else if ((i = field_index(t, len)) >= 0) {
+		if (hs->nextra > 0)
+			return fail(hs, pos, "<%s> after <field> in <hit>",
+			    names[i]);
+		if (i < hs->next)
+			return fail(hs, pos, "<%s> after <%s> in <hit>",
+			    names[i], names[hs->next - 1]);
+		hs->next = i + 1;
+		hs->cur = i;
+	} else {
+		return 1;
+	}
+	hs->state = S_FIELD;
 	hs->rawlen = hs->checked = 0;
-	hs->nfields++;
-	hs->state = S_HIT;
 	return 0;
 }
 
@@ -528,7 +636,7 @@ skip_tag(tw_hitstream *hs, unsigned long long pos, const char *t,
 	if (judge_skipped(hs, pos) != 0)
 		return -1;
 	if (!end) {
-		if (attributes(hs, pos, attrs, alen, NULL, NULL, 0) < 0)
+		if (attributes(hs, pos, attrs, alen, NULL, NULL, 0, NULL) < 0)
 			return -1;
 		return empty ? 0 : skip_open(hs, pos, t, nlen);
 	}
@@ -545,10 +653,10 @@ skip_tag(tw_hitstream *hs, unsigned long long pos, const char *t,
 static int
 tag(tw_hitstream *hs, unsigned long long pos, tw_hitstream_cb cb, void *arg)
 {
-	char *t = hs->tag, shown[32];
+	char *t = hs->tag, shown[32], str[TW_HITSTREAM_TAG_MAX];
 	size_t len = hs->taglen, nlen = 0;
-	int end = 0, empty = 0, f, has = 0;
-	unsigned long long heartbeat = 0;
+	int end = 0, empty = 0, f, has = 0, hasfmt = 0;
+	unsigned long long heartbeat = 0, slen = 0;
 	size_t i;
 	unsigned long long count = 0;
 	const char *attrs;
@@ -575,16 +683,23 @@ tag(tw_hitstream *hs, unsigned long long pos, tw_hitstream_cb cb, void *arg)
 	if (!end && (hs->state == S_HITS || hs->state == S_HIT) &&
 	    !known(t, nlen)) {
 		/* Forward compatibility: an element of a later version. */
-		if (attributes(hs, pos, attrs, alen, NULL, NULL, 0) < 0)
+		if (attributes(hs, pos, attrs, alen, NULL, NULL, 0, NULL) < 0)
 			return -1;
 		return empty ? 0 : skip_open(hs, pos, t, nlen);
 	}
-	if (!end && (has = attributes(hs, pos, attrs, alen,
+	if (!end && is_name(t, nlen, "field")) {
+		if ((has = attributes(hs, pos, attrs, alen, "name", &slen, 0,
+		    str)) < 0)
+			return -1;
+	} else if (!end && (has = attributes(hs, pos, attrs, alen,
 	    is_name(t, nlen, "hits") ? "epoch" : is_name(t, nlen, "hit") ?
-	    "n" : is_name(t, nlen, "dropped") ? "count" : NULL, &count, 0)) < 0)
+	    "n" : is_name(t, nlen, "dropped") ? "count" : NULL, &count, 0,
+	    NULL)) < 0)
 		return -1;
 	if (!end && hs->state == S_PROLOG && is_name(t, nlen, "hits") &&
-	    attributes(hs, pos, attrs, alen, "heartbeat", &heartbeat, 1) < 0)
+	    (attributes(hs, pos, attrs, alen, "heartbeat", &heartbeat, 1,
+	    NULL) < 0 || (hasfmt = attributes(hs, pos, attrs, alen, "format",
+	    &slen, 0, str)) < 0))
 		return -1;
 
 	switch (hs->state) {
@@ -593,14 +708,16 @@ tag(tw_hitstream *hs, unsigned long long pos, tw_hitstream_cb cb, void *arg)
 			break;
 		hs->state = S_HITS;
 		if (!empty)
-			return emit_start(count, heartbeat, cb, arg);
+			return emit_start(count, heartbeat, hasfmt ? str : NULL,
+			    (size_t)slen, cb, arg);
 		/*
 		 * <hits/>, an empty stream: two events from one tag. If the
 		 * callback stops at the start, the feed leaves the '>'
 		 * unconsumed (S_HALF), so the end comes with the rest.
 		 */
 		hs->state = S_HALF;
-		if ((f = emit_start(count, heartbeat, cb, arg)) != 0)
+		if ((f = emit_start(count, heartbeat, hasfmt ? str : NULL,
+		    (size_t)slen, cb, arg)) != 0)
 			return f;
 		/* FALLTHROUGH */
 	case S_HALF:
@@ -618,8 +735,10 @@ tag(tw_hitstream *hs, unsigned long long pos, tw_hitstream_cb cb, void *arg)
 				return fail(hs, pos, "a hit without fields");
 			hs->state = S_HIT;
 			hs->seq = count;
-			hs->nfields = 0;
-			hs->line = 0;
+			hs->present = 0;
+			hs->next = hs->nextra = 0;
+			hs->line = hs->has_source = 0;
+			hs->xnused = 0;
 			hs->flen = hs->rawlen = hs->checked = 0;
 			return 0;
 		}
@@ -646,26 +765,17 @@ tag(tw_hitstream *hs, unsigned long long pos, tw_hitstream_cb cb, void *arg)
 		if (end) {
 			if (!is_name(t, nlen, "hit"))
 				break;
-			if (hs->line || hs->nfields == 7 || hs->nfields == 9)
+			if (hs->line || hs->present != 0 || hs->nextra > 0)
 				return emit_hit(hs, cb, arg);
-			return fail(hs, pos, "a hit with %d fields",
-			    hs->nfields);
+			return fail(hs, pos, "a hit without fields");
 		}
-		f = -1;
-		if (hs->nfields == 0 && is_name(t, nlen, "line"))
-			f = LINE_FIELD;
-		else if (!hs->line && hs->nfields < TW_HS_NFIELDS &&
-		    is_name(t, nlen, names[hs->nfields]))
-			f = hs->nfields;
-		if (f == -1)
-			break;
-		if (f == LINE_FIELD)
-			hs->line = 1;
-		hs->state = S_FIELD;
-		hs->rawlen = hs->checked = 0;
+		if ((f = open_in_hit(hs, pos, t, nlen, has, str,
+		    (size_t)slen)) != 0)
+			return f == 1 ? fail(hs, pos, "unexpected <%s> in "
+			    "<hit>", printable(t, nlen, shown)) : -1;
 		return empty ? end_field(hs, pos) : 0;
 	case S_FIELD:
-		if (!end || !is_name(t, nlen, names[current_field(hs)]))
+		if (!end || !is_name(t, nlen, names[hs->cur]))
 			break;
 		return end_field(hs, pos);
 	case S_DROPPED:
@@ -679,13 +789,6 @@ tag(tw_hitstream *hs, unsigned long long pos, tw_hitstream_cb cb, void *arg)
 		hs->state = S_HITS;
 		return emit(TW_HS_NONE, 0, cb, arg);
 	}
-	if (hs->state == S_HIT && hs->line && !end)
-		return fail(hs, pos, "<%s> after <line> in <hit>",
-		    printable(t, nlen, shown));
-	if (hs->state == S_HIT && !end && !hs->line &&
-	    hs->nfields < TW_HS_NFIELDS)
-		return fail(hs, pos, "unexpected <%s> in <hit>: expected <%s>",
-		    printable(t, nlen, shown), names[hs->nfields]);
 	return fail(hs, pos, "unexpected <%s%s> %s", end ? "/" : "",
 	    printable(t, nlen, shown), where(hs));
 }
@@ -794,29 +897,74 @@ puts0(char *o, const char *s)
 	return put(o, s, strlen(s));
 }
 
-/* The fields in log form: client ident user [time] "request" ... */
+/*
+ * The fields in log form, client ident user [time] "request" status bytes
+ * "referrer" "agent": those of mask the hit has; with all, "-" for those
+ * it lacks.
+ */
 static char *
-log_form(char *o, const tw_hitev *ev, int n)
+log_form(char *o, const tw_hitev *ev, unsigned mask, int all)
 {
-	int i;
+	int i, first = 1;
 
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < TW_HS_NFIELDS; i++) {
 		int quoted = i == TW_HS_REQUEST || i == TW_HS_REFERRER ||
 		    i == TW_HS_AGENT;
+		int has = (ev->present & TW_LOGFMT_BIT(i)) != 0;
 
-		if (i > 0)
+		if (!(mask & TW_LOGFMT_BIT(i)) || (!has && !all))
+			continue;
+		if (!first)
 			*o++ = ' ';
+		first = 0;
 		if (i == TW_HS_TIME)
 			*o++ = '[';
 		if (quoted)
 			*o++ = '"';
-		o = put(o, ev->field[i], ev->len[i]);
+		o = has ? put(o, ev->field[i], ev->len[i]) : puts0(o, "-");
 		if (i == TW_HS_TIME)
 			*o++ = ']';
 		if (quoted)
 			*o++ = '"';
 	}
 	return o;
+}
+
+/* ev's fields and extras as the record logfmt.h and json.h take. */
+static void
+to_rec(const tw_hitev *ev, tw_logrec *r)
+{
+	int i;
+
+	r->present = ev->present;
+	r->nextra = ev->nextra;
+	for (i = 0; i < TW_HS_NFIELDS; i++) {
+		r->val[i] = ev->field[i];
+		r->len[i] = ev->len[i];
+	}
+	for (i = 0; i < ev->nextra; i++) {
+		r->val[TW_HS_NFIELDS + i] = ev->xval[i];
+		r->len[TW_HS_NFIELDS + i] = ev->xlen[i];
+	}
+}
+
+/* The line rebuilt by the stream's format; -1 if the hit is none of its. */
+static long
+rebuild(const tw_hitev *ev, const tw_logfmt *lf, char *o)
+{
+	tw_logrec r;
+	size_t room = TW_LOGFMT_MAXLEN;
+	long n;
+	int i;
+
+	to_rec(ev, &r);
+	for (i = 0; i < TW_HS_NFIELDS; i++)
+		if (ev->present & TW_LOGFMT_BIT(i))
+			room += ev->len[i];
+	for (i = 0; i < ev->nextra; i++)
+		room += ev->xlen[i];
+	n = tw_logfmt_format(lf, &r, o, room);
+	return n >= 0 && (size_t)n <= room ? n : -1;
 }
 
 static char *
@@ -837,21 +985,6 @@ tsv_field(char *o, const char *s, size_t len)
 	return o;
 }
 
-/* ev's fields as the clf.h struct that json.h takes. */
-static size_t
-json_hit(const tw_hitev *ev, char *out)
-{
-	tw_clf c;
-	int i;
-
-	c.nfields = ev->nfields;
-	for (i = 0; i < ev->nfields; i++) {
-		c.field[i] = ev->field[i];
-		c.len[i] = ev->len[i];
-	}
-	return tw_json_hit(&c, ev->line, ev->linelen, out);
-}
-
 static char *
 xml_element(char *o, const char *name, const char *s, size_t len)
 {
@@ -865,50 +998,142 @@ xml_element(char *o, const char *name, const char *s, size_t len)
 	return o;
 }
 
-size_t
-tw_hitstream_format(const tw_hitev *ev, int fmt, char *out)
+/* s[0..len) escaped for an attribute: as text, and '"' as &quot;. */
+static char *
+xml_attr(char *o, const char *s, size_t len)
 {
+	const char *q;
+
+	while ((q = memchr(s, '"', len)) != NULL) {
+		o += tw_xml_escape(s, (size_t)(q - s), o);
+		o = puts0(o, "&quot;");
+		len -= (size_t)(q - s) + 1;
+		s = q + 1;
+	}
+	return o + tw_xml_escape(s, len, o);
+}
+
+/*
+ * The source shown: the label and the hit's source, joined by a space,
+ * each written by field().
+ */
+static char *
+source(char *o, const tw_hitev *ev, const char *label,
+    char *(*field)(char *, const char *, size_t))
+{
+	if (label != NULL)
+		o = field(o, label, strlen(label));
+	if (label != NULL && ev->source != NULL)
+		*o++ = ' ';
+	if (ev->source != NULL)
+		o = field(o, ev->source, ev->sourcelen);
+	return o;
+}
+
+static char *
+xml_text(char *o, const char *s, size_t len)
+{
+	return o + tw_xml_escape(s, len, o);
+}
+
+long
+tw_hitstream_format(const tw_hitev *ev, const tw_hsformat *f, char *out)
+{
+	const char *label = f->label;
+	int has_source = label != NULL || ev->source != NULL;
 	char *o = out;
+	long n;
 	int i;
 
-	switch (fmt) {
+	switch (f->fmt) {
 	case TW_HS_COMBINED:
+		if (ev->line != NULL) {
+			o = put(o, ev->line, ev->linelen);
+		} else if (f->lf != NULL) {
+			if ((n = rebuild(ev, f->lf, o)) < 0)
+				return -1;
+			o += n;
+		} else {
+			o = log_form(o, ev, ~0u, 0);
+		}
+		break;
 	case TW_HS_COMMON:
-		if (ev->nfields == 0)
+		if (ev->line != NULL)
 			o = put(o, ev->line, ev->linelen);
 		else
-			o = log_form(o, ev, fmt == TW_HS_COMMON &&
-			    ev->nfields > 7 ? 7 : ev->nfields);
+			o = log_form(o, ev, TW_LOGFMT_BIT(TW_HS_BYTES + 1) - 1,
+			    1);
 		break;
 	case TW_HS_TSV:
 		for (i = 0; i < TW_HS_NFIELDS; i++) {
 			if (i > 0)
 				*o++ = '\t';
-			if (ev->nfields == 0)
+			if (ev->line != NULL)
 				o = i == TW_HS_REQUEST ?
 				    tsv_field(o, ev->line, ev->linelen) :
 				    puts0(o, "-");
 			else
-				o = i < ev->nfields ?
+				o = ev->present & TW_LOGFMT_BIT(i) ?
 				    tsv_field(o, ev->field[i], ev->len[i]) :
 				    puts0(o, "-");
 		}
+		if (has_source) {
+			*o++ = '\t';
+			o = source(o, ev, label, tsv_field);
+		}
+		for (i = 0; i < ev->nextra; i++) {
+			*o++ = '\t';
+			o = tsv_field(o, ev->xval[i], ev->xlen[i]);
+		}
+		if (ev->line != NULL && f->lf != NULL)
+			for (i = 0; i < tw_logfmt_nextra(f->lf); i++)
+				o = puts0(o, "\t-");
 		break;
-	case TW_HS_JSON:
-		o += json_hit(ev, o);
+	case TW_HS_JSON: {
+		tw_jsonhit h;
+		tw_logrec r;
+
+		memset(&h, 0, sizeof(h));
+		if (ev->line == NULL) {
+			to_rec(ev, &r);
+			h.rec = &r;
+		}
+		h.xname = ev->xname;
+		h.xnamelen = ev->xnamelen;
+		h.line = ev->line;
+		h.linelen = ev->linelen;
+		h.label = label;
+		h.source = ev->source;
+		h.sourcelen = ev->sourcelen;
+		o += tw_json_write(&h, o);
 		break;
+	}
 	case TW_HS_XML:
 		if (ev->seq > 0)
 			o += sprintf(o, "<hit n=\"%llu\">", ev->seq);
 		else
 			o = puts0(o, "<hit>");
-		if (ev->nfields == 0)
+		if (has_source) {
+			o = puts0(o, "<source>");
+			o = source(o, ev, label, xml_text);
+			o = puts0(o, "</source>");
+		}
+		if (ev->line != NULL)
 			o = xml_element(o, "line", ev->line, ev->linelen);
-		for (i = 0; i < ev->nfields; i++)
-			o = xml_element(o, names[i], ev->field[i], ev->len[i]);
+		for (i = 0; i < TW_HS_NFIELDS; i++)
+			if (ev->present & TW_LOGFMT_BIT(i))
+				o = xml_element(o, names[i], ev->field[i],
+				    ev->len[i]);
+		for (i = 0; i < ev->nextra; i++) {
+			o = puts0(o, "<field name=\"");
+			o = xml_attr(o, ev->xname[i], ev->xnamelen[i]);
+			o = puts0(o, "\">");
+			o += tw_xml_escape(ev->xval[i], ev->xlen[i], o);
+			o = puts0(o, "</field>");
+		}
 		o = puts0(o, "</hit>");
 		break;
 	}
 	*o++ = '\n';
-	return (size_t)(o - out);
+	return (long)(o - out);
 }

@@ -4,9 +4,9 @@
  *
  * The stream (SPEC "The stream", "Sequence, resume and heartbeat"):
  *
- *   <hits epoch="E">
- *   <hit n="SEQ"><client>..</client> .. <bytes>..</bytes>[<referrer>..</referrer><agent>..</agent>]</hit>
- *   <hit n="SEQ"><line>..</line></hit>
+ *   <hits epoch="E" heartbeat="S" format="FMT">
+ *   <hit n="SEQ">[<source>..</source>]<client>..</client> .. <agent>..</agent>[<field name="NAME">..</field>..]</hit>
+ *   <hit n="SEQ">[<source>..</source>]<line>..</line></hit>
  *   <dropped count="N"/>
  *   <none/>
  *   </hits>
@@ -35,15 +35,26 @@
  * well-formed: tw_hitstream_feed() returns -1 with EBADMSG, and
  * tw_hitstream_error() says why. The parser then stays failed until reset.
  *
- * The attributes read: <hits epoch="E" heartbeat="SECONDS">, <hit
- * n="SEQ"> (optional: a server of the first version sends none of them)
- * and <dropped count="N">. The heartbeat is the longest time the server
- * stays silent (a decimal with up to three places).
+ * The attributes read: <hits epoch="E" heartbeat="SECONDS" format="FMT">,
+ * <hit n="SEQ"> (optional: a server of the first version sends none of
+ * them), <field name="NAME"> (required) and <dropped count="N">. The
+ * heartbeat is the longest time the server stays silent (a decimal with up
+ * to three places); the format is the log format the server splits lines
+ * with (logfmt.h), absent for the default, combined.
+ *
+ * A hit is either <line> or fields. Its fields are any of the nine, each
+ * at most once and in the order above (a log format may lack some: nginx
+ * has no ident), then the format's other variables as <field
+ * name="NAME">, at most TW_HITSTREAM_EXTRAS of them, their names at most
+ * TW_HITSTREAM_XNAMES bytes together. A <source> (the file it came from,
+ * at most TW_HITSTREAM_SOURCE_MAX bytes) may come first, before either.
+ * A hit needs a <line>, a field or a <field>.
  *
  * Memory: one buffer, grown on demand, holds the current hit's fields
  * restored and the escaped text of the field being read. A hit stands for
  * one log line of at most max bytes (weblog-serve's --max-line cuts longer
- * lines), so its fields together may hold at most max bytes once restored,
+ * lines), so its fields together may hold at most max bytes once restored
+ * (the <field> values count; the <source> does not: it is kept apart),
  * and the buffer never grows past TW_XML_ESCAPED_MAX(max) bytes, the most
  * the SPEC's escaping can make of max bytes. Whitespace between elements
  * is skipped, never stored; so is the text of an unknown element, judged
@@ -54,6 +65,8 @@
 #define TWIRL_HITSTREAM_H
 
 #include <stddef.h>
+
+#include "logfmt.h"
 
 /* The fields of a hit, in stream order. */
 enum {
@@ -72,21 +85,41 @@ enum {
 	TW_HS_END		/* </hits> */
 };
 
+#define TW_HITSTREAM_TAG_MAX 4096	/* a tag, its attributes included */
+#define TW_HITSTREAM_DEPTH 8		/* unknown elements nested */
+#define TW_HITSTREAM_NAMES 256		/* their names, together */
+#define TW_HITSTREAM_EXTRAS TW_LOGFMT_MAXVARS	/* <field>s in a hit */
+#define TW_HITSTREAM_XNAMES 4096	/* their names, together, restored */
+#define TW_HITSTREAM_SOURCE_MAX 4096	/* a <source>, restored */
+
 /*
- * One event. For TW_HS_HIT, nfields is 9 (Combined Log Format), 7 (Common)
- * or 0 (a line in neither: line and linelen hold it); field[i] and len[i]
- * hold the restored bytes, which may contain NUL. The pointers are valid
- * only during the callback. epoch and heartbeat (TW_HS_START) and seq
- * (TW_HS_HIT) are 0 when the tag had no such attribute (sequence numbers
- * start at 1).
+ * One event. For TW_HS_HIT, either line is not NULL (a <line> hit:
+ * line[0..linelen) is the line) or present says which of the nine fields
+ * the hit has (bit TW_LOGFMT_BIT(i): field i), field[i] and len[i] their
+ * restored bytes (which may contain NUL), and xname[j], xval[j] (j <
+ * nextra) its <field> elements. source is the hit's <source>, NULL when
+ * it had none. The pointers are valid only during the callback. epoch and
+ * heartbeat (TW_HS_START) and seq (TW_HS_HIT) are 0 when the tag had no
+ * such attribute (sequence numbers start at 1); format (TW_HS_START) is
+ * NULL when it had none, else followed by a NUL (format[formatlen]), so
+ * it is a C string unless it holds a NUL of its own (\x00).
  */
 typedef struct tw_hitev {
 	int type;
-	int nfields;
+	unsigned present;
 	const char *field[TW_HS_NFIELDS];
 	size_t len[TW_HS_NFIELDS];
 	const char *line;
 	size_t linelen;
+	const char *source;
+	size_t sourcelen;
+	int nextra;
+	const char *xname[TW_HITSTREAM_EXTRAS];
+	size_t xnamelen[TW_HITSTREAM_EXTRAS];
+	const char *xval[TW_HITSTREAM_EXTRAS];
+	size_t xlen[TW_HITSTREAM_EXTRAS];
+	const char *format;		/* TW_HS_START */
+	size_t formatlen;
 	unsigned long long count;	/* TW_HS_DROPPED */
 	unsigned long long epoch;	/* TW_HS_START */
 	double heartbeat;		/* TW_HS_START: seconds; 0: none */
@@ -100,9 +133,8 @@ typedef struct tw_hitev {
  */
 typedef int (*tw_hitstream_cb)(void *arg, const tw_hitev *ev);
 
-#define TW_HITSTREAM_TAG_MAX 4096	/* a tag, its attributes included */
-#define TW_HITSTREAM_DEPTH 8		/* unknown elements nested */
-#define TW_HITSTREAM_NAMES 256		/* their names, together */
+/* Slots of a hit's text: the nine fields (<line> in the first), the extras. */
+#define TW_HITSTREAM_SLOTS (TW_HS_NFIELDS + TW_HITSTREAM_EXTRAS)
 
 typedef struct tw_hitstream {
 	/* private */
@@ -112,9 +144,18 @@ typedef struct tw_hitstream {
 	size_t flen;		/* restored bytes of the fields so far */
 	size_t rawlen;		/* raw text of the current field */
 	size_t checked;		/* of which judged legal XML characters */
-	size_t fstart[TW_HS_NFIELDS], flens[TW_HS_NFIELDS];
-	int nfields;		/* fields done in this hit */
+	size_t fstart[TW_HITSTREAM_SLOTS], flens[TW_HITSTREAM_SLOTS];
+	unsigned present;	/* the nine fields done in this hit */
+	int next;		/* the first of the nine that may still come */
+	int nextra;		/* <field>s done in this hit */
+	int cur;		/* the element being read: see hitstream.c */
 	int line;		/* this hit is a <line> */
+	int has_source;		/* it had a <source> */
+	char source[TW_HITSTREAM_SOURCE_MAX];
+	size_t sourcelen;
+	char xnames[TW_HITSTREAM_XNAMES];	/* the <field> names */
+	size_t xnstart[TW_HITSTREAM_EXTRAS], xnlen[TW_HITSTREAM_EXTRAS];
+	size_t xnused;
 	int state;		/* where in the grammar: see hitstream.c */
 	unsigned long long count;	/* <dropped count="N">, until its end tag */
 	unsigned long long seq;		/* <hit n="SEQ">, until its end tag */
@@ -166,33 +207,58 @@ enum {
 	TW_HS_XML		/* the <hit> element, as the SPEC escapes it */
 };
 
-/*
- * The most bytes tw_hitstream_format() writes for a hit of at most max bytes,
- * its newline included: JSON's \u00XX makes six of one byte, and the keys
- * or tags add less than 256.
- */
-#define TW_HS_FORMAT_MAX(max) ((max) * 6 + 256)
+/* How to write a hit: the output format, the stream's log format, a label. */
+typedef struct tw_hsformat {
+	int fmt;		/* TW_HS_COMBINED ... TW_HS_XML */
+	const tw_logfmt *lf;	/* the start tag's format=; NULL: none */
+	const char *label;	/* the caller's own source (the server's
+				   address); NULL: none */
+} tw_hsformat;
 
 /*
- * Write ev (a TW_HS_HIT) in format fmt, ending with a newline, into out
- * (room for TW_HS_FORMAT_MAX(max) bytes, max the restored length of its
- * fields together). Returns the bytes written.
+ * The most bytes tw_hitstream_format() writes for a hit of at most max
+ * bytes with a label of labellen bytes, its newline included: JSON's
+ * \u00XX makes six of one byte (the fields, the <field> names, the
+ * source, the label), a format's literals add at most TW_LOGFMT_MAXLEN,
+ * and the keys or tags less than 256, and 32 per <field>.
+ */
+#define TW_HS_FORMAT_MAX(max, labellen) ((max) * 6 + 6 * \
+	(TW_HITSTREAM_XNAMES + TW_HITSTREAM_SOURCE_MAX + (labellen) + 1) + \
+	32 * TW_HITSTREAM_EXTRAS + TW_LOGFMT_MAXLEN + 256)
+
+/*
+ * Write ev (a TW_HS_HIT) as f says, ending with a newline, into out (room
+ * for TW_HS_FORMAT_MAX(max, strlen(f->label)) bytes, max the restored
+ * length of its fields together). Returns the bytes written, or -1 when
+ * f->lf is set, f->fmt is combined and the hit is not a record of that
+ * format (a field it lacks or does not have, another count of <field>s).
  *
- *   combined  a <line> hit: its line. Fields:
- *             client ident user [time] "request" status bytes "referrer" "agent"
- *             (the last two only when there are nine): the original line
- *             when it was written with single spaces, as logs are.
- *   common    the first seven fields as above; a <line> hit: its line.
+ * The source shown (tsv, json, xml) is the label and the hit's <source>
+ * joined by a space ("127.0.0.1:8888 /var/log/a.log"; a label has no
+ * space), or whichever of them there is.
+ *
+ *   combined  a <line> hit: its line. With f->lf: the line rebuilt from
+ *             the fields by tw_logfmt_format(), byte for byte. Without:
+ *             client ident user [time] "request" status bytes "referrer"
+ *             "agent" (those present): the original Combined or Common
+ *             line when it was written with single spaces, as logs are.
+ *   common    client ident user [time] "request" status bytes, "-" for
+ *             a field the hit lacks (an nginx hit's ident); a <line>
+ *             hit: its line.
  *   tsv       the nine fields separated by tabs, "-" for an absent or
  *             empty field; in a field a tab is written \t and a carriage
  *             return \r. A <line> hit: the line in the request column,
- *             "-" in the others.
- *   json      one JSON object, as json.h writes it (tw_json_hit):
- *             {"client":"..",...,"agent":".."} or {"line":".."}.
+ *             "-" in the others. Then the source, when there is one;
+ *             then the value of each <field> (a <line> hit: "-" for each
+ *             of f->lf's extra fields), so the columns of a stream stay
+ *             the same from hit to hit.
+ *   json      one JSON object, as json.h writes it (tw_json_write).
  *   xml       <hit n="SEQ">..</hit> (n when the hit had one)
  *             re-serialised with tw_xml_escape(): what weblog-serve
- *             sends, byte for byte, less the elements this parser skips.
+ *             sends, byte for byte, less the elements this parser skips;
+ *             <source> holds the source shown.
  */
-size_t tw_hitstream_format(const tw_hitev *ev, int fmt, char *out);
+long tw_hitstream_format(const tw_hitev *ev, const tw_hsformat *f,
+    char *out);
 
 #endif

@@ -128,15 +128,16 @@ static int
 on_event(void *arg, const tw_hitev *ev)
 {
 	struct got *g = arg;
-	size_t n;
+	tw_hsformat f = { TW_HS_COMBINED, NULL, NULL };
+	long n;
 
 	if (ev->type == TW_HS_END)
 		g->ended = 1;
 	if (ev->type != TW_HS_HIT)
 		return 0;
 	g->hits++;
-	n = tw_hitstream_format(ev, TW_HS_COMBINED, g->out);
-	if (n != g->len + 1 || memcmp(g->out, g->line, g->len) != 0 ||
+	n = tw_hitstream_format(ev, &f, g->out);
+	if (n != (long)g->len + 1 || memcmp(g->out, g->line, g->len) != 0 ||
 	    g->out[g->len] != '\n')
 		abort();
 	return 0;
@@ -159,7 +160,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	scratch = malloc(TW_XML_ESCAPED_MAX(size) + 1);
 	back = malloc(size + 64);
 	stream = malloc(TW_HIT_ENCODED_MAX(size) + 16);
-	g.out = malloc(TW_HS_FORMAT_MAX(max));
+	g.out = malloc(TW_HS_FORMAT_MAX(max, 0));
 	if (!enc || !scratch || !back || !stream || !g.out)
 		abort();
 	n = tw_hit_encode(line, size, 0, enc);

@@ -8,8 +8,9 @@
  *     the callback stopping it now and then, and the caller feeding the
  *     rest), it gives the same events and the same verdict; the buffer
  *     never grows past TW_XML_ESCAPED_MAX(max); every hit formats in every
- *     format within TW_HS_FORMAT_MAX(max) bytes (the output buffer is
- *     exactly that big, so AddressSanitizer sees an overrun);
+ *     format, with the start tag's format compiled (when it compiles) and
+ *     a label, within TW_HS_FORMAT_MAX(max, 3) bytes (the output buffer
+ *     is exactly that big, so AddressSanitizer sees an overrun);
  *   - the rest, as log lines: each line encoded by hit.c, the whole stream
  *     fed in those pieces, is accepted, and each hit prints as its line.
  */
@@ -28,7 +29,8 @@ struct sink {
 	int events;
 	int stop_every;		/* return 1 after this many events (0: never) */
 	size_t max;
-	char *out;		/* TW_HS_FORMAT_MAX(max) bytes */
+	char *out;		/* TW_HS_FORMAT_MAX(max, 3) bytes */
+	tw_logfmt *lf;		/* the start tag's format, compiled */
 	/* the lines mode: the lines expected, in order */
 	const char *lines;
 	size_t lines_len, at;
@@ -49,31 +51,64 @@ on_event(void *arg, const tw_hitev *ev)
 {
 	struct sink *s = arg;
 	size_t total = 0;
-	int i, fmt;
+	tw_hsformat f;
+	char err[128];
+	long n;
+	int i;
 
 	mix(s, &ev->type, sizeof(ev->type));
 	s->events++;
 	if (ev->type == TW_HS_DROPPED)
 		mix(s, &ev->count, sizeof(ev->count));
+	if (ev->type == TW_HS_START && ev->format != NULL) {
+		mix(s, ev->format, ev->formatlen);
+		tw_logfmt_free(s->lf);
+		s->lf = NULL;
+		if (memchr(ev->format, '\0', ev->formatlen) == NULL)
+			s->lf = tw_logfmt_compile(ev->format, err, sizeof(err));
+	}
 	if (ev->type == TW_HS_HIT) {
-		mix(s, &ev->nfields, sizeof(ev->nfields));
-		if (ev->nfields == 0) {
+		mix(s, &ev->present, sizeof(ev->present));
+		if (ev->line != NULL) {
+			if (ev->present != 0 || ev->nextra != 0)
+				abort();
 			mix(s, ev->line, ev->linelen);
 			total = ev->linelen;
-		} else if (ev->nfields != 7 && ev->nfields != 9) {
+		} else if (ev->present == 0 && ev->nextra == 0) {
 			abort();
 		}
-		for (i = 0; i < ev->nfields; i++) {
+		if (ev->source != NULL) {
+			mix(s, ev->source, ev->sourcelen);
+			if (ev->sourcelen > TW_HITSTREAM_SOURCE_MAX)
+				abort();
+		}
+		for (i = 0; i < TW_HS_NFIELDS; i++) {
+			if (!(ev->present & TW_LOGFMT_BIT(i)))
+				continue;
 			mix(s, &ev->len[i], sizeof(ev->len[i]));
 			mix(s, ev->field[i], ev->len[i]);
 			total += ev->len[i];
 		}
+		if (ev->nextra > TW_HITSTREAM_EXTRAS)
+			abort();
+		for (i = 0; i < ev->nextra; i++) {
+			mix(s, ev->xname[i], ev->xnamelen[i]);
+			mix(s, ev->xval[i], ev->xlen[i]);
+			total += ev->xlen[i];
+		}
 		if (total > s->max)
 			abort();	/* a hit is at most max bytes */
-		for (fmt = TW_HS_COMBINED; fmt <= TW_HS_XML; fmt++)
-			if (tw_hitstream_format(ev, fmt, s->out) >
-			    TW_HS_FORMAT_MAX(s->max))
-				abort();
+		for (f.fmt = TW_HS_COMBINED; f.fmt <= TW_HS_XML; f.fmt++) {
+			for (i = 0; i < 2; i++) {
+				f.lf = s->lf;
+				f.label = i ? "h:1" : NULL;
+				n = tw_hitstream_format(ev, &f, s->out);
+				if (n > (long)TW_HS_FORMAT_MAX(s->max, 3) ||
+				    (n < 0 && (f.fmt != TW_HS_COMBINED ||
+				    s->lf == NULL)))
+					abort();
+			}
+		}
 	}
 	return s->stop_every > 0 && s->events % s->stop_every == 0;
 }
@@ -83,7 +118,9 @@ on_line(void *arg, const tw_hitev *ev)
 {
 	struct sink *s = arg;
 	const char *line = s->lines + s->at, *nl;
-	size_t len, n;
+	tw_hsformat f = { TW_HS_COMBINED, NULL, NULL };
+	size_t len;
+	long n;
 
 	if (ev->type != TW_HS_HIT)
 		return 0;
@@ -91,8 +128,8 @@ on_line(void *arg, const tw_hitev *ev)
 	if (nl == NULL)
 		abort();
 	len = (size_t)(nl - line);
-	n = tw_hitstream_format(ev, TW_HS_COMBINED, s->out);
-	if (n != len + 1 || memcmp(s->out, line, len) != 0)
+	n = tw_hitstream_format(ev, &f, s->out);
+	if (n != (long)len + 1 || memcmp(s->out, line, len) != 0)
 		abort();
 	s->at += len + 1;
 	s->hits++;
@@ -163,7 +200,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	memset(&whole, 0, sizeof(whole));
 	whole.max = max;
-	if ((whole.out = malloc(TW_HS_FORMAT_MAX(max))) == NULL)
+	if ((whole.out = malloc(TW_HS_FORMAT_MAX(max, 3))) == NULL)
 		abort();
 	split = whole;
 	split.stop_every = 1 + (int)(seed % 4);
@@ -187,6 +224,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    whole.events != split.events)
 		abort();
 	tw_hitstream_free(&hs);
+	tw_logfmt_free(whole.lf);
+	tw_logfmt_free(split.lf);
 
 	/* As log lines: what hit.c encodes, the parser accepts. */
 	for (i = 0; i < n; i++)

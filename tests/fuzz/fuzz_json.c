@@ -7,7 +7,9 @@
  *     no raw control byte;
  *   - it is one object whose keys are the CLF field names in order (as
  *     clf.h splits the line) or "line", and each string, unescaped, is its
- *     field with every byte that is not valid UTF-8 written \xHH.
+ *     field with every byte that is not valid UTF-8 written \xHH; status
+ *     and bytes are numbers when they are digits (bytes "-" is 0); a "ts"
+ *     after the time holds the time's own digits, in ISO 8601's order.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -118,6 +120,66 @@ member(const char *j, size_t n, size_t *at, const char *key,
 		abort();
 }
 
+/* A number at j[*at]: value's digits without leading zeros. */
+static int
+number(const char *j, size_t n, size_t *at, const char *value, size_t len)
+{
+	size_t i;
+
+	if (len == 1 && value[0] == '-')
+		value = "0";
+	else if (len == 0 || len > 18)
+		return 0;
+	for (i = 0; i < len; i++)
+		if (value[i] < '0' || value[i] > '9')
+			return 0;
+	while (len > 1 && value[0] == '0')
+		value++, len--;
+	if (*at + len > n || memcmp(j + *at, value, len) != 0)
+		abort();
+	*at += len;
+	return 1;
+}
+
+/* "key":number, or "key":"value" when value is no number. */
+static void
+member_or_number(const char *j, size_t n, size_t *at, const char *key,
+    const char *value, size_t len, char *a, char *b)
+{
+	size_t start = *at, got;
+
+	got = string(j, n, at, a);
+	if (got != strlen(key) || memcmp(a, key, got) != 0)
+		abort();
+	if (*at >= n || j[(*at)++] != ':')
+		abort();
+	if (j[*at] == '"') {
+		*at = start;
+		member(j, n, at, key, value, len, a, b);
+	} else if (!number(j, n, at, value, len)) {
+		abort();
+	}
+}
+
+/* ,"ts":"YYYY-MM-DDTHH:MM:SS+HH:MM" after the time t, if there is one. */
+static void
+ts(const char *j, size_t n, size_t *at, const char *t, size_t len)
+{
+	static const char key[] = ",\"ts\":\"";
+	const char *v;
+
+	if (*at + 7 + 26 > n || memcmp(j + *at, key, 7) != 0)
+		return;
+	v = j + *at + 7;
+	if (len != 26 || memcmp(v, t + 7, 4) != 0 || v[4] != '-' ||
+	    v[7] != '-' || memcmp(v + 8, t, 2) != 0 || v[10] != 'T' ||
+	    memcmp(v + 11, t + 12, 8) != 0 || v[19] != t[21] ||
+	    memcmp(v + 20, t + 22, 2) != 0 || v[22] != ':' ||
+	    memcmp(v + 23, t + 24, 2) != 0 || v[25] != '"')
+		abort();
+	*at += 7 + 26;
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -148,8 +210,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		for (i = 0; i < (size_t)c.nfields; i++) {
 			if (i > 0 && out[at++] != ',')
 				abort();
-			member(out, n, &at, tw_clf_names[i], c.field[i],
-			    c.len[i], a, b);
+			if (i == TW_CLF_STATUS || i == TW_CLF_BYTES)
+				member_or_number(out, n, &at, tw_clf_names[i],
+				    c.field[i], c.len[i], a, b);
+			else
+				member(out, n, &at, tw_clf_names[i], c.field[i],
+				    c.len[i], a, b);
+			if (i == TW_CLF_TIME)
+				ts(out, n, &at, c.field[i], c.len[i]);
 		}
 	}
 	if (at != n - 1)

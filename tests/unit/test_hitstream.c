@@ -36,7 +36,16 @@ record(void *arg, const tw_hitev *ev)
 
 	switch (ev->type) {
 	case TW_HS_START:
-		add(l, "S|", 2);
+		add(l, "S", 1);
+		if (ev->format != NULL) {
+			add(l, "(", 1);
+			add(l, ev->format, ev->formatlen);
+			/* A C string, for tw_logfmt_compile(). */
+			add(l, ev->format[ev->formatlen] == '\0' ? ")" :
+			    "no NUL)", ev->format[ev->formatlen] == '\0' ?
+			    1 : 7);
+		}
+		add(l, "|", 1);
 		break;
 	case TW_HS_END:
 		add(l, "E|", 2);
@@ -50,15 +59,37 @@ record(void *arg, const tw_hitev *ev)
 		break;
 	case TW_HS_HIT:
 		l->hits++;
-		if (ev->nfields == 0) {
+		if (ev->source != NULL) {
+			add(l, "@", 1);
+			add(l, ev->source, ev->sourcelen);
+			add(l, "@", 1);
+		}
+		if (ev->line != NULL) {
 			add(l, "L:", 2);
 			add(l, ev->line, ev->linelen);
 		} else {
-			snprintf(tmp, sizeof(tmp), "H%d", ev->nfields);
+			int n = 0;
+
+			for (i = 0; i < TW_HS_NFIELDS; i++)
+				n += (ev->present >> i) & 1;
+			snprintf(tmp, sizeof(tmp), "H%d", n);
 			add(l, tmp, strlen(tmp));
-			for (i = 0; i < ev->nfields; i++) {
+			/* The fields a format lacks show as "." in place. */
+			if (n != 7 && n != 9)
+				for (i = 0; i < TW_HS_NFIELDS; i++)
+					add(l, ev->present &
+					    TW_LOGFMT_BIT(i) ? "x" : ".", 1);
+			for (i = 0; i < TW_HS_NFIELDS; i++) {
+				if (!(ev->present & TW_LOGFMT_BIT(i)))
+					continue;
 				add(l, ":", 1);
 				add(l, ev->field[i], ev->len[i]);
+			}
+			for (i = 0; i < ev->nextra; i++) {
+				add(l, "+", 1);
+				add(l, ev->xname[i], ev->xnamelen[i]);
+				add(l, "=", 1);
+				add(l, ev->xval[i], ev->xlen[i]);
 			}
 		}
 		add(l, "|", 1);
@@ -78,6 +109,19 @@ parse(const char *s, size_t len, size_t max, struct log *l)
 	memset(l, 0, sizeof(*l));
 	tw_hitstream_init(&hs, max);
 	rc = tw_hitstream_feed(&hs, s, len, record, l, NULL);
+	tw_hitstream_free(&hs);
+	return rc;
+}
+
+/* s, a whole stream, parsed with cb. */
+static int
+parse_with(const char *s, tw_hitstream_cb cb, void *arg)
+{
+	tw_hitstream hs;
+	int rc;
+
+	tw_hitstream_init(&hs, 1000);
+	rc = tw_hitstream_feed(&hs, s, strlen(s), cb, arg, NULL);
 	tw_hitstream_free(&hs);
 	return rc;
 }
@@ -224,7 +268,7 @@ static const char v2[] =
     "<hits epoch=\"1733000000\" format='$remote_addr &quot;$request&quot;'"
     " heartbeat=\"2.5\">\n"
     "<hit n=\"41\" src=\"a\"><source>access.log</source>"
-    "<line>x</line><field name=\"rt\">0.1&lt;<b>c</b></field></hit>\n"
+    "<line>x</line><rt name=\"rt\">0.1&lt;<b>c</b></rt></hit>\n"
     "<hit  n = '42' ><client>h</client><ident>i</ident><user>u</user>"
     "<time>t</time><x-new/><request>r</request><status>404</status>"
     "<bytes>-</bytes></hit>\n"
@@ -254,7 +298,8 @@ static void
 version_2_and_unknown_parts_are_read(void)
 {
 	static const char want[] =
-	    "e1733000000/2.5|S|n41|L:x|n42|H7:h:i:u:t:r:404:-|D3|n0|L:old|E|";
+	    "e1733000000/2.5|S($remote_addr \"$request\")|n41|@access.log@L:x|"
+	    "n42|H7:h:i:u:t:r:404:-|D3|n0|L:old|E|";
 	struct log l, one;
 	tw_hitstream hs;
 	size_t split, i;
@@ -278,6 +323,100 @@ version_2_and_unknown_parts_are_read(void)
 	tw_hitstream_free(&hs);
 }
 
+/*
+ * What weblog-serve --format and several files send: a format on the
+ * start tag, any in-order subset of the nine fields, then <field name>s,
+ * a <source> first; the same events at any split point.
+ */
+static const char fmt_stream[] =
+    "<hits format=\"$remote_addr $host &quot;$request&quot; \\x01&amp;\">\n"
+    "<hit n=\"1\"><source>/var/log/a&amp;b.log</source>"
+    "<client>1.2.3.4</client><request>GET / HTTP/1.1</request>"
+    "<status>200</status><field name=\"host\">x.org</field>"
+    "<field name='{X-A&quot;}i'>\\x00&lt;</field><field name=\"e\"/></hit>\n"
+    "<hit><source></source><line>odd</line></hit>\n"
+    "<hit><field name=\"only\">v</field></hit>\n"
+    "<hit><agent>a</agent></hit>\n"
+    "</hits>\n";
+
+static void
+formats_fields_and_sources_are_read(void)
+{
+	static const char want[] =
+	    "S($remote_addr $host \"$request\" \x01&)|"
+	    "@/var/log/a&b.log@H3x...xx...:1.2.3.4:GET / HTTP/1.1:200"
+	    "+host=x.org+{X-A\"}i=\0<+e=|"
+	    "@@L:odd|H0.........+only=v|H1........x:a|E|";
+	struct log l, one;
+	tw_hitstream hs;
+	size_t len = sizeof(fmt_stream) - 1, split, i;
+
+	CHECK_EQ(parse(fmt_stream, len, 100, &l), 0);
+	CHECK_EQ(l.len, sizeof(want) - 1);
+	CHECK(memcmp(l.buf, want, l.len) == 0);
+	tw_hitstream_init(&hs, 100);
+	for (split = 1; split < len; split++) {
+		memset(&one, 0, sizeof(one));
+		tw_hitstream_reset(&hs);
+		for (i = 0; i < len; i += split)
+			CHECK_EQ(tw_hitstream_feed(&hs, fmt_stream + i,
+			    i + split < len ? split : len - i, record, &one,
+			    NULL), 0);
+		CHECK(one.len == l.len && memcmp(one.buf, l.buf, l.len) == 0);
+	}
+	tw_hitstream_free(&hs);
+}
+
+/* <field>s, their names and the <source> are bounded. */
+static void
+fields_names_and_sources_have_limits(void)
+{
+	static char s[200000];
+	struct log l;
+	size_t n;
+	int i;
+
+	/* TW_HITSTREAM_EXTRAS <field>s, and one more. */
+	n = (size_t)sprintf(s, "<hits><hit>");
+	for (i = 0; i < TW_HITSTREAM_EXTRAS; i++)
+		n += (size_t)sprintf(s + n, "<field name=\"f%d\">v</field>", i);
+	strcpy(s + n, "</hit>");
+	CHECK_EQ(parse(s, n + 6, 1000, &l), 0);
+	CHECK_EQ(l.hits, 1);
+	strcpy(s + n, "<field name=\"x\">v</field>");
+	CHECK_EQ(parse(s, strlen(s), 1000, &l), -1);
+
+	/* Names together: two of 3000 bytes are too many. */
+	n = (size_t)sprintf(s, "<hits><hit>");
+	for (i = 0; i < 2; i++) {
+		n += (size_t)sprintf(s + n, "<field name=\"");
+		memset(s + n, 'n', 3000), n += 3000;
+		n += (size_t)sprintf(s + n, "\">v</field>");
+	}
+	CHECK_EQ(parse(s, n, 1000, &l), -1);
+
+	/* A source of TW_HITSTREAM_SOURCE_MAX bytes, and one more. */
+	n = (size_t)sprintf(s, "<hits><hit><source>");
+	memset(s + n, 's', TW_HITSTREAM_SOURCE_MAX), n += TW_HITSTREAM_SOURCE_MAX;
+	n += (size_t)sprintf(s + n, "</source><line>x</line></hit>");
+	CHECK_EQ(parse(s, n, 100000, &l), 0);
+	CHECK_EQ(l.hits, 1);
+	n = (size_t)sprintf(s, "<hits><hit><source>");
+	memset(s + n, 's', TW_HITSTREAM_SOURCE_MAX + 1);
+	n += TW_HITSTREAM_SOURCE_MAX + 1;
+	n += (size_t)sprintf(s + n, "</source><line>x</line></hit>");
+	CHECK_EQ(parse(s, n, 100000, &l), -1);
+
+	/* The source is not part of the line; a <field>'s value is. */
+	strcpy(s, "<hits><hit><source>abcdefgh</source><line>abcde</line>"
+	    "</hit>");
+	CHECK_EQ(parse(s, strlen(s), 5, &l), 0);
+	CHECK_EQ(l.hits, 1);
+	strcpy(s, "<hits><hit><client>abc</client><field name=\"f\">def"
+	    "</field></hit>");
+	CHECK_EQ(parse(s, strlen(s), 5, &l), -1);
+}
+
 static void
 malformed_streams_are_refused(void)
 {
@@ -288,8 +427,6 @@ malformed_streams_are_refused(void)
 		"<hits>text",
 		"<hits><hit><hit>",
 		"<hits><hit>x",
-		"<hits><hit><client>a</client></hit>",
-		"<hits><hit><ident>a</ident>",
 		"<hits><hit><client>a<b/></client>",
 		"<hits><hit><client>a</ident>",
 		"<hits><hit><line>a</line><client>",
@@ -334,9 +471,28 @@ malformed_streams_are_refused(void)
 		"<hits><hit a<b>",
 		"<>",
 		"</hits>",
-		"<hits><hit><client>1</client><ident>2</ident><user>3</user>"
-		"<time>4</time><request>5</request><status>6</status>"
-		"<bytes>7</bytes><referrer>8</referrer></hit>",
+		"<hits><hit><user>u</user><ident>i</ident>",
+		"<hits><hit><client>a</client><client>b</client>",
+		"<hits><hit><client>a</client><source>s</source>",
+		"<hits><hit><source>s</source><source>t</source>",
+		"<hits><hit><source>s</source></hit>",
+		"<hits><hit><source>s</line>",
+		"<hits><hit><source>s<b/></source>",
+		"<hits><hit><field>x</field>",
+		"<hits><hit><field name=\"a\" name=\"b\">",
+		"<hits><hit><field name=\"&bad;\">",
+		"<hits><hit><field name=\"a\">x</field><client>c</client>",
+		"<hits><hit><client>a</client><field name=\"a\">x</field>"
+		"<status>1</status>",
+		"<hits><hit><line>a</line><field name=\"a\">x</field>",
+		"<hits><hit><field name=\"a\">x</field><line>a</line>",
+		"<hits><hit><field name=\"a\">x<b/></field>",
+		"<hits><hit><field name=\"a\">x</client>",
+		"<hits><field name=\"a\">x</field>",
+		"<hits><source>x</source>",
+		"<hits format=\"a\" format=\"b\">",
+		"<hits format=\"&bad;\">",
+		"<hits format=x>",
 		"<hits><hit><client>1</client><ident>2</ident><user>3</user>"
 		"<time>4</time><request>5</request><status>6</status>"
 		"<bytes>7</bytes><referrer>8</referrer><agent>9</agent>"
@@ -576,7 +732,7 @@ hit9(void)
 
 	memset(&ev, 0, sizeof(ev));
 	ev.type = TW_HS_HIT;
-	ev.nfields = 9;
+	ev.present = TW_LOGFMT_BIT(TW_HS_NFIELDS) - 1;
 	for (i = 0; i < TW_HS_NFIELDS; i++) {
 		ev.field[i] = f[i];
 		ev.len[i] = strlen(f[i]);
@@ -584,17 +740,31 @@ hit9(void)
 	return ev;
 }
 
+/* ev in fmt, with the stream's format lf and a label, gives want. */
 static int
-formats_as(const tw_hitev *ev, int fmt, const char *want)
+formats_with(const tw_hitev *ev, int fmt, const tw_logfmt *lf,
+    const char *label, const char *want, size_t wantlen)
 {
-	static char out[TW_HS_FORMAT_MAX(1000)];
-	size_t n = tw_hitstream_format(ev, fmt, out);
+	static char out[TW_HS_FORMAT_MAX(1000, 16)];
+	tw_hsformat f;
+	long n;
 
-	if (n != strlen(want) || memcmp(out, want, n) != 0) {
-		printf("#   got:  %.*s#   want: %s", (int)n, out, want);
+	f.fmt = fmt;
+	f.lf = lf;
+	f.label = label;
+	n = tw_hitstream_format(ev, &f, out);
+	if (n < 0 || (size_t)n != wantlen || memcmp(out, want, wantlen) != 0) {
+		printf("#   got:  %.*s#   want: %s", n < 0 ? 2 : (int)n,
+		    n < 0 ? "-1" : out, want);
 		return 0;
 	}
 	return 1;
+}
+
+static int
+formats_as(const tw_hitev *ev, int fmt, const char *want)
+{
+	return formats_with(ev, fmt, NULL, NULL, want, strlen(want));
 }
 
 static void
@@ -613,8 +783,9 @@ hits_format_as_each_output_format(void)
 	CHECK(formats_as(&ev, TW_HS_JSON, "{\"client\":\"1.2.3.4\","
 	    "\"ident\":\"-\",\"user\":\"frank\","
 	    "\"time\":\"10/Oct/2000:13:55:36 -0700\","
-	    "\"request\":\"GET /a\\tb HTTP/1.0\",\"status\":\"200\","
-	    "\"bytes\":\"2326\",\"referrer\":\"\","
+	    "\"ts\":\"2000-10-10T13:55:36-07:00\","
+	    "\"request\":\"GET /a\\tb HTTP/1.0\",\"status\":200,"
+	    "\"bytes\":2326,\"referrer\":\"\","
 	    "\"agent\":\"Moz \\\"4\\\"\"}\n"));
 	CHECK(formats_as(&ev, TW_HS_XML, "<hit><client>1.2.3.4</client>"
 	    "<ident>-</ident><user>frank</user>"
@@ -623,7 +794,7 @@ hits_format_as_each_output_format(void)
 	    "<bytes>2326</bytes><referrer></referrer>"
 	    "<agent>Moz \"4\"</agent></hit>\n"));
 
-	ev.nfields = 7;
+	ev.present = TW_LOGFMT_BIT(7) - 1;
 	CHECK(formats_as(&ev, TW_HS_COMBINED, "1.2.3.4 - frank "
 	    "[10/Oct/2000:13:55:36 -0700] \"GET /a\tb HTTP/1.0\" 200 2326\n"));
 	CHECK(formats_as(&ev, TW_HS_TSV, "1.2.3.4\t-\tfrank\t"
@@ -644,13 +815,15 @@ line_hits_format_as_each_output_format(void)
 	/* Byte for byte, NUL included. */
 	{
 		char out[256];
-		size_t n = tw_hitstream_format(&ev, TW_HS_COMBINED, out);
+		tw_hsformat f = { TW_HS_COMBINED, NULL, NULL };
+		long n = tw_hitstream_format(&ev, &f, out);
 
-		CHECK_EQ(n, sizeof(line));
+		CHECK_EQ(n, (long)sizeof(line));
 		CHECK(memcmp(out, line, sizeof(line) - 1) == 0);
 		CHECK_EQ(out[n - 1], '\n');
-		n = tw_hitstream_format(&ev, TW_HS_COMMON, out);
-		CHECK_EQ(n, sizeof(line));
+		f.fmt = TW_HS_COMMON;
+		n = tw_hitstream_format(&ev, &f, out);
+		CHECK_EQ(n, (long)sizeof(line));
 	}
 	CHECK(formats_as(&ev, TW_HS_JSON, "{\"line\":\"x\\u0000y\\r\\u0001"
 	    "\\\\xFF\xc3\xa9\\\\x41&<>\\t\\\"\"}\n"));
@@ -664,16 +837,167 @@ line_hits_format_as_each_output_format(void)
 	CHECK(formats_as(&ev, TW_HS_COMBINED, "\n"));
 }
 
+/* A stream's hits printed as a client does: its format compiled at the start. */
+struct printer {
+	tw_hsformat f;
+	tw_logfmt *lf;
+	char out[8192];
+	size_t len;
+	int unfit;		/* hits that did not fit the format */
+};
+
+static int
+print_hit(void *arg, const tw_hitev *ev)
+{
+	static char buf[TW_HS_FORMAT_MAX(1000, 16)];
+	struct printer *p = arg;
+	char err[128];
+	long n;
+
+	if (ev->type == TW_HS_START && ev->format != NULL) {
+		p->lf = tw_logfmt_compile(ev->format, err, sizeof(err));
+		p->f.lf = p->lf;
+	}
+	if (ev->type != TW_HS_HIT)
+		return 0;
+	if ((n = tw_hitstream_format(ev, &p->f, buf)) < 0)
+		p->unfit++;
+	else if (p->len + (size_t)n < sizeof(p->out)) {
+		memcpy(p->out + p->len, buf, (size_t)n);
+		p->len += (size_t)n;
+	}
+	return 0;
+}
+
+static const char nginx_stream[] =
+    "<hits format=\"$remote_addr - $remote_user [$time_local] "
+    "&quot;$request&quot; $status $body_bytes_sent &quot;$http_referer&quot;"
+    " &quot;$http_user_agent&quot; $request_time\">\n"
+    "<hit n=\"1\"><source>a.log</source><client>1.2.3.4</client>"
+    "<user>-</user><time>10/Oct/2000:13:55:36 -0700</time>"
+    "<request>GET / HTTP/1.1</request><status>200</status>"
+    "<bytes>5</bytes><referrer>-</referrer><agent>curl \\x00</agent>"
+    "<field name=\"request_time\">0.005</field></hit>\n"
+    "<hit n=\"2\"><source>a.log</source><line>not nginx</line></hit>\n"
+    "</hits>\n";
+
+static int
+prints_as(int fmt, const char *label, const char *want, size_t wantlen)
+{
+	struct printer p;
+
+	memset(&p, 0, sizeof(p));
+	p.f.fmt = fmt;
+	p.f.label = label;
+	if (parse_with(nginx_stream, print_hit, &p) != 0 || p.unfit != 0 ||
+	    p.lf == NULL)
+		return 0;
+	tw_logfmt_free(p.lf);
+	if (p.len != wantlen || memcmp(p.out, want, wantlen) != 0) {
+		printf("#   got:  %.*s#   want: %s", (int)p.len, p.out, want);
+		return 0;
+	}
+	return 1;
+}
+
+/*
+ * With the start tag's format, combined rebuilds each line byte for
+ * byte; common fills what the format lacks with "-"; tsv adds the source
+ * and the extra fields; json names them; xml sends them back.
+ */
+static void
+hits_of_a_format_print_in_each_output_format(void)
+{
+	static const char combined[] = "1.2.3.4 - - [10/Oct/2000:13:55:36 "
+	    "-0700] \"GET / HTTP/1.1\" 200 5 \"-\" \"curl \0\" 0.005\n"
+	    "not nginx\n";
+	static const char common[] = "1.2.3.4 - - [10/Oct/2000:13:55:36 "
+	    "-0700] \"GET / HTTP/1.1\" 200 5\nnot nginx\n";
+	static const char tsv[] = "1.2.3.4\t-\t-\t10/Oct/2000:13:55:36 -0700\t"
+	    "GET / HTTP/1.1\t200\t5\t-\tcurl \0\th:1 a.log\t0.005\n"
+	    "-\t-\t-\t-\tnot nginx\t-\t-\t-\t-\th:1 a.log\t-\n";
+	static const char json[] = "{\"source\":\"a.log\",\"client\":\"1.2.3.4\","
+	    "\"user\":\"-\",\"time\":\"10/Oct/2000:13:55:36 -0700\","
+	    "\"ts\":\"2000-10-10T13:55:36-07:00\","
+	    "\"request\":\"GET / HTTP/1.1\",\"status\":200,\"bytes\":5,"
+	    "\"referrer\":\"-\",\"agent\":\"curl \\u0000\","
+	    "\"fields\":{\"request_time\":\"0.005\"}}\n"
+	    "{\"source\":\"a.log\",\"line\":\"not nginx\"}\n";
+	static const char json_label[] = "{\"source\":\"h:1 a.log\",\"line\":"
+	    "\"not nginx\"}\n";
+	static const char xml[] = "<hit n=\"1\"><source>h:1 a.log</source>"
+	    "<client>1.2.3.4</client><user>-</user>"
+	    "<time>10/Oct/2000:13:55:36 -0700</time>"
+	    "<request>GET / HTTP/1.1</request><status>200</status>"
+	    "<bytes>5</bytes><referrer>-</referrer><agent>curl \\x00</agent>"
+	    "<field name=\"request_time\">0.005</field></hit>\n"
+	    "<hit n=\"2\"><source>h:1 a.log</source><line>not nginx</line>"
+	    "</hit>\n";
+
+	CHECK(prints_as(TW_HS_COMBINED, NULL, combined, sizeof(combined) - 1));
+	CHECK(prints_as(TW_HS_COMBINED, "h:1", combined, sizeof(combined) - 1));
+	CHECK(prints_as(TW_HS_COMMON, NULL, common, sizeof(common) - 1));
+	CHECK(prints_as(TW_HS_TSV, "h:1", tsv, sizeof(tsv) - 1));
+	CHECK(prints_as(TW_HS_JSON, NULL, json, sizeof(json) - 1));
+	{
+		struct printer p;
+
+		memset(&p, 0, sizeof(p));
+		p.f.fmt = TW_HS_JSON;
+		p.f.label = "h:1";
+		CHECK_EQ(parse_with(nginx_stream, print_hit, &p), 0);
+		tw_logfmt_free(p.lf);
+		CHECK(p.len > sizeof(json_label) - 1 &&
+		    memcmp(p.out + p.len - (sizeof(json_label) - 1),
+		    json_label, sizeof(json_label) - 1) == 0);
+	}
+	CHECK(prints_as(TW_HS_XML, "h:1", xml, sizeof(xml) - 1));
+}
+
+/* A hit that is no record of the stream's format cannot be rebuilt. */
+static void
+a_hit_that_does_not_fit_its_format_is_refused(void)
+{
+	static const char *const unfit[] = {
+		/* no referrer */
+		"<hits format=\"combined\"><hit><client>a</client>"
+		"<ident>b</ident><user>c</user><time>d</time><request>e"
+		"</request><status>1</status><bytes>2</bytes><agent>x</agent>"
+		"</hit></hits>",
+		/* an extra the format does not have */
+		"<hits format=\"common\"><hit><client>a</client>"
+		"<ident>b</ident><user>c</user><time>d</time><request>e"
+		"</request><status>1</status><bytes>2</bytes>"
+		"<field name=\"x\">y</field></hit></hits>",
+		/* a field it does not have */
+		"<hits format=\"$remote_addr $request_time\"><hit>"
+		"<client>a</client><user>u</user>"
+		"<field name=\"request_time\">1</field></hit></hits>",
+	};
+	struct printer p;
+	size_t i;
+
+	for (i = 0; i < sizeof(unfit) / sizeof(unfit[0]); i++) {
+		memset(&p, 0, sizeof(p));
+		p.f.fmt = TW_HS_COMBINED;
+		CHECK_EQ(parse_with(unfit[i], print_hit, &p), 0);
+		CHECK(p.lf != NULL);
+		CHECK_EQ(p.unfit, 1);
+		tw_logfmt_free(p.lf);
+	}
+}
+
 /* -f xml gives back what weblog-serve's escaping sent. */
 static void
 xml_output_is_the_hit_as_received(void)
 {
 	static const char hit[] = "<hit><line>a &amp; \\x00\\x5Cx41&#13;"
 	    "\xc3\xa9</line></hit>";
-	static char out[TW_HS_FORMAT_MAX(100)];
+	static char out[TW_HS_FORMAT_MAX(100, 0)];
+	tw_hsformat f = { TW_HS_XML, NULL, NULL };
 	tw_hitstream hs;
 	char s[128];
-	size_t n;
+	long n;
 
 	snprintf(s, sizeof(s), "<hits>%s</hits>", hit);
 	tw_hitstream_init(&hs, 100);
@@ -692,8 +1016,8 @@ xml_output_is_the_hit_as_received(void)
 			ev.type = TW_HS_HIT;
 			ev.line = l.buf + 4;
 			ev.linelen = l.len - 4 - 3;
-			n = tw_hitstream_format(&ev, TW_HS_XML, out);
-			CHECK_EQ(n, strlen(hit) + 1);
+			n = tw_hitstream_format(&ev, &f, out);
+			CHECK_EQ(n, (long)strlen(hit) + 1);
 			CHECK(memcmp(out, hit, n - 1) == 0);
 		}
 	}
@@ -708,6 +1032,8 @@ main(void)
 	RUN(random_lines_come_back_byte_for_byte);
 	RUN(whitespace_and_empty_elements_are_accepted);
 	RUN(version_2_and_unknown_parts_are_read);
+	RUN(formats_fields_and_sources_are_read);
+	RUN(fields_names_and_sources_have_limits);
 	RUN(malformed_streams_are_refused);
 	RUN(raw_bytes_that_xml_forbids_are_refused);
 	RUN(an_endless_element_is_refused_in_bounded_memory);
@@ -716,6 +1042,8 @@ main(void)
 	RUN(a_stop_at_the_start_of_an_empty_stream_still_gives_its_end);
 	RUN(hits_format_as_each_output_format);
 	RUN(line_hits_format_as_each_output_format);
+	RUN(hits_of_a_format_print_in_each_output_format);
+	RUN(a_hit_that_does_not_fit_its_format_is_refused);
 	RUN(xml_output_is_the_hit_as_received);
 	return TAP_DONE();
 }

@@ -49,13 +49,17 @@ combined_and_common_lines_give_their_fields(void)
 	CHECK(line_is(combined, sizeof(combined) - 1, "{\"client\":\"1.2.3.4\","
 	    "\"ident\":\"-\",\"user\":\"frank\","
 	    "\"time\":\"10/Oct/2000:13:55:36 -0700\","
-	    "\"request\":\"GET /a\\tb HTTP/1.0\",\"status\":\"200\","
-	    "\"bytes\":\"2326\",\"referrer\":\"\","
+	    "\"ts\":\"2000-10-10T13:55:36-07:00\","
+	    "\"request\":\"GET /a\\tb HTTP/1.0\",\"status\":200,"
+	    "\"bytes\":2326,\"referrer\":\"\","
 	    "\"agent\":\"Moz \\\\\\\"4\\\\\\\"\"}"));
-	/* Common: the first seven, "-" for bytes as logged. */
+	/* Common: the first seven; bytes "-" is 0; a time not parsed, no ts. */
 	CHECK(line_is("h - - [t] \"r\" 404 -", 19, "{\"client\":\"h\","
 	    "\"ident\":\"-\",\"user\":\"-\",\"time\":\"t\",\"request\":\"r\","
-	    "\"status\":\"404\",\"bytes\":\"-\"}"));
+	    "\"status\":404,\"bytes\":0}"));
+	CHECK(line_is("h - - [t] \"r\" 007 00", 20, "{\"client\":\"h\","
+	    "\"ident\":\"-\",\"user\":\"-\",\"time\":\"t\",\"request\":\"r\","
+	    "\"status\":7,\"bytes\":0}"));
 }
 
 static void
@@ -88,10 +92,126 @@ fields_given_directly_are_encoded(void)
 	    "\"user\":\"\\u0001\",\"time\":\"\\u0001\","
 	    "\"request\":\"\\u0001\",\"status\":\"\\u0001\","
 	    "\"bytes\":\"\\u0001\"}") == 0);
+	/* Numbers only when they are: else strings, as they were. */
+	c.field[TW_CLF_STATUS] = "-";
+	c.field[TW_CLF_BYTES] = "1234567890123456789";
+	c.len[TW_CLF_BYTES] = 19;
+	n = tw_json_hit(&c, NULL, 0, out);
+	out[n] = '\0';
+	CHECK(strstr(out, "\"status\":\"-\",\"bytes\":"
+	    "\"1234567890123456789\"}") != NULL);
+	c.len[TW_CLF_BYTES] = 18;
+	c.len[TW_CLF_STATUS] = 0;
+	n = tw_json_hit(&c, NULL, 0, out);
+	out[n] = '\0';
+	CHECK(strstr(out, "\"status\":\"\",\"bytes\":"
+	    "123456789012345678}") != NULL);
 	c.nfields = 0;
 	n = tw_json_hit(&c, "x", 1, out);
 	CHECK_EQ(n, 12);
 	CHECK(memcmp(out, "{\"line\":\"x\"}", 12) == 0);
+}
+
+static int
+iso_is(const char *t, const char *want)
+{
+	char out[26];
+	size_t n = tw_json_iso8601(t, strlen(t), out);
+
+	out[n] = '\0';
+	if (strcmp(out, want) != 0) {
+		printf("#   %s: got \"%s\", want \"%s\"\n", t, out, want);
+		return 0;
+	}
+	return 1;
+}
+
+/* A log time as ISO 8601 with its offset; anything else is no time. */
+static void
+log_times_become_iso_8601(void)
+{
+	CHECK(iso_is("10/Oct/2000:13:55:36 -0700", "2000-10-10T13:55:36-07:00"));
+	CHECK(iso_is("01/Jan/1999:00:00:00 +0000", "1999-01-01T00:00:00+00:00"));
+	CHECK(iso_is("29/Feb/2024:23:59:60 +0530", "2024-02-29T23:59:60+05:30"));
+	CHECK(iso_is("31/Dec/2026:12:00:00 -1200", "2026-12-31T12:00:00-12:00"));
+	CHECK(iso_is("1/Oct/2000:13:55:36 -0700", ""));
+	CHECK(iso_is("10/oct/2000:13:55:36 -0700", ""));
+	CHECK(iso_is("10/Oct/2000:13:55:36 -0700 ", ""));
+	CHECK(iso_is("10/Oct/2000:13:55:36", ""));
+	CHECK(iso_is("10/Oct/2000 13:55:36 -0700", ""));
+	CHECK(iso_is("10/Oct/2000:24:00:00 -0700", ""));
+	CHECK(iso_is("10/Oct/2000:13:60:00 -0700", ""));
+	CHECK(iso_is("10/Oct/2000:13:55:61 -0700", ""));
+	CHECK(iso_is("00/Oct/2000:13:55:36 -0700", ""));
+	CHECK(iso_is("31/Apr/2000:13:55:36 -0700", ""));
+	CHECK(iso_is("10/Oct/2000:13:55:36 *0700", ""));
+	CHECK(iso_is("10/Oct/2000:13:55:36 -07:0", ""));
+	CHECK(iso_is("10/Oct/2000:13:55:36 -0760", ""));
+	CHECK(iso_is("10/Oct/20x0:13:55:36 -0700", ""));
+	CHECK(iso_is("", ""));
+}
+
+/*
+ * What weblog-serve gives a line split by its --format: the fields it
+ * has, numbers, ts, the extras under their names, the source; a line that
+ * did not match, whole.
+ */
+static void
+a_record_of_a_format_gives_its_fields(void)
+{
+	static const char line[] = "1.2.3.4 - - [10/Oct/2000:13:55:36 +0100] "
+	    "\"GET / HTTP/1.1\" 304 0 \"-\" \"curl\" 0.005 \"a\\\"b\"";
+	static char out[TW_JSON_REC_MAX(sizeof(line), 256, 16)];
+	char err[128];
+	tw_logfmt *f;
+	tw_logrec r;
+	size_t n;
+
+	f = tw_logfmt_compile("$remote_addr - $remote_user [$time_local] "
+	    "\"$request\" $status $body_bytes_sent \"$http_referer\" "
+	    "\"$http_user_agent\" $request_time \"$upstream_addr\"", err,
+	    sizeof(err));
+	CHECK(f != NULL);
+	CHECK_EQ(tw_logfmt_parse(f, &r, line, sizeof(line) - 1), 1);
+	n = tw_json_rec(f, &r, line, sizeof(line) - 1, "a.log", 5, out);
+	out[n] = '\0';
+	CHECK(strcmp(out, "{\"source\":\"a.log\",\"client\":\"1.2.3.4\","
+	    "\"user\":\"-\",\"time\":\"10/Oct/2000:13:55:36 +0100\","
+	    "\"ts\":\"2000-10-10T13:55:36+01:00\","
+	    "\"request\":\"GET / HTTP/1.1\",\"status\":304,\"bytes\":0,"
+	    "\"referrer\":\"-\",\"agent\":\"curl\",\"fields\":{"
+	    "\"request_time\":\"0.005\",\"upstream_addr\":\"a\\\\\\\"b\"}}")
+	    == 0);
+	n = tw_json_rec(f, NULL, "no match", 8, NULL, 0, out);
+	out[n] = '\0';
+	CHECK(strcmp(out, "{\"line\":\"no match\"}") == 0);
+	n = tw_json_rec(f, NULL, "no match", 8, "b\"", 2, out);
+	out[n] = '\0';
+	CHECK(strcmp(out, "{\"source\":\"b\\\"\",\"line\":\"no match\"}") == 0);
+	tw_logfmt_free(f);
+}
+
+/* The label and the source, one string, each escaped. */
+static void
+a_label_and_a_source_make_one_source(void)
+{
+	char out[256];
+	tw_jsonhit h;
+	size_t n;
+
+	memset(&h, 0, sizeof(h));
+	h.line = "x";
+	h.linelen = 1;
+	h.label = "[::1]:80";
+	n = tw_json_write(&h, out);
+	out[n] = '\0';
+	CHECK(strcmp(out, "{\"source\":\"[::1]:80\",\"line\":\"x\"}") == 0);
+	h.source = "a\"\x01";
+	h.sourcelen = 3;
+	n = tw_json_write(&h, out);
+	out[n] = '\0';
+	CHECK(strcmp(out, "{\"source\":\"[::1]:80 a\\\"\\u0001\","
+	    "\"line\":\"x\"}") == 0);
 }
 
 static void
@@ -142,6 +262,25 @@ output_stays_within_the_bound(void)
 	}
 }
 
+/* A shell command running python3 -c script: one double-quoted word. */
+static char *
+python(const char *script)
+{
+	char *cmd = malloc(strlen(script) * 2 + 32), *q;
+	const char *s;
+
+	if (cmd == NULL)
+		return NULL;
+	q = cmd + sprintf(cmd, "python3 -c \"");
+	for (s = script; *s != '\0'; s++) {
+		if (*s == '"' || *s == '\\' || *s == '$' || *s == '`')
+			*q++ = '\\';
+		*q++ = *s;
+	}
+	strcpy(q, "\"");
+	return cmd;
+}
+
 /*
  * python3 reads each line "HEX<TAB>JSON": the object must parse, and its
  * string must be the bytes decoded as UTF-8 with each invalid byte written
@@ -169,21 +308,14 @@ python_json_reads_back_every_line(void)
 	static char line[64], out[TW_JSON_HIT_MAX(64)];
 	static const char pick[] = "\\\"x\x01\n\r\t\x7f\xc3\xa9\xe2\x82\xac"
 	    "\xf0\x9f\x98\x80\xed\xa0\x80\xef\xbf\xbe\xc0\xff";
-	char cmd[sizeof(judge) + 32], *q;
-	const char *s;
 	size_t len, i, n;
 	int round, status;
+	char *cmd;
 	FILE *py;
 
-	/* The script as one double-quoted shell word. */
-	q = cmd + sprintf(cmd, "python3 -c \"");
-	for (s = judge; *s != '\0'; s++) {
-		if (*s == '"' || *s == '\\' || *s == '$' || *s == '`')
-			*q++ = '\\';
-		*q++ = *s;
-	}
-	strcpy(q, "\"");
+	CHECK((cmd = python(judge)) != NULL);
 	CHECK((py = popen(cmd, "w")) != NULL);
+	free(cmd);
 	srand(11);
 	for (round = 0; round < 5000; round++) {
 		len = (size_t)(rand() % (int)sizeof(line));
@@ -205,14 +337,104 @@ python_json_reads_back_every_line(void)
 	CHECK_EQ(WEXITSTATUS(status), 0);
 }
 
+/*
+ * python3 reads each line "HEX<TAB>HEX<TAB>JSON", of a record split by a
+ * format (the request and the extra field's bytes) or of a line that did
+ * not match (the line, then "-"): the object must parse and hold exactly
+ * those strings, and the status as a number.
+ */
+static const char judge_rec[] =
+    "import codecs, json, sys\n"
+    "def hexes(e):\n"
+    "    bad = e.object[e.start:e.end]\n"
+    "    return ''.join('\\\\x%02X' % b for b in bad), e.end\n"
+    "codecs.register_error('hexes', hexes)\n"
+    "def text(h):\n"
+    "    return bytes.fromhex(h.decode()).decode('utf-8', 'hexes')\n"
+    "n = m = 0\n"
+    "for rec in sys.stdin.buffer:\n"
+    "    a, b, j = rec.rstrip(b'\\n').split(b'\\t', 2)\n"
+    "    got = json.loads(j.decode('utf-8'))\n"
+    "    if b == b'-':\n"
+    "        ok = got == {'source': 'f', 'line': text(a)}\n"
+    "    else:\n"
+    "        ok = (list(got) == ['source', 'client', 'request', 'status',\n"
+    "              'fields'] and got['request'] == text(a) and\n"
+    "              got['status'] == 200 and\n"
+    "              got['fields'] == {'request_time': text(b)})\n"
+    "        m += 1\n"
+    "    if not ok:\n"
+    "        print('# mismatch:', a, b, j); sys.exit(1)\n"
+    "    n += 1\n"
+    "sys.exit(0 if n > m > 0 else 2)\n";
+
+static void
+hex(FILE *fp, const char *s, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		fprintf(fp, "%02x", (unsigned char)s[i]);
+}
+
+static void
+python_json_reads_back_every_record(void)
+{
+	static char line[96], out[TW_JSON_REC_MAX(96, 64, 1)];
+	static const char pick[] = "\\\"x \x01\n\r\t\x7f\xc3\xa9\xe2\x82\xac"
+	    "\xf0\x9f\x98\x80\xed\xa0\x80\xef\xbf\xbe\xc0\xff";
+	char err[128], *cmd;
+	tw_logfmt *f;
+	tw_logrec r;
+	size_t len, i, n;
+	int round, status;
+	FILE *py;
+
+	f = tw_logfmt_compile("$remote_addr \"$request\" $status "
+	    "$request_time", err, sizeof(err));
+	CHECK(f != NULL);
+	CHECK((cmd = python(judge_rec)) != NULL);
+	CHECK((py = popen(cmd, "w")) != NULL);
+	free(cmd);
+	srand(12);
+	for (round = 0; round < 3000; round++) {
+		len = (size_t)sprintf(line, "1.2.3.4 \"");
+		for (i = 0; i < 40; i++)
+			line[len++] = rand() % 3 ? pick[rand() %
+			    (int)(sizeof(pick) - 1)] : (char)rand();
+		len += (size_t)sprintf(line + len, "\" 200 %d", rand() % 100);
+		if (tw_logfmt_parse(f, &r, line, len)) {
+			hex(py, r.val[TW_CLF_REQUEST], r.len[TW_CLF_REQUEST]);
+			fputc('\t', py);
+			hex(py, r.val[TW_CLF_NFIELDS], r.len[TW_CLF_NFIELDS]);
+			n = tw_json_rec(f, &r, line, len, "f", 1, out);
+		} else {
+			hex(py, line, len);
+			fputs("\t-", py);
+			n = tw_json_rec(f, NULL, line, len, "f", 1, out);
+		}
+		fputc('\t', py);
+		fwrite(out, 1, n, py);
+		fputc('\n', py);
+	}
+	status = pclose(py);
+	CHECK(WIFEXITED(status));
+	CHECK_EQ(WEXITSTATUS(status), 0);
+	tw_logfmt_free(f);
+}
+
 int
 main(void)
 {
 	RUN(combined_and_common_lines_give_their_fields);
 	RUN(other_lines_are_sent_whole);
 	RUN(fields_given_directly_are_encoded);
+	RUN(log_times_become_iso_8601);
+	RUN(a_record_of_a_format_gives_its_fields);
+	RUN(a_label_and_a_source_make_one_source);
 	RUN(every_byte_makes_valid_json_text);
 	RUN(output_stays_within_the_bound);
 	RUN(python_json_reads_back_every_line);
+	RUN(python_json_reads_back_every_record);
 	return TAP_DONE();
 }
