@@ -312,7 +312,7 @@ static int
 match_all(const tw_filter *f, const char *text, size_t len)
 {
 	int i;
-#if defined(REG_STARTEND) && !defined(TW_FILTER_NO_STARTEND)
+#if TW_FILTER_STARTEND
 	regmatch_t m[1];
 
 	if (text == NULL)

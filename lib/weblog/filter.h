@@ -20,11 +20,19 @@
  *                 every one must match (an "or" is already one regex:
  *                 a|b, and an "and" is not). Back-references (\1) are
  *                 refused, and so is a regex longer than
- *                 TW_FILTER_REGEX_MAX bytes or whose bounded repetitions
- *                 would make more than TW_FILTER_REGEX_COST copies of its
- *                 atoms: an HTTP client chooses it, and glibc's regcomp
- *                 takes seconds and gigabytes on (a{1,1000}){1,1000}, on
- *                 the server's loop.
+ *                 TW_FILTER_REGEX_MAX bytes or of more than
+ *                 TW_FILTER_REGEX_COST atoms once its bounded repetitions
+ *                 are unrolled (a{1,9} is 9): an HTTP client chooses it,
+ *                 glibc's regcomp takes seconds and gigabytes on
+ *                 (a{1,1000}){1,1000}, and its regexec's time grows with
+ *                 the atoms. An empty REGEX matches every hit, as in grep.
+ *
+ *                 Hazard: glibc's regexec() is quadratic in the text when
+ *                 the search fails after long partial matches from many
+ *                 places: "a+x" on a request of 8 KiB of 'a' takes about
+ *                 half a second (a test of this machine), and the log's
+ *                 writer chooses the request. Bound the text (--max-line)
+ *                 where a peer chooses the regex.
  *   exclude CIDR  an IPv4 or IPv6 range (10.0.0.0/8, 2001:db8::/32); a
  *                 bare address is /32 or /128; bits past the prefix may
  *                 be set (10.1.2.3/8 is 10.0.0.0/8). Matched on the client
@@ -62,7 +70,7 @@ enum {
 #define TW_FILTER_MATCH_MAX 8
 #define TW_FILTER_EXCLUDE_MAX 64
 #define TW_FILTER_REGEX_MAX 512
-#define TW_FILTER_REGEX_COST 1000
+#define TW_FILTER_REGEX_COST 256
 
 extern const char *const tw_filter_names[TW_FILTER_NKINDS];
 
@@ -106,17 +114,38 @@ int tw_filter_add(tw_filter *f, int kind, const char *value, size_t len,
     char *err, size_t errlen);
 
 /*
+ * 1 where regexec() reads a field in place, bounded by REG_STARTEND (glibc
+ * and the BSDs); 0 where the text is copied to be NUL-terminated: without
+ * REG_STARTEND (musl), under AddressSanitizer (its regexec interceptor
+ * checks the string up to a NUL, whatever REG_STARTEND says, and so
+ * reports a field's next byte), or with -DTW_FILTER_NO_STARTEND (to test
+ * the copy).
+ */
+#if defined(__SANITIZE_ADDRESS__)
+#define TW_FILTER_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define TW_FILTER_ASAN 1
+#endif
+#endif
+#if defined(REG_STARTEND) && !defined(TW_FILTER_ASAN) && \
+    !defined(TW_FILTER_NO_STARTEND)
+#define TW_FILTER_STARTEND 1
+#else
+#define TW_FILTER_STARTEND 0
+#endif
+
+/*
  * Does the hit pass f? 1 if it does, 0 if it is filtered. For a hit of
  * fields: its status, request and client fields. For a <line> hit: status
  * NULL (or statuslen 0), the whole line as request, client NULL (or
  * clientlen 0). The fields need not be NUL-terminated and may hold NUL.
  * Cheap: no allocation, no system call; only what f asks is looked at.
  *
- * Where regexec() lacks REG_STARTEND (glibc and the BSDs have it; musl
- * does not), the text is copied into a TW_FILTER_TEXT_MAX buffer on the
- * stack, and a regex sees only the text before its first NUL and its
- * first TW_FILTER_TEXT_MAX - 1 bytes: nginx and Apache cut a request line
- * at 8 KiB by default.
+ * Where TW_FILTER_STARTEND is 0, the text is copied into a
+ * TW_FILTER_TEXT_MAX buffer on the stack, and a regex sees only the text
+ * before its first NUL and its first TW_FILTER_TEXT_MAX - 1 bytes: nginx
+ * and Apache cut a request line at 8 KiB by default.
  */
 #define TW_FILTER_TEXT_MAX 16384
 
