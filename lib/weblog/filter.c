@@ -44,8 +44,10 @@ quote(char *out, size_t cap, const char *s, size_t len)
 			out[o++] = hex[c & 15];
 		}
 	}
-	if (i < len && o + 4 < cap)
-		memcpy(out + o, "...", 3), o += 3;
+	if (i < len && o + 4 < cap) {
+		memcpy(out + o, "...", 3);
+		o += 3;
+	}
 	out[o] = '\0';
 }
 

@@ -50,8 +50,22 @@
  * TW_FILTER_EXCLUDE_MAX ranges per filter, so a peer's query cannot grow
  * it without bound.
  *
- * The filter is the caller's struct; tw_filter_free() releases what the
- * options added. Nothing is allocated by tw_filter_pass().
+ * The three uses:
+ *
+ *   options   case 's': if (tw_filter_add(&f, TW_FILTER_STATUS, optarg,
+ *                 strlen(optarg), err, sizeof(err)) == -1)
+ *                     errx(1, "--status: %s", err);
+ *   query     for each parameter (http.h: tw_http_param_next), decoded:
+ *                 if ((k = tw_filter_kind(name, namelen)) >= 0 &&
+ *                     tw_filter_add(&c->filter, k, value, valuelen, err,
+ *                     sizeof(err)) == -1)
+ *                     answer 400 with "NAME=...: err"
+ *   each hit  if (!tw_filter_pass(&f, status, ..., request, ..., client, ...))
+ *                 skip it (no number, no count); else anonymise, encode.
+ *
+ * The filter is the caller's struct, not to be copied (it holds compiled
+ * regexes); tw_filter_free() releases what the options added. Nothing is
+ * allocated by tw_filter_pass().
  */
 #ifndef TWIRL_FILTER_H
 #define TWIRL_FILTER_H
