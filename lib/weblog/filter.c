@@ -191,16 +191,24 @@ bracket_end(const char *p, size_t n, size_t i)
 }
 
 /*
- * p[i] is '{': if a bound {m}, {m,} or {m,n} follows, how many copies of
- * its atom glibc makes (n, or m + 1 for {m,}; at least 1), with *i moved
- * past the '}'; else 0 (a literal '{').
+ * If p[*i] starts a repetition that glibc compiles by copying its atom,
+ * how many copies it makes, with *i moved past it; else 0. '+': 2 (a+ is
+ * aa*); a bound {m}, {m,} or {m,n}: n, or m + 1 for {m,}, at least 1. A
+ * '{' that starts no bound is a literal.
  */
 static unsigned long
-bound(const char *p, size_t n, size_t *i)
+repeat(const char *p, size_t n, size_t *i)
 {
 	unsigned long lo = 0, hi = 0;
 	size_t j = *i + 1;
 	int comma = 0, digits = 0, hidigits = 0;
+
+	if (p[*i] == '+') {
+		(*i)++;
+		return 2;
+	}
+	if (p[*i] != '{')
+		return 0;
 
 	for (; j < n && p[j] >= '0' && p[j] <= '9'; j++, digits++)
 		lo = lo < 100000 ? lo * 10 + (unsigned long)(p[j] - '0') : lo;
@@ -233,7 +241,8 @@ too_costly(const char *p, size_t n, char *err, size_t errlen)
  * repetitions past TW_FILTER_REGEX_COST, since glibc compiles a{1,1000}
  * as a thousand copies of a, and nested bounds multiply. The cost counts
  * those copies: an atom is 1, a group the sum of what it holds, and a
- * bound multiplies its atom's cost. Anything else is regcomp's to judge.
+ * repetition multiplies its atom's cost: a{1,9} by 9, and a+ by 2 (so
+ * a++++ is 16). Anything else is regcomp's to judge.
  */
 static int
 regex_check(const char *p, size_t n, char *err, size_t errlen)
@@ -263,7 +272,7 @@ regex_check(const char *p, size_t n, char *err, size_t errlen)
 		} else if (p[i] == ')' && d > 0) {
 			atom = sum[d--];
 			i++;
-		} else if (p[i] == '{' && (k = bound(p, n, &i)) > 0) {
+		} else if ((k = repeat(p, n, &i)) > 0) {
 			sum[d] += last[d] * (k - 1);
 			last[d] *= k;
 			if (sum[d] > TW_FILTER_REGEX_COST)

@@ -296,7 +296,11 @@ a_bad_regex_is_refused_with_regerror_s_text(void)
 	    "a{256,}: its repetitions are too many copies (more than 256)"));
 	CHECK(refused(TW_FILTER_MATCH, "ab{256}",
 	    "ab{256}: its repetitions are too many copies (more than 256)"));
+	/* glibc compiles a+ as aa*: each + doubles, as the fuzzer found. */
+	CHECK(refused(TW_FILTER_MATCH, "a+++++++++",
+	    "a+++++++++: its repetitions are too many copies (more than 256)"));
 	tw_filter_init(&f);
+	CHECK_EQ(add(&f, TW_FILTER_MATCH, "a++++++++"), 0);
 	CHECK_EQ(add(&f, TW_FILTER_MATCH, "a{1,256}"), 0);
 	CHECK_EQ(add(&f, TW_FILTER_MATCH, "((a{1,4}){4}){1,16}"), 0);
 	CHECK_EQ(add(&f, TW_FILTER_MATCH, "a{255,}"), 0);
