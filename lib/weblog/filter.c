@@ -191,10 +191,10 @@ bracket_end(const char *p, size_t n, size_t i)
 }
 
 /*
- * If p[*i] starts a repetition that glibc compiles by copying its atom,
- * how many copies it makes, with *i moved past it; else 0. '+': 2 (a+ is
- * aa*); a bound {m}, {m,} or {m,n}: n, or m + 1 for {m,}, at least 1. A
- * '{' that starts no bound is a literal.
+ * If p[*i] starts a repetition, how many copies of its atom glibc makes,
+ * with *i moved past it; else 0. '*' and '?': 1; '+': 2 (a+ is aa*); a
+ * bound {m}, {m,} or {m,n}: n, or m + 1 for {m,}, at least 1. A '{' that
+ * starts no bound is a literal.
  */
 static unsigned long
 repeat(const char *p, size_t n, size_t *i)
@@ -203,10 +203,8 @@ repeat(const char *p, size_t n, size_t *i)
 	size_t j = *i + 1;
 	int comma = 0, digits = 0, hidigits = 0;
 
-	if (p[*i] == '+') {
-		(*i)++;
-		return 2;
-	}
+	if (p[*i] == '*' || p[*i] == '?' || p[*i] == '+')
+		return p[(*i)++] == '+' ? 2 : 1;
 	if (p[*i] != '{')
 		return 0;
 
@@ -249,11 +247,27 @@ regex_check(const char *p, size_t n, char *err, size_t errlen)
 {
 	unsigned long sum[REGEX_DEPTH + 1], last[REGEX_DEPTH + 1], atom, k;
 	size_t i = 0;
-	int d = 0;
+	int d = 0, repeated = 0;
 
 	sum[0] = last[0] = 0;
 	while (i < n) {
 		atom = 1;
+		if ((k = repeat(p, n, &i)) > 0) {
+			/*
+			 * POSIX leaves a+*, a?+ and a{2}{3} undefined, and
+			 * glibc takes seconds on G?+++++ to close its loops.
+			 */
+			if (repeated)
+				return fail(err, errlen, p, n, "a repetition "
+				    "of a repetition (like a+* or a?{2})");
+			repeated = 1;
+			sum[d] += last[d] * (k - 1);
+			last[d] *= k;
+			if (sum[d] > TW_FILTER_REGEX_COST)
+				return too_costly(p, n, err, errlen);
+			continue;
+		}
+		repeated = 0;
 		if (p[i] == '\\') {
 			if (i + 1 < n && p[i + 1] >= '1' && p[i + 1] <= '9')
 				return fail(err, errlen, p, n,
@@ -272,12 +286,6 @@ regex_check(const char *p, size_t n, char *err, size_t errlen)
 		} else if (p[i] == ')' && d > 0) {
 			atom = sum[d--];
 			i++;
-		} else if ((k = repeat(p, n, &i)) > 0) {
-			sum[d] += last[d] * (k - 1);
-			last[d] *= k;
-			if (sum[d] > TW_FILTER_REGEX_COST)
-				return too_costly(p, n, err, errlen);
-			continue;
 		} else {
 			i++;
 		}

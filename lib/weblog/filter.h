@@ -19,7 +19,9 @@
  *                 the whole line of a <line> hit. Given several times,
  *                 every one must match (an "or" is already one regex:
  *                 a|b, and an "and" is not). Back-references (\1) are
- *                 refused, and so is a regex longer than
+ *                 refused, so are a repetition of a repetition (a+*,
+ *                 a?{2}: undefined in POSIX, and glibc's regcomp takes
+ *                 seconds on G?+++++), and a regex longer than
  *                 TW_FILTER_REGEX_MAX bytes or of more than
  *                 TW_FILTER_REGEX_COST atoms once its bounded repetitions
  *                 are unrolled (a{1,9} is 9): an HTTP client chooses it,
