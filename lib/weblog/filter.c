@@ -238,7 +238,7 @@ too_costly(const char *p, size_t n, char *err, size_t errlen)
  * back-reference (matching one takes exponential time), and bounded
  * repetitions past TW_FILTER_REGEX_COST, since glibc compiles a{1,1000}
  * as a thousand copies of a, and nested bounds multiply. The cost counts
- * those copies: an atom is 1, a group the sum of what it holds, and a
+ * those copies: an atom is 1, a group one more than what it holds, and a
  * repetition multiplies its atom's cost: a{1,9} by 9, and a+ by 2 (so
  * a++++ is 16). Anything else is regcomp's to judge.
  */
@@ -249,7 +249,8 @@ regex_check(const char *p, size_t n, char *err, size_t errlen)
 	size_t i = 0;
 	int d = 0, repeated = 0;
 
-	sum[0] = last[0] = 0;
+	sum[0] = 0;
+	last[0] = 1;
 	while (i < n) {
 		atom = 1;
 		if ((k = repeat(p, n, &i)) > 0) {
@@ -280,11 +281,12 @@ regex_check(const char *p, size_t n, char *err, size_t errlen)
 				return fail(err, errlen, p, n,
 				    "groups nested over %d deep", REGEX_DEPTH);
 			d++;
-			sum[d] = last[d] = 0;
+			sum[d] = 0;
+			last[d] = 1;	/* a repetition of nothing still copies */
 			i++;
 			continue;
 		} else if (p[i] == ')' && d > 0) {
-			atom = sum[d--];
+			atom = sum[d--] + 1;	/* the group, even empty */
 			i++;
 		} else {
 			i++;
