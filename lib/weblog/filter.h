@@ -23,8 +23,9 @@
  *                 a?{2}: undefined in POSIX, and glibc's regcomp takes
  *                 seconds on G?+++++), and a regex longer than
  *                 TW_FILTER_REGEX_MAX bytes or of more than
- *                 TW_FILTER_REGEX_COST atoms once its bounded repetitions
- *                 are unrolled (a{1,9} is 9): an HTTP client chooses it,
+ *                 TW_FILTER_REGEX_COST atoms once its repetitions are
+ *                 unrolled as glibc does (a{1,9} is 9 atoms, a+ is 2, a
+ *                 group one more than it holds): an HTTP client chooses it,
  *                 glibc's regcomp takes seconds and gigabytes on
  *                 (a{1,1000}){1,1000}, and its regexec's time grows with
  *                 the atoms. An empty REGEX matches every hit, as in grep.
@@ -32,7 +33,7 @@
  *                 Hazard: glibc's regexec() is quadratic in the text when
  *                 the search fails after long partial matches from many
  *                 places: "a+x" on a request of 8 KiB of 'a' takes about
- *                 half a second (a test of this machine), and the log's
+ *                 half a second (measured here), and the log's
  *                 writer chooses the request. Bound the text (--max-line)
  *                 where a peer chooses the regex.
  *   exclude CIDR  an IPv4 or IPv6 range (10.0.0.0/8, 2001:db8::/32); a
