@@ -45,6 +45,8 @@ struct options {
 	int from_start;
 	double rotate_wait;
 	const char *file;	/* NULL: standard input */
+	tw_filter allow;	/* --allow: the ranges peers may come from */
+	int nallow;
 };
 
 struct server {
@@ -130,7 +132,8 @@ usage(FILE *fp, int status)
 	    "[--linger SECONDS]\n"
 	    "                    [--heartbeat SECONDS] [--from-start] "
 	    "[--rotate-wait SECONDS]\n"
-	    "                    [--pidfile FILE] [--logfile FILE] [FILE]\n");
+	    "                    [--pidfile FILE] [--logfile FILE] "
+	    "[--allow CIDR] [FILE]\n");
 	if (status == 0)
 		fprintf(fp, "\n"
 		    "  -d, --daemon              detach; exit 0 once serving\n"
@@ -163,6 +166,8 @@ usage(FILE *fp, int status)
 		    "      --rotate-wait SECONDS "
 		    "read a renamed FILE this long (default 5)\n"
 		    "      --pidfile FILE        write the pid there, locked\n"
+		    "      --allow CIDR          peers only from there "
+		    "(repeatable)\n"
 		    "      --logfile FILE        "
 		    "log there, time-stamped; SIGHUP reopens it\n"
 		    "  -h, --help                print this help\n"
@@ -173,7 +178,7 @@ usage(FILE *fp, int status)
 enum {
 	OPT_MAX_CLIENTS = 256, OPT_MAX_QUEUE, OPT_MAX_LINE, OPT_LINGER,
 	OPT_FROM_START, OPT_ROTATE_WAIT, OPT_VERSION, OPT_HEARTBEAT,
-	OPT_PIDFILE, OPT_LOGFILE, OPT_HTTP
+	OPT_PIDFILE, OPT_LOGFILE, OPT_HTTP, OPT_ALLOW
 };
 
 static size_t
@@ -206,6 +211,7 @@ static void
 parse_options(struct options *o, int argc, char **argv)
 {
 	static const struct option longopts[] = {
+		{ "allow", required_argument, NULL, OPT_ALLOW },
 		{ "daemon", no_argument, NULL, 'd' },
 		{ "from-start", no_argument, NULL, OPT_FROM_START },
 		{ "heartbeat", required_argument, NULL, OPT_HEARTBEAT },
@@ -227,8 +233,10 @@ parse_options(struct options *o, int argc, char **argv)
 		{ "version", no_argument, NULL, OPT_VERSION },
 		{ NULL, 0, NULL, 0 }
 	};
+	char err[256];
 	int ch;
 
+	tw_filter_init(&o->allow);
 	o->listen = "127.0.0.1:8888";
 	o->keep = 100;
 	o->max_clients = 1024;
@@ -273,6 +281,14 @@ parse_options(struct options *o, int argc, char **argv)
 			break;
 		case OPT_FROM_START:
 			o->from_start = 1;
+			break;
+		case OPT_ALLOW:
+			if (tw_filter_add(&o->allow, TW_FILTER_EXCLUDE, optarg,
+			    strlen(optarg), err, sizeof(err)) == -1) {
+				tw_warnx("--allow: %s", err);
+				exit(2);
+			}
+			o->nallow++;
 			break;
 		case OPT_HTTP:
 			o->http = optarg;
@@ -465,6 +481,7 @@ start_hub(struct server *s)
 		.linger = s->opt.linger,
 		.heartbeat = s->opt.heartbeat,
 		.poll = s->opt.poll,
+		.allow = s->opt.nallow > 0 ? &s->opt.allow : NULL,
 	};
 
 	if ((s->hub = tw_hub_new(s->r, &o)) == NULL)
@@ -519,4 +536,5 @@ free_server(struct server *s)
 	tw_httpd_free(s->httpd);
 	tw_reactor_destroy(s->r);
 	tw_lines_free(&s->lines);
+	tw_filter_free(&s->opt.allow);
 }

@@ -24,13 +24,13 @@ _weblog_serve()
 		return
 		;;
 	-i|--interval|-k|--keep|-r|--replay|--max-clients|--max-queue|\
-	--max-line|--linger|--rotate-wait|--heartbeat)
+	--max-line|--linger|--rotate-wait|--heartbeat|--allow)
 		return
 		;;
 	esac
 	case $cur in
 	-*)
-		COMPREPLY=($(compgen -W '-d --daemon -q --quiet -l --listen --http -m --mode
+		COMPREPLY=($(compgen -W '-d --daemon -q --quiet -l --listen --http --allow -m --mode
 		    -i --interval -k --keep -r --replay --max-clients --max-queue
 		    --max-line --linger --heartbeat --from-start --rotate-wait
 		    --pidfile --logfile -h --help --version' \

@@ -3,6 +3,7 @@
 complete -c weblog-serve -s d -l daemon -d 'Detach; exit once serving'
 complete -c weblog-serve -s q -l quiet -d 'Do not log connects, disconnects and notices'
 complete -c weblog-serve -s l -l listen -x -d 'Address: PORT, HOST:PORT, [IPV6]:PORT or unix:PATH'
+complete -c weblog-serve -l allow -x -d 'Accept peers only from this CIDR range'
 complete -c weblog-serve -l http -x -d 'Also serve HTTP there: dashboard, SSE, NDJSON'
 complete -c weblog-serve -s m -l mode -x -a 'push poll' -d 'Push every hit, or answer requests'
 complete -c weblog-serve -s i -l interval -x -d 'Push mode: send hits in batches every SECONDS'

@@ -331,3 +331,22 @@ SLOW
 	[ "$d" -gt 0 ]
 	[ $((h + d)) -eq 20000 ]
 }
+
+@test "--allow: a peer outside every range is closed at once on both listeners, and logged" {
+	run "$BIN/weblog-serve" --allow 10.0.0.0/33
+	[ "$status" -eq 2 ]
+	[ "$output" = "weblog-serve: --allow: 10.0.0.0/33: the prefix length is not 0 to 32" ]
+	serve_http --allow 10.0.0.0/8 --allow ::1
+	run get /stats
+	[ "$status" -ne 0 ]
+	run "$PY" -c 'import socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=10)
+print(repr(s.recv(100)))' "$P"
+	[ "$output" = "b''" ]
+	grep -q '^weblog-serve: refused 127\.0\.0\.1:[0-9]*: not in --allow$' "$T/srv.err"
+	[ "$(grep -c 'not in --allow' "$T/srv.err")" -eq 2 ]
+	stop_all
+	rm -f "$T/in" "$T/srv.err"
+	serve_http --allow 127.0.0.0/8
+	get /stats | head -n 1 | grep -qx 200
+}

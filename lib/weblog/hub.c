@@ -911,9 +911,30 @@ tw_hub_stats(const tw_hub *h, struct tw_hub_stats *st)
 	st->conns = h->conns;
 }
 
+/* Is peer ("1.2.3.4:5", "[::1]:5", "unix:...") in an --allow range? */
+static int
+allowed(const tw_filter *allow, const char *peer)
+{
+	const char *end = strrchr(peer, ':');
+	size_t len;
+
+	if (allow == NULL || strncmp(peer, "unix:", 5) == 0 || end == NULL)
+		return 1;
+	len = (size_t)(end - peer);
+	if (peer[0] == '[' && len >= 2 && peer[len - 1] == ']')
+		return !tw_filter_pass(allow, NULL, 0, NULL, 0, peer + 1,
+		    len - 2);
+	/* The ranges are an exclude filter: "filtered" is "in a range". */
+	return !tw_filter_pass(allow, NULL, 0, NULL, 0, peer, len);
+}
+
 int
 tw_hub_admit(tw_hub *h, const char *peer)
 {
+	if (!allowed(h->o.allow, peer)) {
+		tw_log_info("refused %s: not in --allow", peer);
+		return -1;
+	}
 	if (h->conns >= h->o.max_clients) {
 		tw_log_info("refused %s: too many clients", peer);
 		return -1;

@@ -42,6 +42,7 @@
 #include <stdint.h>
 
 #include "twirl.h"
+#include "weblog/filter.h"
 
 enum { TW_HUB_XML, TW_HUB_SSE, TW_HUB_NDJSON, TW_HUB_NFMT };
 
@@ -55,6 +56,7 @@ struct tw_hub_opts {
 	double linger;		/* a finished stream's time to be taken */
 	double heartbeat;	/* seconds; 0: none */
 	int poll;		/* raw clients ask (NEW?) instead */
+	const tw_filter *allow;	/* --allow: the peers' ranges, or NULL */
 };
 
 struct tw_hub_stats {
@@ -96,7 +98,10 @@ void tw_hub_stats(const tw_hub *h, struct tw_hub_stats *st);
 
 /*
  * Admission for every listener: 0 and the connection is counted (until
- * tw_hub_leave()), or -1 when --max-clients are connected (logged).
+ * tw_hub_leave()), or -1 (logged) for a peer outside the --allow ranges
+ * (peer as tw_conn_peer() says it; a Unix-domain peer has no address and
+ * is let in: the socket file's permissions guard it) or when --max-clients
+ * are connected.
  */
 int tw_hub_admit(tw_hub *h, const char *peer);
 void tw_hub_leave(tw_hub *h);
