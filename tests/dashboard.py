@@ -131,9 +131,18 @@ def check(driver, server, port):
         fail("the hits took %.2f s to appear in the page" % took)
     print("ok: 50 hits appeared in the page in %.0f ms" % (took * 1000), flush=True)
 
-    # The table shows them (frames run; give it one more).
-    wait("50 rows", lambda: driver.execute_script(
-        "return document.getElementById('rows').childElementCount") == 50, 5)
+    # The table shows the newest of them: a render adds at most
+    # ROWS_PER_RENDER rows (more would scroll past unread at 1,000 a
+    # second), newest first.
+    shown = min(50, driver.execute_script("return ROWS_PER_RENDER"))
+    wait("%d rows" % shown, lambda: driver.execute_script(
+        "return document.getElementById('rows').childElementCount") == shown, 5)
+    first = driver.execute_script(
+        "return document.getElementById('rows').firstElementChild"
+        ".children[2].textContent")
+    if first != "GET %s HTTP/1.1" % paths[(49 * 7) % 50].replace(
+            "\\xC3\\xA9", "\u00e9"):
+        fail("the newest row is %r" % first)
     want = {"c2": "30", "c3": "5", "c4": "10", "c5": "5", "c0": "0"}
     got = {k: text(driver, k) for k in want}
     if got != want:
