@@ -960,6 +960,7 @@ fcntl.lockf(open(sys.argv[1], "r+"), fcntl.LOCK_EX | fcntl.LOCK_NB)' "$T/web.pid
 	: >"$T/log"
 	serve --logfile "$T/web.log" "$T/log"
 	wait_for 5 stamped "weblog-serve: listening on $A" "$T/web.log"
+	port_open "$P"	# a client, so the log has a connect line
 	wait_for 5 stamped "weblog-serve: connect 127\.0\.0\.1:[0-9]+" "$T/web.log"
 	mv "$T/web.log" "$T/web.log.1"
 	kill -HUP "$srv_pid"
