@@ -81,7 +81,7 @@ service_pid() {
 	LISTEN_PID=1 LISTEN_FDS=1 start web "$BIN/weblog-serve" -l 127.0.0.1:0 \
 	    "$T/access.log"
 	p=$(listening web)
-	half_close "$p" | grep -q '^<hits>$'
+	half_close "$p" | grep -q -E '^<hits epoch="[0-9]+" heartbeat="15">$'
 }
 
 @test "a passed descriptor that is not a listening socket, or a bad LISTEN_FDS, exits 1 saying why" {

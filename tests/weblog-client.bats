@@ -341,15 +341,16 @@ have_ipv6() {
 	have_ipv6 || skip "no IPv6 loopback"
 	sample >"$T/s.xml"
 	hosts "localhost ::1 127.0.0.1"
-	start srv6 "$PY" "$FAKE" "[::1]:$PORT" send "$T/s.xml"
-	wait_for 10 port6_open "$PORT"
+	start srv6 "$PY" "$FAKE" "[::1]:0" send "$T/s.xml"
+	PORT=$(listening srv6)
 	run fh_client "localhost:$PORT"
 	[ "$status" -eq 0 ]
 	[ "${#lines[@]}" -eq 4 ]
 	kill "$srv6_pid"
 	wait_exit "$srv6_pid" || :
-	# ::1 refuses now: the client goes on to 127.0.0.1.
-	fake srv4 send "$T/s.xml"
+	# ::1 refuses now: the client goes on to 127.0.0.1, the same port.
+	start srv4 "$PY" "$FAKE" "127.0.0.1:$PORT" send "$T/s.xml"
+	listening srv4 >/dev/null
 	run fh_client "localhost:$PORT"
 	[ "$status" -eq 0 ]
 	[ "${#lines[@]}" -eq 4 ]
@@ -369,6 +370,7 @@ have_ipv6() {
 	kill "$srv4_pid"
 	wait_for 5 grep -q 'reconnecting in' "$T/cl.err"
 	start srv6 "$PY" "$FAKE" "[::1]:$PORT" hold "$T/s.xml"
+	listening srv6 >/dev/null
 	wait_exit "$cl_pid" 10
 	[ "$EXIT" -eq 0 ]
 	[ "$(grep -c '^1\.1\.1\.1 ' "$T/cl.out")" -eq 2 ]
@@ -377,6 +379,7 @@ have_ipv6() {
 
 @test "a name that does not resolve exits 1 with getaddrinfo's reason" {
 	hosts "gone.test"
+	PORT=8080	# never connected to: the name has no address
 	run fh_client "gone.test:$PORT"
 	[ "$status" -eq 1 ]
 	[ "$output" = "weblog-client: gone.test:$PORT: Name or service not known" ]
@@ -384,6 +387,7 @@ have_ipv6() {
 
 @test "--reconnect retries a name that does not resolve, and says so once" {
 	hosts "gone.test"
+	PORT=8080	# never connected to: the name has no address
 	start cl fh_client --reconnect "gone.test:$PORT"
 	wait_for 10 lookups gone.test 4
 	kill -0 "$cl_pid"

@@ -772,13 +772,16 @@ CHK
 # file (once the reader has its first line), the others, not yet told to
 # reopen, still write three lines to log.K through the descriptor they
 # opened before the rename. ACTION=truncate truncates once the reader has
-# everything, as copytruncate does after its copy. Which file each line
-# went to is written to $T/manifest ("N K", K 0 for the first file).
+# everything, as copytruncate does after its copy, and writes on once the
+# server says it saw the truncation. Which file each line went to is
+# written to $T/manifest ("N K", K 0 for the first file).
 writer() {
-	"$PY" - "$T/log" "$1" "$2" "$3" "$T/c1.lines" "$T/manifest" <<'W'
+	"$PY" - "$T/log" "$1" "$2" "$3" "$T/c1.lines" "$T/manifest" \
+	    "$T/srv.err" <<'W'
 import os, sys, time
-path, n, every, action, seen, manifest = sys.argv[1], int(sys.argv[2]), \
-    int(sys.argv[3]), sys.argv[4], sys.argv[5], sys.argv[6]
+path, n, every, action, seen, manifest, err = sys.argv[1], \
+    int(sys.argv[2]), int(sys.argv[3]), sys.argv[4], sys.argv[5], \
+    sys.argv[6], sys.argv[7]
 man = open(manifest, "w", buffering=1)
 
 def received(count):
@@ -800,7 +803,7 @@ def emit(f, k):
     time.sleep(0.001)
 
 f = open(path, "a", buffering=1)
-rot = 0
+rot = truncations = 0
 while i < n:
     emit(f, rot)
     if i % every == 0 and n - i > 4:
@@ -817,12 +820,15 @@ while i < n:
         else:
             received(i)
             os.truncate(path, 0)
+            # Wait until the server has seen it: lines written before it
+            # looks again could make the file as long as it was.
             truncations += 1
             deadline = time.time() + 10
             while time.time() < deadline:
                 with open(err) as e:
-                    if e.read().count("truncated; reading from its start") >= truncations:
-                        break
+                    said = e.read().count("truncated; reading from its start")
+                if said >= truncations:
+                    break
                 time.sleep(0.005)
 W
 }
@@ -954,6 +960,7 @@ fcntl.lockf(open(sys.argv[1], "r+"), fcntl.LOCK_EX | fcntl.LOCK_NB)' "$T/web.pid
 	: >"$T/log"
 	serve --logfile "$T/web.log" "$T/log"
 	wait_for 5 stamped "weblog-serve: listening on $A" "$T/web.log"
+	port_open "$P"	# a client, so the log has a connect line
 	wait_for 5 stamped "weblog-serve: connect 127\.0\.0\.1:[0-9]+" "$T/web.log"
 	mv "$T/web.log" "$T/web.log.1"
 	kill -HUP "$srv_pid"
