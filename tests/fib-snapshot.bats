@@ -356,16 +356,6 @@ time.sleep(600)' "$STATE.lock"
 
 # ------------------------------------------------------------ --help
 
-# help_layout CMD...: CMD's --help is the usage lines, a blank line, then
-# one option a line, every line within 80 columns.
-help_layout() {
-	"$@" --help >"$T/help"
-	head -n 1 "$T/help" | grep -q '^usage: '
-	[ -z "$(awk 'length > 80' "$T/help")" ] ||
-		{ awk 'length > 80' "$T/help"; return 1; }
-	[ "$(sed '1,/^$/d' "$T/help" | wc -l)" -gt 2 ]
-	[ -z "$(sed '1,/^$/d' "$T/help" | grep -Ev '^  (    )?[-A-Z]')" ]
-}
 
 @test "--help is the usage, then one option a line, within 80 columns" {
 	help_layout "$BIN/fib-snapshot"
@@ -373,20 +363,6 @@ help_layout() {
 
 # ------------------------------------------------------------ bad options
 
-# bad_option WANT CMD...: CMD exits 2, says WANT as its first line on
-# stderr (the program's name, never the path it was run by), then the usage,
-# and prints nothing on stdout.
-bad_option() {
-	local want=$1 rc=0
-	shift
-	"$@" >"$T/out" 2>"$T/err" || rc=$?
-	[ "$rc" -eq 2 ] || { echo "$*: exit $rc"; return 1; }
-	[ ! -s "$T/out" ] || { echo "$*: wrote on stdout"; return 1; }
-	[ "$(head -n 1 "$T/err")" = "$want" ] ||
-		{ echo "$*: $(head -n 1 "$T/err")"; return 1; }
-	sed -n 2p "$T/err" | grep -q '^usage: ' ||
-		{ echo "$*: no usage after the message"; return 1; }
-}
 
 @test "a bad option is one line naming it, then the usage, and exit 2" {
 	local p="$BIN/fib-snapshot"

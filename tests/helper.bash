@@ -24,6 +24,10 @@
 #                          pipe nobody reads (until drain_unread)
 #   drain_unread PROG      read that pipe (into $T/drain.out) and check that
 #                          it says "PROG: N log lines lost" once, N > 0
+#   help_layout CMD...     CMD --help: usage lines, a blank line, then one
+#                          option a line, all within 80 columns
+#   bad_option WANT CMD... CMD exits 2 with WANT as its first stderr line,
+#                          then the usage, and nothing on stdout
 #   half_close PORT [TEXT] send TEXT to 127.0.0.1:PORT, end the sending
 #                          side, print all the server says until it closes
 #   stop_all               teardown: TERM, then KILL, every started pid;
@@ -209,4 +213,30 @@ drain_unread() {
 
 stamped() {
 	grep -q -E "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}Z $1\$" "$2"
+}
+
+# help_layout CMD...: CMD's --help is the usage lines, a blank line, then
+# one option a line, every line within 80 columns.
+help_layout() {
+	"$@" --help >"$T/help"
+	head -n 1 "$T/help" | grep -q '^usage: '
+	[ -z "$(awk 'length > 80' "$T/help")" ] ||
+		{ awk 'length > 80' "$T/help"; return 1; }
+	[ "$(sed '1,/^$/d' "$T/help" | wc -l)" -gt 2 ]
+	[ -z "$(sed '1,/^$/d' "$T/help" | grep -Ev '^  (    )?[-A-Z]')" ]
+}
+
+# bad_option WANT CMD...: CMD exits 2, says WANT as its first line on
+# stderr (the program's name, never the path it was run by), then the usage,
+# and prints nothing on stdout.
+bad_option() {
+	local want=$1 rc=0
+	shift
+	"$@" >"$T/out" 2>"$T/err" || rc=$?
+	[ "$rc" -eq 2 ] || { echo "$*: exit $rc"; return 1; }
+	[ ! -s "$T/out" ] || { echo "$*: wrote on stdout"; return 1; }
+	[ "$(head -n 1 "$T/err")" = "$want" ] ||
+		{ echo "$*: $(head -n 1 "$T/err")"; return 1; }
+	sed -n 2p "$T/err" | grep -q '^usage: ' ||
+		{ echo "$*: no usage after the message"; return 1; }
 }
