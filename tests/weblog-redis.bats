@@ -271,3 +271,50 @@ hits() {
 	[ "$status" -eq 2 ]
 	[[ "$output" == *"the stream read would grow forever" ]]
 }
+
+@test "twirl(7)'s Fanning out through Redis recipe runs as written" {
+	local p1 p2 cmd want got f
+	redis db "$SOCK"
+	p1=$(free_port)
+	p2=$(free_port)
+	cd "$T"
+	# Each "$ command" of the section, its expected output after it.
+	sed -n '/^\.Ss Fanning out through Redis/,/^\.S[sh] /p' \
+		"$BATS_TEST_DIRNAME/../man/twirl.7" |
+		sed -n '/^\.Bd -literal/,/^\.Ed/p' | grep -v '^\.[BE]d' |
+		sed 's/\\e/\\/g' >"$T/recipe"
+	[ "$(grep -c '^\$ ' "$T/recipe")" -eq 5 ]
+	PATH=$BIN:$PATH
+	cmd=""
+	want=""
+	while IFS= read -r line || [ -n "$cmd" ]; do
+		case $line in
+		'$ '*|'')
+			if [ -n "$cmd" ]; then
+				got=$(eval "$cmd" 2>&1)
+				# The daemons it starts are stopped by pid, even if it fails.
+				for f in pub.pid sub.pid; do
+					[ ! -f "$f" ] || STARTED="$STARTED $(cat "$f")"
+				done
+				[ "$got" = "$want" ] || { echo "$cmd: got '$got', want '$want'"; false; }
+				# A reader would not notice the publisher's connecting.
+				case $cmd in
+				*--publish*)
+					wait_for 10 grep -q 'redis: publishing to hits' pub.log ;;
+				esac
+			fi
+			cmd=${line#\$ }
+			cmd=${cmd//redis:\/\/127.0.0.1:6379\/hits/unix:$SOCK#hits}
+			cmd=${cmd//8888/$p1}
+			cmd=${cmd//8890/$p2}
+			cmd=${cmd//weblog-client /weblog-client -t 10 }	# never hangs
+			want=""
+			[ -n "$line" ] || break
+			;;
+		*)
+			line=${line//8888/$p1}
+			want=${want:+$want$'\n'}${line//8890/$p2}
+			;;
+		esac
+	done <"$T/recipe"
+}
