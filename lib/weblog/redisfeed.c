@@ -17,6 +17,8 @@
 #define READ_COUNT_S "100"
 #define MAX_REPLY (256u * 1024 * 1024)	/* a subscriber's bound, at most */
 #define RETRY_SECONDS 1		/* after Redis refused a command */
+#define PUB_MAX_OUTPUT (16u * 1024 * 1024)	/* a publisher's bounds */
+#define PUB_MAX_PENDING 262144
 
 struct tw_redisfeed {
 	tw_reactor *r;
@@ -193,6 +195,8 @@ tw_redisfeed_publisher(tw_reactor *r, const char *url, size_t keep)
 
 	tw_redis_opts_init(&o);
 	o.state = pub_state;
+	o.max_output = PUB_MAX_OUTPUT;	/* a burst of some 100000 hits */
+	o.max_pending = PUB_MAX_PENDING;
 	if ((f = create(r, url, &o)) == NULL)
 		return NULL;
 	snprintf(f->keep, sizeof(f->keep), "%zu", keep);

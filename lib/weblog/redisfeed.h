@@ -5,9 +5,10 @@
  *
  * A publisher sends "XADD STREAM MAXLEN ~ KEEP * line BYTES" for each hit,
  * pipelined on its own connection (redis/redis.h), and never waits for a
- * reply. A hit that cannot be sent (Redis is away, or the client's output
- * is full) is not buffered: it is counted, and the count is logged once
- * Redis is back. A hit whose command was in flight when the connection
+ * reply. A hit that cannot be sent (Redis is away, or 16 MiB or 262144
+ * commands are unsent or unanswered: a burst faster than Redis takes it)
+ * is not buffered: it is counted, and the count is logged once Redis is
+ * back, or after a burst at the next reply. A hit whose command was in flight when the connection
  * was lost, or that Redis refused, is counted the same way, as "not
  * published" (it may have been appended: the reply that would say so never
  * came). So a Redis outage costs the stream the hits of the outage and
