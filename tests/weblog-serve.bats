@@ -322,7 +322,7 @@ PY
 		grep -q -- "--$opt" "$top/completions/_weblog-serve"
 		grep -q -- "-l $opt" "$top/completions/weblog-serve.fish"
 	done
-	[ "$n" -eq 19 ]
+	[ "$n" -eq 21 ]
 }
 
 # ------------------------------------------------------------- the stream
