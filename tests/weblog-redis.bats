@@ -68,11 +68,10 @@ exited() {
 
 # hits FROM TO: access-log lines, some with bytes XML cannot carry.
 hits() {
-	local i
-	for ((i = $1; i <= $2; i++)); do
-		printf '10.0.0.%d - - [02/Dec/2026:14:00:00 +0000] "GET /%d HTTP/1.1" 200 %d "-" "a\tb\001\377"\n' \
-			$((i % 256)) "$i" "$i"
-	done
+	LC_ALL=C awk -v from="$1" -v to="$2" 'BEGIN {
+		for (i = from; i <= to; i++)
+			printf "10.0.0.%d - - [02/Dec/2026:14:00:00 +0000] \"GET /%d HTTP/1.1\" 200 %d \"-\" \"a\tb\001\377\"\n", i % 256, i, i
+	}'
 }
 
 @test "a publisher and two subscribers deliver the same hits in order" {
@@ -244,6 +243,43 @@ hits() {
 	wait_exit "$pub_pid" 20
 	[ "$EXIT" -eq 0 ]
 	[ "$(rcli XLEN hits)" -eq 5000 ]
+}
+
+@test "a burst of 40000 hits waits whole for a stalled Redis" {
+	redis db "$SOCK"
+	: >"$T/access.log"
+	serve pub --publish "$URL" -k 100000 "$T/access.log"
+	client c "$P" 40000
+	wait_for 10 connected pub 1
+	wait_for 10 grep -q 'redis: publishing to hits' "$T/pub.err"
+	kill -STOP "$db_pid"
+	hits 1 40000 >>"$T/access.log"
+	wait_exit "$c_pid" 60	# all read, and served, while Redis stalls
+	[ "$EXIT" -eq 0 ]
+	kill -CONT "$db_pid"
+	wait_for 30 eval '[ "$(rcli XLEN hits)" -eq 40000 ]'
+	! grep -q 'not published' "$T/pub.err"
+}
+
+@test "a burst past 16 MiB is published in part, and the rest counted" {
+	redis db "$SOCK"
+	: >"$T/access.log"
+	serve pub --publish "$URL" -k 100000 "$T/access.log"
+	client c "$P" 20000
+	wait_for 10 connected pub 1
+	wait_for 10 grep -q 'redis: publishing to hits' "$T/pub.err"
+	kill -STOP "$db_pid"
+	# 20000 lines of 1000 bytes: some 20 MiB of XADD.
+	awk 'BEGIN { s = sprintf("%990s", ""); gsub(/ /, "x", s)
+		for (i = 1; i <= 20000; i++) printf "%09d %s\n", i, s }' >>"$T/access.log"
+	wait_exit "$c_pid" 60	# the server's clients miss nothing
+	[ "$EXIT" -eq 0 ]
+	[ "$(wc -l <"$T/c.out")" -eq 20000 ]
+	kill -CONT "$db_pid"
+	wait_for 30 grep -q 'redis: [0-9]* hits not published to hits' "$T/pub.err"
+	n=$(sed -n 's/.*redis: \([0-9]*\) hits not published to hits$/\1/p' "$T/pub.err")
+	[ "$n" -gt 0 ]
+	wait_for 10 eval '[ $(( $(rcli XLEN hits) + n )) -eq 20000 ]'
 }
 
 @test "the stream is trimmed to about --keep entries" {
