@@ -3,7 +3,8 @@
  * raw TCP, and with --http Server-Sent Events, NDJSON, the XML stream and
  * a live dashboard over HTTP.
  *
- * Lines come from a followed FILE (follow.h) or standard input and go to
+ * Lines come from a followed FILE (follow.h), standard input or a Redis
+ * stream (redisfeed.h, which also publishes them with --publish) and go to
  * the hub (hub.h), which numbers them, keeps the last --keep, encodes each
  * once per format in use and hands it to every subscriber, with the
  * backpressure and drop accounting that keep a slow client from costing
