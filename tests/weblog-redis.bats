@@ -220,6 +220,30 @@ hits() {
 	rcli XRANGE hits - + | grep -q '"GET /6 HTTP/1.1"'
 }
 
+@test "a publisher that loses Redis counts the outage's hits, then publishes again" {
+	redis db "$SOCK"
+	: >"$T/access.log"
+	serve pub --publish "$URL" "$T/access.log"
+	client c "$P" 9
+	wait_for 10 connected pub 1
+	wait_for 10 grep -q 'redis: publishing to hits' "$T/pub.err"
+	hits 1 3 >>"$T/access.log"
+	wait_for 10 eval '[ "$(rcli XLEN hits)" -eq 3 ]'
+
+	kill -TERM "$db_pid"
+	wait_exit "$db_pid"
+	wait_for 10 grep -q 'redis: lost the connection: .*; not publishing until it is back' "$T/pub.err"
+	hits 4 7 >>"$T/access.log"
+	wait_for 10 has_lines "$T/c.out" 7
+	redis db2 "$SOCK"	# no persistence: a new, empty stream
+	wait_for 20 grep -q 'redis: 4 hits not published to hits' "$T/pub.err"
+	hits 8 9 >>"$T/access.log"
+	wait_exit "$c_pid" 20
+	[ "$EXIT" -eq 0 ]
+	hits 1 9 | cmp - "$T/c.out"
+	wait_for 10 eval '[ "$(rcli XLEN hits)" -eq 2 ]'
+}
+
 @test "a publisher that stops sends the hits in flight first" {
 	redis db "$SOCK"
 	mkfifo "$T/in"
