@@ -3,7 +3,8 @@
  * raw TCP, and with --http Server-Sent Events, NDJSON, the XML stream and
  * a live dashboard over HTTP.
  *
- * Lines come from a followed FILE (follow.h) or standard input and go to
+ * Lines come from a followed FILE (follow.h), standard input or a Redis
+ * stream (redisfeed.h, which also publishes them with --publish) and go to
  * the hub (hub.h), which numbers them, keeps the last --keep, encodes each
  * once per format in use and hands it to every subscriber, with the
  * backpressure and drop accounting that keep a slow client from costing
@@ -29,6 +30,7 @@
 #include "weblog/follow.h"
 #include "weblog/httpd.h"
 #include "weblog/hub.h"
+#include "weblog/redisfeed.h"
 #include "twirl.h"
 
 struct options {
@@ -47,6 +49,8 @@ struct options {
 	const char *file;	/* NULL: standard input */
 	tw_filter allow;	/* --allow: the ranges peers may come from */
 	int nallow;
+	const char *publish;	/* --publish URL, or NULL */
+	const char *subscribe;	/* --subscribe URL: the input, not a file */
 };
 
 struct server {
@@ -57,6 +61,8 @@ struct server {
 	tw_lines lines;
 	tw_hub *hub;		/* the fan-out */
 	tw_httpd *httpd;	/* --http */
+	tw_redisfeed *pub;	/* --publish */
+	tw_redisfeed *sub;	/* --subscribe: the input */
 	tw_factory http_factory;
 	tw_timer tick;		/* --interval */
 	int stopping;
@@ -133,7 +139,8 @@ usage(FILE *fp, int status)
 	    "                    [--heartbeat SECONDS] [--from-start] "
 	    "[--rotate-wait SECONDS]\n"
 	    "                    [--pidfile FILE] [--logfile FILE] "
-	    "[--allow CIDR] [FILE]\n");
+	    "[--allow CIDR]\n"
+	    "                    [--publish URL] [--subscribe URL | FILE]\n");
 	if (status == 0)
 		fprintf(fp, "\n"
 		    "  -d, --daemon              detach; exit 0 once serving\n"
@@ -170,6 +177,10 @@ usage(FILE *fp, int status)
 		    "(repeatable)\n"
 		    "      --logfile FILE        "
 		    "log there, time-stamped; SIGHUP reopens it\n"
+		    "      --publish URL         "
+		    "also append every hit to a Redis stream\n"
+		    "      --subscribe URL       "
+		    "read hits from a Redis stream, not FILE\n"
 		    "  -h, --help                print this help\n"
 		    "      --version             print the version\n");
 	exit(status);
@@ -178,7 +189,8 @@ usage(FILE *fp, int status)
 enum {
 	OPT_MAX_CLIENTS = 256, OPT_MAX_QUEUE, OPT_MAX_LINE, OPT_LINGER,
 	OPT_FROM_START, OPT_ROTATE_WAIT, OPT_VERSION, OPT_HEARTBEAT,
-	OPT_PIDFILE, OPT_LOGFILE, OPT_HTTP, OPT_ALLOW
+	OPT_PIDFILE, OPT_LOGFILE, OPT_HTTP, OPT_ALLOW, OPT_PUBLISH,
+	OPT_SUBSCRIBE
 };
 
 static size_t
@@ -207,6 +219,19 @@ seconds(const char *opt, const char *s, double max)
 	return v;
 }
 
+/* A --publish or --subscribe address, checked. */
+static const char *
+redis_url(const char *opt, const char *s)
+{
+	char err[160];
+
+	if (tw_redisfeed_check(s, err, sizeof(err)) == -1) {
+		tw_warnx("%s %s: %s", opt, s, err);
+		exit(2);
+	}
+	return s;
+}
+
 static void
 parse_options(struct options *o, int argc, char **argv)
 {
@@ -227,9 +252,11 @@ parse_options(struct options *o, int argc, char **argv)
 		{ "max-queue", required_argument, NULL, OPT_MAX_QUEUE },
 		{ "mode", required_argument, NULL, 'm' },
 		{ "pidfile", required_argument, NULL, OPT_PIDFILE },
+		{ "publish", required_argument, NULL, OPT_PUBLISH },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "replay", required_argument, NULL, 'r' },
 		{ "rotate-wait", required_argument, NULL, OPT_ROTATE_WAIT },
+		{ "subscribe", required_argument, NULL, OPT_SUBSCRIBE },
 		{ "version", no_argument, NULL, OPT_VERSION },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -299,6 +326,12 @@ parse_options(struct options *o, int argc, char **argv)
 		case OPT_PIDFILE:
 			o->pidfile = optarg;
 			break;
+		case OPT_PUBLISH:
+			o->publish = redis_url("--publish", optarg);
+			break;
+		case OPT_SUBSCRIBE:
+			o->subscribe = redis_url("--subscribe", optarg);
+			break;
 		case OPT_LINGER:
 			o->linger = seconds("--linger", optarg, 3600);
 			break;
@@ -336,13 +369,23 @@ parse_options(struct options *o, int argc, char **argv)
 
 	if (argc > 1)
 		usage(stderr, 2);
+	if (argc == 1 && o->subscribe != NULL) {
+		tw_warnx("--subscribe: the input is the stream; no FILE");
+		exit(2);
+	}
 	if (argc == 1 && strcmp(argv[0], "-") != 0)
 		o->file = argv[0];
+	if (o->publish != NULL && o->subscribe != NULL &&
+	    strcmp(o->publish, o->subscribe) == 0) {
+		tw_warnx("--publish %s: the stream read would grow forever",
+		    o->publish);
+		exit(2);
+	}
 	if (o->poll && o->interval > 0) {
 		tw_warnx("-i: batching is for push mode, not poll");
 		exit(2);
 	}
-	if (o->daemon && o->file == NULL) {
+	if (o->daemon && o->file == NULL && o->subscribe == NULL) {
 		/* A daemon's standard input is /dev/null. */
 		tw_warnx("-d: a daemon cannot read standard input; "
 		    "name a FILE");
@@ -392,6 +435,8 @@ on_line(void *arg, const char *line, size_t len, int flags)
 		tw_log_notice("line cut at %zu bytes", s->opt.max_line);
 	if (tw_hub_add(s->hub, line, len) == -1)
 		tw_log_notice("out of memory: a line is lost");
+	if (s->pub != NULL)
+		tw_redisfeed_publish(s->pub, line, len);
 	return 0;
 }
 
@@ -448,17 +493,35 @@ input_event(tw_follow *f, int event, int err)
 	}
 }
 
+/* A reply of --subscribe's, every line of it added: out it goes. */
+static void
+input_batch(void *arg)
+{
+	struct server *s = arg;
+
+	if (s->opt.interval == 0)
+		publish(s);
+}
+
 static void
 open_input(struct server *s)
 {
-	if (s->opt.file == NULL)
+	if (s->opt.publish != NULL && (s->pub = tw_redisfeed_publisher(s->r,
+	    s->opt.publish, s->opt.keep)) == NULL)
+		tw_err(1, "--publish %s", s->opt.publish);
+	if (s->opt.subscribe != NULL) {
+		if ((s->sub = tw_redisfeed_subscriber(s->r, s->opt.subscribe,
+		    s->opt.from_start, s->opt.max_line, on_line, input_batch,
+		    s)) == NULL)
+			tw_err(1, "--subscribe %s", s->opt.subscribe);
+	} else if (s->opt.file == NULL)
 		s->in = tw_follow_fd(s->r, STDIN_FILENO, input_data,
 		    input_event, s);
 	else
 		s->in = tw_follow_file(s->r, s->opt.file,
 		    s->opt.from_start ? TW_FOLLOW_FROM_START : 0,
 		    s->opt.rotate_wait, input_data, input_event, s);
-	if (s->in == NULL)
+	if (s->in == NULL && s->sub == NULL)
 		tw_err(1, "%s", s->opt.file != NULL ? s->opt.file :
 		    "standard input");
 	if (s->opt.interval > 0) {
@@ -490,7 +553,8 @@ start_hub(struct server *s)
 	if (s->opt.http == NULL)
 		return;
 	if ((s->httpd = tw_httpd_new(s->r, s->hub, s->opt.file != NULL ?
-	    s->opt.file : "standard input")) == NULL)
+	    s->opt.file : s->opt.subscribe != NULL ? s->opt.subscribe :
+	    "standard input")) == NULL)
 		tw_err(1, "HTTP");
 	s->http_factory.proto = &tw_httpd_proto;
 	s->http_factory.data = s->httpd;
@@ -509,6 +573,10 @@ stop(struct server *s)
 	tw_service_stop_listening(&s->svc);
 	tw_follow_close(s->in);
 	s->in = NULL;
+	tw_redisfeed_close(s->sub, 0);
+	s->sub = NULL;
+	tw_redisfeed_close(s->pub, s->opt.linger);	/* sends what it has */
+	s->pub = NULL;
 	tw_timer_cancel(s->r, &s->tick);
 	tw_hub_stop(s->hub);	/* what --interval holds, then every end */
 	if (s->httpd != NULL)
@@ -532,6 +600,8 @@ free_server(struct server *s)
 {
 	tw_service_end(&s->svc);
 	tw_follow_close(s->in);
+	tw_redisfeed_free(s->sub);
+	tw_redisfeed_free(s->pub);
 	tw_hub_free(s->hub);
 	tw_httpd_free(s->httpd);
 	tw_reactor_destroy(s->r);

@@ -23,6 +23,18 @@ _weblog_serve()
 		COMPREPLY=($(compgen -f -- "$cur"))
 		return
 		;;
+	--publish|--subscribe)
+		case $cur in
+		unix:*)
+			COMPREPLY=($(compgen -P unix: -f -- "${cur#unix:}"))
+			;;
+		*)
+			compopt -o nospace 2>/dev/null
+			COMPREPLY=($(compgen -W 'redis:// unix:' -- "$cur"))
+			;;
+		esac
+		return
+		;;
 	-i|--interval|-k|--keep|-r|--replay|--max-clients|--max-queue|\
 	--max-line|--linger|--rotate-wait|--heartbeat|--allow)
 		return
@@ -33,7 +45,8 @@ _weblog_serve()
 		COMPREPLY=($(compgen -W '-d --daemon -q --quiet -l --listen --http --allow -m --mode
 		    -i --interval -k --keep -r --replay --max-clients --max-queue
 		    --max-line --linger --heartbeat --from-start --rotate-wait
-		    --pidfile --logfile -h --help --version' \
+		    --pidfile --logfile --publish --subscribe -h --help
+		    --version' \
 		    -- "$cur"))
 		;;
 	*)

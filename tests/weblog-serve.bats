@@ -322,7 +322,7 @@ PY
 		grep -q -- "--$opt" "$top/completions/_weblog-serve"
 		grep -q -- "-l $opt" "$top/completions/weblog-serve.fish"
 	done
-	[ "$n" -eq 20 ]
+	[ "$n" -eq 22 ]
 }
 
 # ------------------------------------------------------------- the stream

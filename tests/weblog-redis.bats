@@ -1,0 +1,380 @@
+#!/usr/bin/env bats
+# weblog-serve --publish and --subscribe: hits through a Redis stream
+# (SPEC "Beyond one machine"), against a real redis-server (Debian's;
+# tests/deps installs it) that each test starts in $T on a Unix socket,
+# without persistence unless the test needs it, and stops by its pid.
+# Clients are weblog-client -f combined, which prints each hit's line byte
+# for byte.
+
+load helper
+
+suite_setup() {
+	need redis-server redis-server
+	need redis-cli redis-tools
+	SOCK=$T/redis.sock
+	URL="unix:$SOCK#hits"
+}
+
+# redis NAME SOCKET [ARGS]: a redis-server on SOCKET only (port 0), its
+# files in $T; ready (it answers PING) when this returns.
+redis() {
+	local name=$1 sock=$2
+	shift 2
+	start "$name" redis-server --port 0 --unixsocket "$sock" \
+		--save '' --appendonly no --dir "$T" "$@"
+	wait_for 10 rcli_to "$sock" PING
+}
+
+rcli_to() {
+	local sock=$1
+	shift
+	redis-cli -s "$sock" "$@" >/dev/null 2>&1
+}
+
+rcli() {
+	redis-cli -s "$SOCK" "$@"
+}
+
+# serve NAME ARGS: weblog-serve NAME on a port the kernel chooses, in $P.
+serve() {
+	local name=$1
+	shift
+	start "$name" "$BIN/weblog-serve" -l 127.0.0.1:0 "$@"
+	P=$(listening "$name")
+}
+
+# client NAME PORT N: weblog-client printing N hits into $T/NAME.out.
+client() {
+	start "$1" "$BIN/weblog-client" -n "$3" "127.0.0.1:$2"
+}
+
+# connected SERVER N: N clients have connected to SERVER.
+connected() {
+	[ "$(grep -c 'weblog-serve: connect ' "$T/$1.err")" -ge "$2" ]
+}
+
+# readers N: N connections of Redis's are blocked in XREAD.
+readers() {
+	[ "$(rcli CLIENT LIST | grep -c 'cmd=xread')" -ge "$1" ]
+}
+
+has_lines() {
+	[ -f "$1" ] && [ "$(wc -l <"$1")" -ge "$2" ]
+}
+
+exited() {
+	! kill -0 "$1" 2>/dev/null
+}
+
+# hits FROM TO: access-log lines, some with bytes XML cannot carry.
+hits() {
+	LC_ALL=C awk -v from="$1" -v to="$2" 'BEGIN {
+		for (i = from; i <= to; i++)
+			printf "10.0.0.%d - - [02/Dec/2026:14:00:00 +0000] \"GET /%d HTTP/1.1\" 200 %d \"-\" \"a\tb\001\377\"\n", i % 256, i, i
+	}'
+}
+
+@test "a publisher and two subscribers deliver the same hits in order" {
+	redis db "$SOCK"
+	serve sub1 --subscribe "$URL"
+	S1=$P
+	serve sub2 --subscribe "$URL"
+	S2=$P
+	wait_for 10 readers 2
+	: >"$T/access.log"
+	# A subscriber reads what the stream still holds: the publisher's
+	# --keep must cover how far one may fall behind.
+	serve pub --publish "$URL" -k 10000 "$T/access.log"
+	client c0 "$P" 500
+	client c1 "$S1" 500
+	client c2 "$S2" 500
+	wait_for 10 connected pub 1
+	wait_for 10 connected sub1 1
+	wait_for 10 connected sub2 1
+	wait_for 10 grep -q 'redis: publishing to hits' "$T/pub.err"
+
+	hits 1 500 >"$T/want"
+	cat "$T/want" >>"$T/access.log"
+	for c in c0 c1 c2; do
+		eval "wait_exit \$${c}_pid 20"
+		[ "$EXIT" -eq 0 ]
+		cmp "$T/want" "$T/$c.out"
+	done
+	[ "$(rcli XLEN hits)" -eq 500 ]
+	! grep -q 'not published' "$T/pub.err"
+}
+
+@test "a subscriber that loses Redis resumes where it was and loses nothing" {
+	# Entries must outlive a restart: the append-only file, synced.
+	redis db "$SOCK" --appendonly yes --appendfsync always
+	serve sub --subscribe "$URL"
+	client c "$P" 30
+	wait_for 10 connected sub 1
+	wait_for 10 readers 1
+	hits 1 10 | while IFS= read -r l; do rcli XADD hits '*' line "$l" >/dev/null; done
+	wait_for 10 has_lines "$T/c.out" 10
+
+	# Down; then up where the subscriber cannot reach it, to add 10 more
+	# while it is away; then back where it reads.
+	kill -TERM "$db_pid"
+	wait_exit "$db_pid"
+	wait_for 10 grep -q 'reading hits again once it is back' "$T/sub.err"
+	redis side "$T/side.sock" --appendonly yes --appendfsync always
+	hits 11 20 | while IFS= read -r l; do
+		redis-cli -s "$T/side.sock" XADD hits '*' line "$l" >/dev/null
+	done
+	kill -TERM "$side_pid"
+	wait_exit "$side_pid"
+	[ "$(wc -l <"$T/c.out")" -eq 10 ]
+
+	redis db2 "$SOCK" --appendonly yes --appendfsync always
+	wait_for 20 grep -q 'redis: back; reading hits after ' "$T/sub.err"
+	hits 21 30 | while IFS= read -r l; do rcli XADD hits '*' line "$l" >/dev/null; done
+	wait_exit "$c_pid" 20
+	[ "$EXIT" -eq 0 ]
+	hits 1 30 | cmp - "$T/c.out"
+}
+
+@test "a subscriber reads on after its connection is killed" {
+	redis db "$SOCK"
+	serve sub --subscribe "$URL"
+	client c "$P" 20
+	wait_for 10 connected sub 1
+	wait_for 10 readers 1
+	hits 1 10 | while IFS= read -r l; do rcli XADD hits '*' line "$l" >/dev/null; done
+	wait_for 10 has_lines "$T/c.out" 10
+	id=$(rcli CLIENT LIST | sed -n 's/^id=\([0-9]*\) .*cmd=xread.*/\1/p')
+	[ -n "$id" ]
+	# One transaction: the entries are in before the subscriber can be
+	# back, so it finds them only by reading after the last ID it read.
+	{
+		echo MULTI
+		echo "CLIENT KILL ID $id"
+		for i in $(seq 11 20); do echo "XADD hits * line \"line $i\""; done
+		echo EXEC
+	} | rcli >"$T/multi.out"
+	grep -q '^OK$' "$T/multi.out"
+	wait_exit "$c_pid" 20
+	[ "$EXIT" -eq 0 ]
+	{ hits 1 10; for i in $(seq 11 20); do echo "line $i"; done; } |
+		cmp - "$T/c.out"
+	grep -q 'redis: back; reading hits after ' "$T/sub.err"
+}
+
+@test "--from-start reads what the stream held before the subscriber" {
+	redis db "$SOCK"
+	hits 1 5 | while IFS= read -r l; do rcli XADD hits '*' line "$l" >/dev/null; done
+	serve sub --subscribe "$URL" --from-start -r 5
+	wait_for 10 readers 1
+	client c "$P" 5
+	wait_exit "$c_pid" 20
+	[ "$EXIT" -eq 0 ]
+	hits 1 5 | cmp - "$T/c.out"
+}
+
+@test "a subscriber starts at the stream's end, and skips an entry without line" {
+	redis db "$SOCK"
+	rcli XADD hits '*' line old >/dev/null
+	serve sub --subscribe "$URL" -r 5
+	wait_for 10 readers 1
+	client c "$P" 2
+	wait_for 10 connected sub 1
+	rcli XADD hits '*' other x >/dev/null
+	rcli XADD hits '*' line new1 >/dev/null
+	rcli XADD hits '*' a b line new2 >/dev/null
+	wait_exit "$c_pid" 20
+	[ "$EXIT" -eq 0 ]
+	printf 'new1\nnew2\n' | cmp - "$T/c.out"
+	grep -q 'redis: hits entry [0-9-]* has no line; skipped' "$T/sub.err"
+}
+
+@test "a subscriber cuts an entry's line at --max-line" {
+	redis db "$SOCK"
+	serve sub --subscribe "$URL" --max-line 10
+	client c "$P" 1
+	wait_for 10 connected sub 1
+	wait_for 10 readers 1
+	rcli XADD hits '*' line 0123456789abcdef >/dev/null
+	wait_exit "$c_pid" 20
+	[ "$EXIT" -eq 0 ]
+	[ "$(cat "$T/c.out")" = 0123456789 ]
+	grep -q 'line cut at 10 bytes' "$T/sub.err"
+}
+
+@test "--publish while Redis is away still serves, and counts what it missed" {
+	: >"$T/access.log"
+	serve pub --publish "$URL" "$T/access.log"
+	client c "$P" 8
+	wait_for 10 connected pub 1
+	wait_for 10 grep -q "redis: .*; not publishing until it is back" "$T/pub.err"
+	hits 1 5 >>"$T/access.log"
+	wait_for 10 has_lines "$T/c.out" 5
+
+	redis db "$SOCK"
+	wait_for 20 grep -q 'redis: 5 hits not published to hits' "$T/pub.err"
+	hits 6 8 >>"$T/access.log"
+	wait_exit "$c_pid" 20
+	[ "$EXIT" -eq 0 ]
+	hits 1 8 | cmp - "$T/c.out"
+	wait_for 10 eval '[ "$(rcli XLEN hits)" -eq 3 ]'
+	rcli XRANGE hits - + | grep -q '"GET /6 HTTP/1.1"'
+}
+
+@test "a publisher that loses Redis counts the outage's hits, then publishes again" {
+	redis db "$SOCK"
+	: >"$T/access.log"
+	serve pub --publish "$URL" "$T/access.log"
+	client c "$P" 9
+	wait_for 10 connected pub 1
+	wait_for 10 grep -q 'redis: publishing to hits' "$T/pub.err"
+	hits 1 3 >>"$T/access.log"
+	wait_for 10 eval '[ "$(rcli XLEN hits)" -eq 3 ]'
+
+	kill -TERM "$db_pid"
+	wait_exit "$db_pid"
+	wait_for 10 grep -q 'redis: lost the connection: .*; not publishing until it is back' "$T/pub.err"
+	hits 4 7 >>"$T/access.log"
+	wait_for 10 has_lines "$T/c.out" 7
+	redis db2 "$SOCK"	# no persistence: a new, empty stream
+	wait_for 20 grep -q 'redis: 4 hits not published to hits' "$T/pub.err"
+	hits 8 9 >>"$T/access.log"
+	wait_exit "$c_pid" 20
+	[ "$EXIT" -eq 0 ]
+	hits 1 9 | cmp - "$T/c.out"
+	wait_for 10 eval '[ "$(rcli XLEN hits)" -eq 2 ]'
+}
+
+@test "a publisher that stops sends the hits in flight first" {
+	redis db "$SOCK"
+	mkfifo "$T/in"
+	start pub sh -c 'exec "$0" -l 127.0.0.1:0 --publish "$1" -k 100000 \
+		--linger 30 <"$2"' "$BIN/weblog-serve" "$URL" "$T/in"
+	exec 4>"$T/in"
+	P=$(listening pub)
+	client c "$P" 5001 4>&-	# ends when the stream does
+	wait_for 10 connected pub 1
+	wait_for 10 grep -q 'redis: publishing to hits' "$T/pub.err"
+
+	# Redis stalls: more than a socket's buffer waits in the server.
+	kill -STOP "$db_pid"
+	for i in $(seq 1 20); do hits $((i * 250 - 249)) $((i * 250)); done >&4
+	exec 4>&-
+	wait_exit "$c_pid" 20	# the input ended: the server is stopping
+	[ "$EXIT" -eq 0 ]
+	[ "$(wc -l <"$T/c.out")" -eq 5000 ]
+	! exited "$pub_pid"	# still sending to Redis
+	kill -CONT "$db_pid"
+	wait_exit "$pub_pid" 20
+	[ "$EXIT" -eq 0 ]
+	[ "$(rcli XLEN hits)" -eq 5000 ]
+}
+
+@test "a burst of 40000 hits waits whole for a stalled Redis" {
+	redis db "$SOCK"
+	: >"$T/access.log"
+	serve pub --publish "$URL" -k 100000 "$T/access.log"
+	client c "$P" 40000
+	wait_for 10 connected pub 1
+	wait_for 10 grep -q 'redis: publishing to hits' "$T/pub.err"
+	kill -STOP "$db_pid"
+	hits 1 40000 >>"$T/access.log"
+	wait_exit "$c_pid" 60	# all read, and served, while Redis stalls
+	[ "$EXIT" -eq 0 ]
+	kill -CONT "$db_pid"
+	wait_for 30 eval '[ "$(rcli XLEN hits)" -eq 40000 ]'
+	! grep -q 'not published' "$T/pub.err"
+}
+
+@test "a burst past 16 MiB is published in part, and the rest counted" {
+	redis db "$SOCK"
+	: >"$T/access.log"
+	serve pub --publish "$URL" -k 100000 "$T/access.log"
+	client c "$P" 20000
+	wait_for 10 connected pub 1
+	wait_for 10 grep -q 'redis: publishing to hits' "$T/pub.err"
+	kill -STOP "$db_pid"
+	# 20000 lines of 1000 bytes: some 20 MiB of XADD.
+	awk 'BEGIN { s = sprintf("%990s", ""); gsub(/ /, "x", s)
+		for (i = 1; i <= 20000; i++) printf "%09d %s\n", i, s }' >>"$T/access.log"
+	wait_exit "$c_pid" 60	# the server's clients miss nothing
+	[ "$EXIT" -eq 0 ]
+	[ "$(wc -l <"$T/c.out")" -eq 20000 ]
+	kill -CONT "$db_pid"
+	wait_for 30 grep -q 'redis: [0-9]* hits not published to hits' "$T/pub.err"
+	n=$(sed -n 's/.*redis: \([0-9]*\) hits not published to hits$/\1/p' "$T/pub.err")
+	[ "$n" -gt 0 ]
+	wait_for 10 eval '[ $(( $(rcli XLEN hits) + n )) -eq 20000 ]'
+}
+
+@test "the stream is trimmed to about --keep entries" {
+	redis db "$SOCK"
+	: >"$T/access.log"
+	serve pub --publish "$URL" -k 10 "$T/access.log"
+	wait_for 10 grep -q 'redis: publishing to hits' "$T/pub.err"
+	hits 1 1000 >>"$T/access.log"
+	wait_for 10 eval 'rcli XREVRANGE hits + - COUNT 1 | grep -q "GET /1000 "'
+	n=$(rcli XLEN hits)
+	[ "$n" -ge 10 ] && [ "$n" -lt 1000 ]
+}
+
+@test "--subscribe with a FILE, a bad address, or its own stream is refused" {
+	run "$BIN/weblog-serve" --subscribe "$URL" "$T/access.log"
+	[ "$status" -eq 2 ]
+	[ "$output" = "weblog-serve: --subscribe: the input is the stream; no FILE" ]
+	run "$BIN/weblog-serve" --publish redis://127.0.0.1:6379/
+	[ "$status" -eq 2 ]
+	[ "$output" = "weblog-serve: --publish redis://127.0.0.1:6379/: no stream name" ]
+	run "$BIN/weblog-serve" --subscribe redis://127.0.0.1:99999/hits
+	[ "$status" -eq 2 ]
+	[[ "$output" == "weblog-serve: --subscribe redis://127.0.0.1:99999/hits: "* ]]
+	run "$BIN/weblog-serve" --subscribe "$URL" --publish "$URL"
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"the stream read would grow forever" ]]
+}
+
+@test "twirl(7)'s Fanning out through Redis recipe runs as written" {
+	local p1 p2 cmd want got f
+	redis db "$SOCK"
+	p1=$(free_port)
+	p2=$(free_port)
+	cd "$T"
+	# Each "$ command" of the section, its expected output after it.
+	sed -n '/^\.Ss Fanning out through Redis/,/^\.S[sh] /p' \
+		"$BATS_TEST_DIRNAME/../man/twirl.7" |
+		sed -n '/^\.Bd -literal/,/^\.Ed/p' | grep -v '^\.[BE]d' |
+		sed 's/\\e/\\/g' >"$T/recipe"
+	[ "$(grep -c '^\$ ' "$T/recipe")" -eq 5 ]
+	PATH=$BIN:$PATH
+	cmd=""
+	want=""
+	while IFS= read -r line || [ -n "$cmd" ]; do
+		case $line in
+		'$ '*|'')
+			if [ -n "$cmd" ]; then
+				got=$(eval "$cmd" 2>&1)
+				# The daemons it starts are stopped by pid, even if it fails.
+				for f in pub.pid sub.pid; do
+					[ ! -f "$f" ] || STARTED="$STARTED $(cat "$f")"
+				done
+				[ "$got" = "$want" ] || { echo "$cmd: got '$got', want '$want'"; false; }
+				# A reader would not notice the publisher's connecting.
+				case $cmd in
+				*--publish*)
+					wait_for 10 grep -q 'redis: publishing to hits' pub.log ;;
+				esac
+			fi
+			cmd=${line#\$ }
+			cmd=${cmd//redis:\/\/127.0.0.1:6379\/hits/unix:$SOCK#hits}
+			cmd=${cmd//8888/$p1}
+			cmd=${cmd//8890/$p2}
+			cmd=${cmd//weblog-client /weblog-client -t 10 }	# never hangs
+			want=""
+			[ -n "$line" ] || break
+			;;
+		*)
+			line=${line//8888/$p1}
+			want=${want:+$want$'\n'}${line//8890/$p2}
+			;;
+		esac
+	done <"$T/recipe"
+}
