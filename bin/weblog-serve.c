@@ -29,6 +29,7 @@
 #include "weblog/follow.h"
 #include "weblog/httpd.h"
 #include "weblog/hub.h"
+#include "weblog/logfmt.h"
 #include "twirl.h"
 
 struct options {
@@ -44,17 +45,34 @@ struct options {
 	double heartbeat;	/* 0: none */
 	int from_start;
 	double rotate_wait;
-	const char *file;	/* NULL: standard input */
+	char **files;		/* FILE arguments; "-" is standard input */
+	int nfiles;		/* 0: standard input */
 	tw_filter allow;	/* --allow: the ranges peers may come from */
 	int nallow;
+	tw_logfmt *format;	/* --format, compiled */
+	tw_filter filter;	/* --status, --match, --exclude */
+	int nfilter;
+	int anonymize;
+};
+
+/* One input: a followed FILE or standard input, and its partial line. */
+struct input {
+	struct server *s;
+	tw_follow *f;
+	tw_lines lines;
+	const char *name;	/* as given, for messages and <source> */
+	const char *source;	/* <source>: several inputs; else NULL */
+	char *path;		/* the FILE for the follower, or NULL */
 };
 
 struct server {
 	struct options opt;
 	tw_service svc;		/* -d, --pidfile, --logfile, listeners */
 	tw_reactor *r;
-	tw_follow *in;
-	tw_lines lines;
+	struct input *in;	/* one per FILE, or standard input */
+	int nin;
+	int open_streams;	/* inputs that can still end */
+	char *inputs;		/* their names, for /stats */
 	tw_hub *hub;		/* the fan-out */
 	tw_httpd *httpd;	/* --http */
 	tw_factory http_factory;
@@ -66,6 +84,8 @@ struct server {
 static _Noreturn void usage(FILE *fp, int status);
 static void parse_options(struct options *o, int argc, char **argv);
 static void raise_fd_limit(size_t clients);
+static void make_inputs(struct server *s);
+static int all_streams(const struct server *s);
 static void open_input(struct server *s);
 static void on_stop_signal(void *data);
 static void stop(struct server *s);
@@ -77,7 +97,6 @@ int
 main(int argc, char **argv)
 {
 	struct server s;
-	char *file = NULL;
 
 	memset(&s, 0, sizeof(s));
 	tw_service_init(&s.svc);	/* TERM, INT, HUP wait for the loop */
@@ -91,11 +110,9 @@ main(int argc, char **argv)
 	s.svc.factory.proto = &tw_hub_xml_proto;
 	s.svc.stop = on_stop_signal;
 	s.svc.data = &s;
-	if (s.opt.file != NULL)
-		s.opt.file = file = tw_service_path(&s.svc, s.opt.file);
+	make_inputs(&s);
 	tw_service_start(&s.svc);	/* from here on, maybe a daemon */
 	raise_fd_limit(s.opt.max_clients);
-	tw_lines_init(&s.lines, s.opt.max_line);
 	if ((s.r = tw_reactor_create(NULL)) == NULL)
 		tw_err(1, "event loop");
 	start_hub(&s);
@@ -105,7 +122,6 @@ main(int argc, char **argv)
 	    (s.opt.http != NULL && tw_service_listen_http(&s.svc, s.opt.http,
 	    &s.http_factory) == -1)) {
 		free_server(&s);	/* standard input gets its flags back */
-		free(file);
 		return 1;
 	}
 	tw_service_ready(&s.svc);
@@ -116,7 +132,6 @@ main(int argc, char **argv)
 	}
 
 	free_server(&s);
-	free(file);
 	return s.status;	/* the pidfile goes, the log drains: at exit */
 }
 
@@ -133,7 +148,10 @@ usage(FILE *fp, int status)
 	    "                    [--heartbeat SECONDS] [--from-start] "
 	    "[--rotate-wait SECONDS]\n"
 	    "                    [--pidfile FILE] [--logfile FILE] "
-	    "[--allow CIDR] [FILE]\n");
+	    "[--allow CIDR]\n"
+	    "                    [--format FORMAT] [--status LIST] "
+	    "[--match REGEX]\n"
+	    "                    [--exclude CIDR] [--anonymize] [FILE ...]\n");
 	if (status == 0)
 		fprintf(fp, "\n"
 		    "  -d, --daemon              detach; exit 0 once serving\n"
@@ -170,6 +188,16 @@ usage(FILE *fp, int status)
 		    "(repeatable)\n"
 		    "      --logfile FILE        "
 		    "log there, time-stamped; SIGHUP reopens it\n"
+		    "      --format FORMAT       "
+		    "combined, common, vhost_combined, or a format\n"
+		    "      --status LIST         "
+		    "only these statuses: 404,5xx,400-499\n"
+		    "      --match REGEX         "
+		    "only requests matching it (repeatable)\n"
+		    "      --exclude CIDR        "
+		    "not clients from there (repeatable)\n"
+		    "      --anonymize           "
+		    "clients' last byte (IPv6: past /48) zeroed\n"
 		    "  -h, --help                print this help\n"
 		    "      --version             print the version\n");
 	exit(status);
@@ -178,8 +206,23 @@ usage(FILE *fp, int status)
 enum {
 	OPT_MAX_CLIENTS = 256, OPT_MAX_QUEUE, OPT_MAX_LINE, OPT_LINGER,
 	OPT_FROM_START, OPT_ROTATE_WAIT, OPT_VERSION, OPT_HEARTBEAT,
-	OPT_PIDFILE, OPT_LOGFILE, OPT_HTTP, OPT_ALLOW
+	OPT_PIDFILE, OPT_LOGFILE, OPT_HTTP, OPT_ALLOW, OPT_FORMAT,
+	OPT_STATUS, OPT_MATCH, OPT_EXCLUDE, OPT_ANONYMIZE
 };
+
+/* A filter option's value (kind: TW_FILTER_*), or exit 2 with the reason. */
+static void
+filter_option(struct options *o, int kind, const char *opt, const char *val)
+{
+	char err[256];
+
+	if (tw_filter_add(&o->filter, kind, val, strlen(val), err,
+	    sizeof(err)) == -1) {
+		tw_warnx("%s: %s", opt, err);
+		exit(2);
+	}
+	o->nfilter++;
+}
 
 static size_t
 number(const char *opt, const char *s, long long min, long long max)
@@ -212,6 +255,11 @@ parse_options(struct options *o, int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "allow", required_argument, NULL, OPT_ALLOW },
+		{ "anonymize", no_argument, NULL, OPT_ANONYMIZE },
+		{ "exclude", required_argument, NULL, OPT_EXCLUDE },
+		{ "format", required_argument, NULL, OPT_FORMAT },
+		{ "match", required_argument, NULL, OPT_MATCH },
+		{ "status", required_argument, NULL, OPT_STATUS },
 		{ "daemon", no_argument, NULL, 'd' },
 		{ "from-start", no_argument, NULL, OPT_FROM_START },
 		{ "heartbeat", required_argument, NULL, OPT_HEARTBEAT },
@@ -233,10 +281,12 @@ parse_options(struct options *o, int argc, char **argv)
 		{ "version", no_argument, NULL, OPT_VERSION },
 		{ NULL, 0, NULL, 0 }
 	};
+	const char *format = "combined";
 	char err[256];
-	int ch;
+	int ch, i;
 
 	tw_filter_init(&o->allow);
+	tw_filter_init(&o->filter);
 	o->listen = "127.0.0.1:8888";
 	o->keep = 100;
 	o->max_clients = 1024;
@@ -293,6 +343,21 @@ parse_options(struct options *o, int argc, char **argv)
 		case OPT_HTTP:
 			o->http = optarg;
 			break;
+		case OPT_FORMAT:
+			format = optarg;
+			break;
+		case OPT_STATUS:
+			filter_option(o, TW_FILTER_STATUS, "--status", optarg);
+			break;
+		case OPT_MATCH:
+			filter_option(o, TW_FILTER_MATCH, "--match", optarg);
+			break;
+		case OPT_EXCLUDE:
+			filter_option(o, TW_FILTER_EXCLUDE, "--exclude", optarg);
+			break;
+		case OPT_ANONYMIZE:
+			o->anonymize = 1;
+			break;
 		case OPT_LOGFILE:
 			o->logfile = optarg;
 			break;
@@ -334,15 +399,25 @@ parse_options(struct options *o, int argc, char **argv)
 	argc -= optind;
 	argv += optind;
 
-	if (argc > 1)
-		usage(stderr, 2);
-	if (argc == 1 && strcmp(argv[0], "-") != 0)
-		o->file = argv[0];
+	if ((o->format = tw_logfmt_compile(format, err, sizeof(err))) == NULL) {
+		tw_warnx("--format: %s", err);
+		exit(2);
+	}
+	o->files = argv;
+	o->nfiles = argc;
+	for (i = 0, ch = 0; i < argc; i++) {
+		if (strcmp(argv[i], "-") == 0 && (o->daemon || ch++ > 0)) {
+			tw_warnx(o->daemon ? "-d: a daemon cannot read "
+			    "standard input; name a FILE" :
+			    "-: standard input named twice");
+			exit(2);
+		}
+	}
 	if (o->poll && o->interval > 0) {
 		tw_warnx("-i: batching is for push mode, not poll");
 		exit(2);
 	}
-	if (o->daemon && o->file == NULL) {
+	if (o->daemon && o->nfiles == 0) {
 		/* A daemon's standard input is /dev/null. */
 		tw_warnx("-d: a daemon cannot read standard input; "
 		    "name a FILE");
@@ -386,11 +461,12 @@ tick_cb(tw_timer *t)
 static int
 on_line(void *arg, const char *line, size_t len, int flags)
 {
-	struct server *s = arg;
+	struct input *in = arg;
+	struct server *s = in->s;
 
 	if (flags & TW_LINE_CUT)
 		tw_log_notice("line cut at %zu bytes", s->opt.max_line);
-	if (tw_hub_add(s->hub, line, len) == -1)
+	if (tw_hub_add(s->hub, line, len, in->source) == -1)
 		tw_log_notice("out of memory: a line is lost");
 	return 0;
 }
@@ -399,9 +475,10 @@ on_line(void *arg, const char *line, size_t len, int flags)
 static void
 input_data(tw_follow *f, const char *buf, size_t len)
 {
-	struct server *s = tw_follow_arg(f);
+	struct input *in = tw_follow_arg(f);
+	struct server *s = in->s;
 
-	if (tw_lines_feed(&s->lines, buf, len, on_line, s, NULL) == -1)
+	if (tw_lines_feed(&in->lines, buf, len, on_line, in, NULL) == -1)
 		tw_log_warn("input");
 	if (s->opt.interval == 0)
 		publish(s);
@@ -410,8 +487,9 @@ input_data(tw_follow *f, const char *buf, size_t len)
 static void
 input_event(tw_follow *f, int event, int err)
 {
-	struct server *s = tw_follow_arg(f);
-	const char *name = s->opt.file;
+	struct input *in = tw_follow_arg(f);
+	struct server *s = in->s;
+	const char *name = in->name;
 
 	switch (event) {
 	case TW_FOLLOW_OPENED:
@@ -419,13 +497,13 @@ input_event(tw_follow *f, int event, int err)
 		break;
 	case TW_FOLLOW_ROTATED:
 		/* The old file's partial last line will never end: it is whole. */
-		tw_lines_finish(&s->lines, on_line, s);
+		tw_lines_finish(&in->lines, on_line, in);
 		tw_log_info("%s: replaced; following the new file", name);
 		if (s->opt.interval == 0)
 			publish(s);
 		break;
 	case TW_FOLLOW_TRUNCATED:
-		tw_lines_finish(&s->lines, on_line, s);
+		tw_lines_finish(&in->lines, on_line, in);
 		tw_log_info("%s: truncated; reading from its start", name);
 		if (s->opt.interval == 0)
 			publish(s);
@@ -435,35 +513,109 @@ input_event(tw_follow *f, int event, int err)
 		break;
 	case TW_FOLLOW_ERROR:
 		errno = err;
-		tw_log_warn("%s", name != NULL ? name : "standard input");
+		tw_log_warn("%s", name);
 		if (tw_follow_is_file(f))
 			break;
 		s->status = 1;
 		/* FALLTHROUGH */
 	case TW_FOLLOW_EOF:
 		/* Input ended: its partial last line is complete. */
-		tw_lines_finish(&s->lines, on_line, s);
-		stop(s);
+		tw_lines_finish(&in->lines, on_line, in);
+		if (s->opt.interval == 0)
+			publish(s);
+		tw_follow_close(in->f);
+		in->f = NULL;
+		/* The server stops when no input is left (files never end). */
+		if (--s->open_streams == 0 && all_streams(s))
+			stop(s);
 		break;
+	}
+}
+
+/* Are all the inputs streams (standard input), none a followed FILE? */
+static int
+all_streams(const struct server *s)
+{
+	int i;
+
+	for (i = 0; i < s->nin; i++)
+		if (s->in[i].path != NULL)
+			return 0;
+	return 1;
+}
+
+/*
+ * The inputs, before the service starts (a daemon's FILEs made absolute):
+ * each FILE, or standard input; <source> only when there are several.
+ */
+static void
+make_inputs(struct server *s)
+{
+	static char *stdin_only[] = { "-" };
+	char **names = s->opt.nfiles > 0 ? s->opt.files : stdin_only;
+	size_t total = 1;
+	int i, n = s->opt.nfiles > 0 ? s->opt.nfiles : 1;
+
+	if ((s->in = calloc((size_t)n, sizeof(*s->in))) == NULL)
+		tw_err(1, "inputs");
+	s->nin = n;
+	for (i = 0; i < n; i++) {
+		struct input *in = &s->in[i];
+
+		in->s = s;
+		in->name = strcmp(names[i], "-") == 0 ? "standard input" :
+		    names[i];
+		in->source = n > 1 ? names[i] : NULL;
+		if (strcmp(names[i], "-") != 0)
+			in->path = tw_service_path(&s->svc, names[i]);
+		else
+			s->open_streams++;
+		tw_lines_init(&in->lines, s->opt.max_line);
+		total += strlen(in->name) + 2;
+	}
+	if ((s->inputs = malloc(total)) == NULL)
+		tw_err(1, "inputs");
+	s->inputs[0] = '\0';
+	for (i = 0; i < n; i++) {
+		if (i > 0)
+			strcat(s->inputs, ", ");
+		strcat(s->inputs, s->in[i].name);
 	}
 }
 
 static void
 open_input(struct server *s)
 {
-	if (s->opt.file == NULL)
-		s->in = tw_follow_fd(s->r, STDIN_FILENO, input_data,
-		    input_event, s);
-	else
-		s->in = tw_follow_file(s->r, s->opt.file,
-		    s->opt.from_start ? TW_FOLLOW_FROM_START : 0,
-		    s->opt.rotate_wait, input_data, input_event, s);
-	if (s->in == NULL)
-		tw_err(1, "%s", s->opt.file != NULL ? s->opt.file :
-		    "standard input");
+	int i;
+
+	for (i = 0; i < s->nin; i++) {
+		struct input *in = &s->in[i];
+
+		if (in->path == NULL)
+			in->f = tw_follow_fd(s->r, STDIN_FILENO, input_data,
+			    input_event, in);
+		else
+			in->f = tw_follow_file(s->r, in->path,
+			    s->opt.from_start ? TW_FOLLOW_FROM_START : 0,
+			    s->opt.rotate_wait, input_data, input_event, in);
+		if (in->f == NULL)
+			tw_err(1, "%s", in->name);
+	}
 	if (s->opt.interval > 0) {
 		tw_timer_init(&s->tick, tick_cb, s);
 		tw_call_later(s->r, &s->tick, s->opt.interval);
+	}
+}
+
+/* Stop reading every input. */
+static void
+close_inputs(struct server *s)
+{
+	int i;
+
+	for (i = 0; i < s->nin; i++) {
+		tw_follow_close(s->in[i].f);
+		s->in[i].f = NULL;
 	}
 }
 
@@ -482,6 +634,9 @@ start_hub(struct server *s)
 		.heartbeat = s->opt.heartbeat,
 		.poll = s->opt.poll,
 		.allow = s->opt.nallow > 0 ? &s->opt.allow : NULL,
+		.format = s->opt.format,
+		.filter = s->opt.nfilter > 0 ? &s->opt.filter : NULL,
+		.anonymize = s->opt.anonymize,
 	};
 
 	if ((s->hub = tw_hub_new(s->r, &o)) == NULL)
@@ -489,8 +644,7 @@ start_hub(struct server *s)
 	s->svc.factory.data = s->hub;
 	if (s->opt.http == NULL)
 		return;
-	if ((s->httpd = tw_httpd_new(s->r, s->hub, s->opt.file != NULL ?
-	    s->opt.file : "standard input")) == NULL)
+	if ((s->httpd = tw_httpd_new(s->r, s->hub, s->inputs)) == NULL)
 		tw_err(1, "HTTP");
 	s->http_factory.proto = &tw_httpd_proto;
 	s->http_factory.data = s->httpd;
@@ -507,8 +661,7 @@ stop(struct server *s)
 		return;
 	s->stopping = 1;
 	tw_service_stop_listening(&s->svc);
-	tw_follow_close(s->in);
-	s->in = NULL;
+	close_inputs(s);
 	tw_timer_cancel(s->r, &s->tick);
 	tw_hub_stop(s->hub);	/* what --interval holds, then every end */
 	if (s->httpd != NULL)
@@ -530,11 +683,20 @@ on_stop_signal(void *data)
 static void
 free_server(struct server *s)
 {
+	int i;
+
 	tw_service_end(&s->svc);
-	tw_follow_close(s->in);
+	close_inputs(s);
 	tw_hub_free(s->hub);
 	tw_httpd_free(s->httpd);
 	tw_reactor_destroy(s->r);
-	tw_lines_free(&s->lines);
+	for (i = 0; i < s->nin; i++) {
+		tw_lines_free(&s->in[i].lines);
+		free(s->in[i].path);
+	}
+	free(s->in);
+	free(s->inputs);
 	tw_filter_free(&s->opt.allow);
+	tw_filter_free(&s->opt.filter);
+	tw_logfmt_free(s->opt.format);
 }
