@@ -3,11 +3,12 @@
  * raw TCP, and with --http Server-Sent Events, NDJSON, the XML stream and
  * a live dashboard over HTTP.
  *
- * Lines come from a followed FILE (follow.h) or standard input and go to
- * the hub (hub.h), which numbers them, keeps the last --keep, encodes each
- * once per format in use and hands it to every subscriber, with the
- * backpressure and drop accounting that keep a slow client from costing
- * the others. The raw protocol is the hub's; the HTTP face is httpd.h.
+ * Lines come from each followed FILE (follow.h), or standard input, and go
+ * to the hub (hub.h), which splits each by --format, filters it
+ * (--status, --match, --exclude), anonymises it (--anonymize), numbers
+ * it, keeps the last --keep, encodes each once per format in use and
+ * hands it to every subscriber, with the backpressure and drop
+ * accounting that keep a slow client from costing the others. The raw protocol is the hub's; the HTTP face is httpd.h.
  * This file reads the options and the input, and runs the service
  * (util/service.h: -d, --pidfile, --logfile, signals, the listeners).
  */

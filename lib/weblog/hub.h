@@ -14,7 +14,9 @@
  * gets a reference to it: one iovec per batch, not one copy per client.
  * The history keeps the last --keep hits, each as its line and, made when
  * first asked for, its encoding in each format, for replay, resume and
- * poll mode.
+ * poll mode. A subscriber with a filter of its own (an HTTP query) cannot
+ * share batches: it gets the hits that pass, one by one, each hit's own
+ * encoding made once for all such subscribers and kept in the history.
  *
  * Without letting a slow subscriber cost the others: a subscriber's
  * connection is handed batches only while its queue is short; the rest
