@@ -3,12 +3,14 @@
  * raw TCP, and with --http Server-Sent Events, NDJSON, the XML stream and
  * a live dashboard over HTTP.
  *
- * Lines come from a followed FILE (follow.h), standard input or a Redis
- * stream (redisfeed.h, which also publishes them with --publish) and go to
- * the hub (hub.h), which numbers them, keeps the last --keep, encodes each
- * once per format in use and hands it to every subscriber, with the
- * backpressure and drop accounting that keep a slow client from costing
- * the others. The raw protocol is the hub's; the HTTP face is httpd.h.
+ * Lines come from each followed FILE (follow.h), standard input, or a
+ * Redis stream (redisfeed.h, which also publishes them with --publish),
+ * and go to the hub (hub.h), which splits each by --format, filters it
+ * (--status, --match, --exclude), anonymises it (--anonymize), numbers
+ * it, keeps the last --keep, encodes each once per format in use and
+ * hands it to every subscriber, with the backpressure and drop
+ * accounting that keep a slow client from costing the others. The raw
+ * protocol is the hub's; the HTTP face is httpd.h.
  * This file reads the options and the input, and runs the service
  * (util/service.h: -d, --pidfile, --logfile, signals, the listeners).
  */
@@ -30,6 +32,7 @@
 #include "weblog/follow.h"
 #include "weblog/httpd.h"
 #include "weblog/hub.h"
+#include "weblog/logfmt.h"
 #include "weblog/redisfeed.h"
 #include "twirl.h"
 
@@ -46,19 +49,36 @@ struct options {
 	double heartbeat;	/* 0: none */
 	int from_start;
 	double rotate_wait;
-	const char *file;	/* NULL: standard input */
+	char **files;		/* FILE arguments; "-" is standard input */
+	int nfiles;		/* 0: standard input */
 	tw_filter allow;	/* --allow: the ranges peers may come from */
 	int nallow;
+	tw_logfmt *format;	/* --format, compiled */
+	tw_filter filter;	/* --status, --match, --exclude */
+	int nfilter;
+	int anonymize;
 	const char *publish;	/* --publish URL, or NULL */
 	const char *subscribe;	/* --subscribe URL: the input, not a file */
+};
+
+/* One input: a followed FILE or standard input, and its partial line. */
+struct input {
+	struct server *s;
+	tw_follow *f;
+	tw_lines lines;
+	const char *name;	/* as given, for messages and <source> */
+	const char *source;	/* <source>: several inputs; else NULL */
+	char *path;		/* the FILE for the follower, or NULL */
 };
 
 struct server {
 	struct options opt;
 	tw_service svc;		/* -d, --pidfile, --logfile, listeners */
 	tw_reactor *r;
-	tw_follow *in;
-	tw_lines lines;
+	struct input *in;	/* one per FILE, or standard input */
+	int nin;
+	int open_streams;	/* inputs that can still end */
+	char *inputs;		/* their names, for /stats */
 	tw_hub *hub;		/* the fan-out */
 	tw_httpd *httpd;	/* --http */
 	tw_redisfeed *pub;	/* --publish */
@@ -72,6 +92,8 @@ struct server {
 static _Noreturn void usage(FILE *fp, int status);
 static void parse_options(struct options *o, int argc, char **argv);
 static void raise_fd_limit(size_t clients);
+static void make_inputs(struct server *s);
+static int all_streams(const struct server *s);
 static void open_input(struct server *s);
 static void on_stop_signal(void *data);
 static void stop(struct server *s);
@@ -83,7 +105,6 @@ int
 main(int argc, char **argv)
 {
 	struct server s;
-	char *file = NULL;
 
 	memset(&s, 0, sizeof(s));
 	tw_service_init(&s.svc);	/* TERM, INT, HUP wait for the loop */
@@ -97,11 +118,9 @@ main(int argc, char **argv)
 	s.svc.factory.proto = &tw_hub_xml_proto;
 	s.svc.stop = on_stop_signal;
 	s.svc.data = &s;
-	if (s.opt.file != NULL)
-		s.opt.file = file = tw_service_path(&s.svc, s.opt.file);
+	make_inputs(&s);
 	tw_service_start(&s.svc);	/* from here on, maybe a daemon */
 	raise_fd_limit(s.opt.max_clients);
-	tw_lines_init(&s.lines, s.opt.max_line);
 	if ((s.r = tw_reactor_create(NULL)) == NULL)
 		tw_err(1, "event loop");
 	start_hub(&s);
@@ -111,7 +130,6 @@ main(int argc, char **argv)
 	    (s.opt.http != NULL && tw_service_listen_http(&s.svc, s.opt.http,
 	    &s.http_factory) == -1)) {
 		free_server(&s);	/* standard input gets its flags back */
-		free(file);
 		return 1;
 	}
 	tw_service_ready(&s.svc);
@@ -122,7 +140,6 @@ main(int argc, char **argv)
 	}
 
 	free_server(&s);
-	free(file);
 	return s.status;	/* the pidfile goes, the log drains: at exit */
 }
 
@@ -140,7 +157,10 @@ usage(FILE *fp, int status)
 	    "[--rotate-wait SECONDS]\n"
 	    "                    [--pidfile FILE] [--logfile FILE] "
 	    "[--allow CIDR]\n"
-	    "                    [--publish URL] [--subscribe URL | FILE]\n");
+	    "                    [--format FORMAT] [--status LIST] "
+	    "[--match REGEX]\n"
+	    "                    [--exclude CIDR] [--anonymize] [--publish URL]\n"
+	    "                    [--subscribe URL | FILE ...]\n");
 	if (status == 0)
 		fprintf(fp, "\n"
 		    "  -d, --daemon              detach; exit 0 once serving\n"
@@ -177,6 +197,16 @@ usage(FILE *fp, int status)
 		    "(repeatable)\n"
 		    "      --logfile FILE        "
 		    "log there, time-stamped; SIGHUP reopens it\n"
+		    "      --format FORMAT       "
+		    "combined, common, vhost_combined, or a format\n"
+		    "      --status LIST         "
+		    "only these statuses: 404,5xx,400-499\n"
+		    "      --match REGEX         "
+		    "only requests matching it (repeatable)\n"
+		    "      --exclude CIDR        "
+		    "not clients from there (repeatable)\n"
+		    "      --anonymize           "
+		    "clients' last byte (IPv6: past /48) zeroed\n"
 		    "      --publish URL         "
 		    "also append every hit to a Redis stream\n"
 		    "      --subscribe URL       "
@@ -189,9 +219,37 @@ usage(FILE *fp, int status)
 enum {
 	OPT_MAX_CLIENTS = 256, OPT_MAX_QUEUE, OPT_MAX_LINE, OPT_LINGER,
 	OPT_FROM_START, OPT_ROTATE_WAIT, OPT_VERSION, OPT_HEARTBEAT,
-	OPT_PIDFILE, OPT_LOGFILE, OPT_HTTP, OPT_ALLOW, OPT_PUBLISH,
+	OPT_PIDFILE, OPT_LOGFILE, OPT_HTTP, OPT_ALLOW, OPT_FORMAT,
+	OPT_STATUS, OPT_MATCH, OPT_EXCLUDE, OPT_ANONYMIZE, OPT_PUBLISH,
 	OPT_SUBSCRIBE
 };
+
+/* A filter option's value (kind: TW_FILTER_*), or exit 2 with the reason. */
+static void
+filter_option(struct options *o, int kind, const char *opt, const char *val)
+{
+	char err[256];
+
+	if (tw_filter_add(&o->filter, kind, val, strlen(val), err,
+	    sizeof(err)) == -1) {
+		tw_warnx("%s: %s", opt, err);
+		exit(2);
+	}
+	o->nfilter++;
+}
+
+/* A --publish or --subscribe address, checked. */
+static const char *
+redis_url(const char *opt, const char *s)
+{
+	char err[160];
+
+	if (tw_redisfeed_check(s, err, sizeof(err)) == -1) {
+		tw_warnx("%s %s: %s", opt, s, err);
+		exit(2);
+	}
+	return s;
+}
 
 static size_t
 number(const char *opt, const char *s, long long min, long long max)
@@ -219,24 +277,16 @@ seconds(const char *opt, const char *s, double max)
 	return v;
 }
 
-/* A --publish or --subscribe address, checked. */
-static const char *
-redis_url(const char *opt, const char *s)
-{
-	char err[160];
-
-	if (tw_redisfeed_check(s, err, sizeof(err)) == -1) {
-		tw_warnx("%s %s: %s", opt, s, err);
-		exit(2);
-	}
-	return s;
-}
-
 static void
 parse_options(struct options *o, int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "allow", required_argument, NULL, OPT_ALLOW },
+		{ "anonymize", no_argument, NULL, OPT_ANONYMIZE },
+		{ "exclude", required_argument, NULL, OPT_EXCLUDE },
+		{ "format", required_argument, NULL, OPT_FORMAT },
+		{ "match", required_argument, NULL, OPT_MATCH },
+		{ "status", required_argument, NULL, OPT_STATUS },
 		{ "daemon", no_argument, NULL, 'd' },
 		{ "from-start", no_argument, NULL, OPT_FROM_START },
 		{ "heartbeat", required_argument, NULL, OPT_HEARTBEAT },
@@ -260,10 +310,12 @@ parse_options(struct options *o, int argc, char **argv)
 		{ "version", no_argument, NULL, OPT_VERSION },
 		{ NULL, 0, NULL, 0 }
 	};
+	const char *format = "combined";
 	char err[256];
-	int ch;
+	int ch, i;
 
 	tw_filter_init(&o->allow);
+	tw_filter_init(&o->filter);
 	o->listen = "127.0.0.1:8888";
 	o->keep = 100;
 	o->max_clients = 1024;
@@ -320,6 +372,21 @@ parse_options(struct options *o, int argc, char **argv)
 		case OPT_HTTP:
 			o->http = optarg;
 			break;
+		case OPT_FORMAT:
+			format = optarg;
+			break;
+		case OPT_STATUS:
+			filter_option(o, TW_FILTER_STATUS, "--status", optarg);
+			break;
+		case OPT_MATCH:
+			filter_option(o, TW_FILTER_MATCH, "--match", optarg);
+			break;
+		case OPT_EXCLUDE:
+			filter_option(o, TW_FILTER_EXCLUDE, "--exclude", optarg);
+			break;
+		case OPT_ANONYMIZE:
+			o->anonymize = 1;
+			break;
 		case OPT_LOGFILE:
 			o->logfile = optarg;
 			break;
@@ -367,25 +434,35 @@ parse_options(struct options *o, int argc, char **argv)
 	argc -= optind;
 	argv += optind;
 
-	if (argc > 1)
-		usage(stderr, 2);
-	if (argc == 1 && o->subscribe != NULL) {
+	if ((o->format = tw_logfmt_compile(format, err, sizeof(err))) == NULL) {
+		tw_warnx("--format: %s", err);
+		exit(2);
+	}
+	if (argc > 0 && o->subscribe != NULL) {
 		tw_warnx("--subscribe: the input is the stream; no FILE");
 		exit(2);
 	}
-	if (argc == 1 && strcmp(argv[0], "-") != 0)
-		o->file = argv[0];
 	if (o->publish != NULL && o->subscribe != NULL &&
 	    strcmp(o->publish, o->subscribe) == 0) {
 		tw_warnx("--publish %s: the stream read would grow forever",
 		    o->publish);
 		exit(2);
 	}
+	o->files = argv;
+	o->nfiles = argc;
+	for (i = 0, ch = 0; i < argc; i++) {
+		if (strcmp(argv[i], "-") == 0 && (o->daemon || ch++ > 0)) {
+			tw_warnx(o->daemon ? "-d: a daemon cannot read "
+			    "standard input; name a FILE" :
+			    "-: standard input named twice");
+			exit(2);
+		}
+	}
 	if (o->poll && o->interval > 0) {
 		tw_warnx("-i: batching is for push mode, not poll");
 		exit(2);
 	}
-	if (o->daemon && o->file == NULL && o->subscribe == NULL) {
+	if (o->daemon && o->nfiles == 0 && o->subscribe == NULL) {
 		/* A daemon's standard input is /dev/null. */
 		tw_warnx("-d: a daemon cannot read standard input; "
 		    "name a FILE");
@@ -429,11 +506,12 @@ tick_cb(tw_timer *t)
 static int
 on_line(void *arg, const char *line, size_t len, int flags)
 {
-	struct server *s = arg;
+	struct input *in = arg;
+	struct server *s = in->s;
 
 	if (flags & TW_LINE_CUT)
 		tw_log_notice("line cut at %zu bytes", s->opt.max_line);
-	if (tw_hub_add(s->hub, line, len) == -1)
+	if (tw_hub_add(s->hub, line, len, in->source) == -1)
 		tw_log_notice("out of memory: a line is lost");
 	if (s->pub != NULL)
 		tw_redisfeed_publish(s->pub, line, len);
@@ -444,9 +522,10 @@ on_line(void *arg, const char *line, size_t len, int flags)
 static void
 input_data(tw_follow *f, const char *buf, size_t len)
 {
-	struct server *s = tw_follow_arg(f);
+	struct input *in = tw_follow_arg(f);
+	struct server *s = in->s;
 
-	if (tw_lines_feed(&s->lines, buf, len, on_line, s, NULL) == -1)
+	if (tw_lines_feed(&in->lines, buf, len, on_line, in, NULL) == -1)
 		tw_log_warn("input");
 	if (s->opt.interval == 0)
 		publish(s);
@@ -455,8 +534,9 @@ input_data(tw_follow *f, const char *buf, size_t len)
 static void
 input_event(tw_follow *f, int event, int err)
 {
-	struct server *s = tw_follow_arg(f);
-	const char *name = s->opt.file;
+	struct input *in = tw_follow_arg(f);
+	struct server *s = in->s;
+	const char *name = in->name;
 
 	switch (event) {
 	case TW_FOLLOW_OPENED:
@@ -464,13 +544,13 @@ input_event(tw_follow *f, int event, int err)
 		break;
 	case TW_FOLLOW_ROTATED:
 		/* The old file's partial last line will never end: it is whole. */
-		tw_lines_finish(&s->lines, on_line, s);
+		tw_lines_finish(&in->lines, on_line, in);
 		tw_log_info("%s: replaced; following the new file", name);
 		if (s->opt.interval == 0)
 			publish(s);
 		break;
 	case TW_FOLLOW_TRUNCATED:
-		tw_lines_finish(&s->lines, on_line, s);
+		tw_lines_finish(&in->lines, on_line, in);
 		tw_log_info("%s: truncated; reading from its start", name);
 		if (s->opt.interval == 0)
 			publish(s);
@@ -480,16 +560,77 @@ input_event(tw_follow *f, int event, int err)
 		break;
 	case TW_FOLLOW_ERROR:
 		errno = err;
-		tw_log_warn("%s", name != NULL ? name : "standard input");
+		tw_log_warn("%s", name);
 		if (tw_follow_is_file(f))
 			break;
 		s->status = 1;
 		/* FALLTHROUGH */
 	case TW_FOLLOW_EOF:
 		/* Input ended: its partial last line is complete. */
-		tw_lines_finish(&s->lines, on_line, s);
-		stop(s);
+		tw_lines_finish(&in->lines, on_line, in);
+		if (s->opt.interval == 0)
+			publish(s);
+		tw_follow_close(in->f);
+		in->f = NULL;
+		/* The server stops when no input is left (files never end). */
+		if (--s->open_streams == 0 && all_streams(s))
+			stop(s);
 		break;
+	}
+}
+
+/* Are all the inputs streams (standard input), none a followed FILE? */
+static int
+all_streams(const struct server *s)
+{
+	int i;
+
+	for (i = 0; i < s->nin; i++)
+		if (s->in[i].path != NULL)
+			return 0;
+	return 1;
+}
+
+/*
+ * The inputs, before the service starts (a daemon's FILEs made absolute):
+ * each FILE, or standard input; <source> only when there are several.
+ */
+static void
+make_inputs(struct server *s)
+{
+	static char *stdin_only[] = { "-" };
+	char *stream[] = { (char *)s->opt.subscribe };
+	char **names = s->opt.nfiles > 0 ? s->opt.files :
+	    s->opt.subscribe != NULL ? stream : stdin_only;
+	size_t total = 1;
+	int i, n = s->opt.nfiles > 0 ? s->opt.nfiles : 1;
+
+	if ((s->in = calloc((size_t)n, sizeof(*s->in))) == NULL)
+		tw_err(1, "inputs");
+	s->nin = n;
+	for (i = 0; i < n; i++) {
+		struct input *in = &s->in[i];
+
+		in->s = s;
+		in->name = strcmp(names[i], "-") == 0 ? "standard input" :
+		    names[i];
+		in->source = n > 1 ? names[i] : NULL;
+		if (s->opt.subscribe != NULL)
+			;	/* the stream: no file, and it never ends */
+		else if (strcmp(names[i], "-") != 0)
+			in->path = tw_service_path(&s->svc, names[i]);
+		else
+			s->open_streams++;
+		tw_lines_init(&in->lines, s->opt.max_line);
+		total += strlen(in->name) + 2;
+	}
+	if ((s->inputs = malloc(total)) == NULL)
+		tw_err(1, "inputs");
+	s->inputs[0] = '\0';
+	for (i = 0; i < n; i++) {
+		if (i > 0)
+			strcat(s->inputs, ", ");
+		strcat(s->inputs, s->in[i].name);
 	}
 }
 
@@ -497,36 +638,53 @@ input_event(tw_follow *f, int event, int err)
 static void
 input_batch(void *arg)
 {
-	struct server *s = arg;
+	struct input *in = arg;
 
-	if (s->opt.interval == 0)
-		publish(s);
+	if (in->s->opt.interval == 0)
+		publish(in->s);
 }
 
 static void
 open_input(struct server *s)
 {
+	int i;
+
 	if (s->opt.publish != NULL && (s->pub = tw_redisfeed_publisher(s->r,
 	    s->opt.publish, s->opt.keep)) == NULL)
 		tw_err(1, "--publish %s", s->opt.publish);
-	if (s->opt.subscribe != NULL) {
-		if ((s->sub = tw_redisfeed_subscriber(s->r, s->opt.subscribe,
-		    s->opt.from_start, s->opt.max_line, on_line, input_batch,
-		    s)) == NULL)
-			tw_err(1, "--subscribe %s", s->opt.subscribe);
-	} else if (s->opt.file == NULL)
-		s->in = tw_follow_fd(s->r, STDIN_FILENO, input_data,
-		    input_event, s);
-	else
-		s->in = tw_follow_file(s->r, s->opt.file,
-		    s->opt.from_start ? TW_FOLLOW_FROM_START : 0,
-		    s->opt.rotate_wait, input_data, input_event, s);
-	if (s->in == NULL && s->sub == NULL)
-		tw_err(1, "%s", s->opt.file != NULL ? s->opt.file :
-		    "standard input");
+	if (s->opt.subscribe != NULL &&
+	    (s->sub = tw_redisfeed_subscriber(s->r, s->opt.subscribe,
+	    s->opt.from_start, s->opt.max_line, on_line, input_batch,
+	    &s->in[0])) == NULL)
+		tw_err(1, "--subscribe %s", s->opt.subscribe);
+	for (i = 0; s->sub == NULL && i < s->nin; i++) {
+		struct input *in = &s->in[i];
+
+		if (in->path == NULL)
+			in->f = tw_follow_fd(s->r, STDIN_FILENO, input_data,
+			    input_event, in);
+		else
+			in->f = tw_follow_file(s->r, in->path,
+			    s->opt.from_start ? TW_FOLLOW_FROM_START : 0,
+			    s->opt.rotate_wait, input_data, input_event, in);
+		if (in->f == NULL)
+			tw_err(1, "%s", in->name);
+	}
 	if (s->opt.interval > 0) {
 		tw_timer_init(&s->tick, tick_cb, s);
 		tw_call_later(s->r, &s->tick, s->opt.interval);
+	}
+}
+
+/* Stop reading every input. */
+static void
+close_inputs(struct server *s)
+{
+	int i;
+
+	for (i = 0; i < s->nin; i++) {
+		tw_follow_close(s->in[i].f);
+		s->in[i].f = NULL;
 	}
 }
 
@@ -545,6 +703,9 @@ start_hub(struct server *s)
 		.heartbeat = s->opt.heartbeat,
 		.poll = s->opt.poll,
 		.allow = s->opt.nallow > 0 ? &s->opt.allow : NULL,
+		.format = s->opt.format,
+		.filter = s->opt.nfilter > 0 ? &s->opt.filter : NULL,
+		.anonymize = s->opt.anonymize,
 	};
 
 	if ((s->hub = tw_hub_new(s->r, &o)) == NULL)
@@ -552,9 +713,7 @@ start_hub(struct server *s)
 	s->svc.factory.data = s->hub;
 	if (s->opt.http == NULL)
 		return;
-	if ((s->httpd = tw_httpd_new(s->r, s->hub, s->opt.file != NULL ?
-	    s->opt.file : s->opt.subscribe != NULL ? s->opt.subscribe :
-	    "standard input")) == NULL)
+	if ((s->httpd = tw_httpd_new(s->r, s->hub, s->inputs)) == NULL)
 		tw_err(1, "HTTP");
 	s->http_factory.proto = &tw_httpd_proto;
 	s->http_factory.data = s->httpd;
@@ -571,8 +730,7 @@ stop(struct server *s)
 		return;
 	s->stopping = 1;
 	tw_service_stop_listening(&s->svc);
-	tw_follow_close(s->in);
-	s->in = NULL;
+	close_inputs(s);
 	tw_redisfeed_close(s->sub, 0);
 	s->sub = NULL;
 	tw_redisfeed_close(s->pub, s->opt.linger);	/* sends what it has */
@@ -598,13 +756,22 @@ on_stop_signal(void *data)
 static void
 free_server(struct server *s)
 {
+	int i;
+
 	tw_service_end(&s->svc);
-	tw_follow_close(s->in);
+	close_inputs(s);
 	tw_redisfeed_free(s->sub);
 	tw_redisfeed_free(s->pub);
 	tw_hub_free(s->hub);
 	tw_httpd_free(s->httpd);
 	tw_reactor_destroy(s->r);
-	tw_lines_free(&s->lines);
+	for (i = 0; i < s->nin; i++) {
+		tw_lines_free(&s->in[i].lines);
+		free(s->in[i].path);
+	}
+	free(s->in);
+	free(s->inputs);
 	tw_filter_free(&s->opt.allow);
+	tw_filter_free(&s->opt.filter);
+	tw_logfmt_free(s->opt.format);
 }

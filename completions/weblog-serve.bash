@@ -35,8 +35,13 @@ _weblog_serve()
 		esac
 		return
 		;;
+	--format)
+		COMPREPLY=($(compgen -W 'combined common vhost_combined' -- "$cur"))
+		return
+		;;
 	-i|--interval|-k|--keep|-r|--replay|--max-clients|--max-queue|\
-	--max-line|--linger|--rotate-wait|--heartbeat|--allow)
+	--max-line|--linger|--rotate-wait|--heartbeat|--allow|--status|\
+	--match|--exclude)
 		return
 		;;
 	esac
@@ -45,8 +50,8 @@ _weblog_serve()
 		COMPREPLY=($(compgen -W '-d --daemon -q --quiet -l --listen --http --allow -m --mode
 		    -i --interval -k --keep -r --replay --max-clients --max-queue
 		    --max-line --linger --heartbeat --from-start --rotate-wait
-		    --pidfile --logfile --publish --subscribe -h --help
-		    --version' \
+		    --pidfile --logfile --format --status --match --exclude
+		    --anonymize --publish --subscribe -h --help --version' \
 		    -- "$cur"))
 		;;
 	*)

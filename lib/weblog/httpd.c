@@ -241,6 +241,65 @@ parse_event_id(const char *s, size_t len, unsigned long long *epoch,
 	return errno != 0 || *end != '\0' ? -1 : 0;
 }
 
+/*
+ * The client's own filter from the query's status, match and exclude
+ * (filter.h), into *fp: NULL when it has none. -1 after answering 400
+ * with the filter's reason (or 500 when out of memory).
+ */
+static int
+query_filter(struct hconn *hc, tw_filter **fp)
+{
+	tw_http_param p;
+	tw_filter *f = NULL;
+	size_t pos = 0, nlen, vlen;
+	char name[16], *val = NULL, err[256], why[320];
+	int kind;
+
+	*fp = NULL;
+	while (tw_http_param_next(hc->req, &pos, &p)) {
+		if (p.namelen >= sizeof(name))
+			continue;	/* not one of ours: stream() says so */
+		nlen = tw_http_decode(p.name, p.namelen, name);
+		if ((kind = tw_filter_kind(name, nlen)) < 0)
+			continue;
+		if ((f == NULL && (f = malloc(sizeof(*f))) == NULL) ||
+		    (val = malloc(p.valuelen + 1)) == NULL) {
+			error(hc, 500, "out of memory");
+			goto fail;
+		}
+		if (*fp == NULL)
+			tw_filter_init(*fp = f);
+		vlen = tw_http_decode(p.value, p.valuelen, val);
+		if (tw_filter_add(f, kind, val, vlen, err, sizeof(err)) == -1) {
+			snprintf(why, sizeof(why), "%s=...: %s",
+			    tw_filter_names[kind], err);
+			error(hc, 400, why);
+			goto fail;
+		}
+		free(val);
+		val = NULL;
+	}
+	return 0;
+fail:
+	free(val);
+	if (*fp != NULL)
+		tw_filter_free(*fp);
+	free(f);
+	*fp = NULL;
+	return -1;
+}
+
+/* Is the decoded name of p that of a filter? */
+static int
+is_filter_param(const tw_http_param *p)
+{
+	char name[16];
+
+	return p->namelen < sizeof(name) &&
+	    tw_filter_kind(name, tw_http_decode(p->name, p->namelen,
+	    name)) >= 0;
+}
+
 /* A stream of the hub in format fmt, as the request's parameters say. */
 static void
 stream(struct hconn *hc, int fmt)
@@ -252,6 +311,7 @@ stream(struct hconn *hc, int fmt)
 	};
 	tw_http_req *q = hc->req;
 	tw_http_param p;
+	tw_filter *filter;
 	unsigned long long epoch = 0, seq = 0;
 	size_t pos = 0, replay = 0;
 	int resume = 0;
@@ -260,9 +320,10 @@ stream(struct hconn *hc, int fmt)
 
 	while (tw_http_param_next(q, &pos, &p)) {
 		if (!((p.namelen == 6 && memcmp(p.name, "replay", 6) == 0) ||
-		    (p.namelen == 4 && memcmp(p.name, "from", 4) == 0))) {
-			error(hc, 400, "unknown query parameter "
-			    "(replay and from are known)");
+		    (p.namelen == 4 && memcmp(p.name, "from", 4) == 0) ||
+		    is_filter_param(&p))) {
+			error(hc, 400, "unknown query parameter (replay, from, "
+			    "status, match and exclude are known)");
 			return;
 		}
 	}
@@ -294,16 +355,21 @@ stream(struct hconn *hc, int fmt)
 		error(hc, 505, "/hits.ndjson is chunked: HTTP/1.1 needed");
 		return;
 	}
+	if (query_filter(hc, &filter) == -1)
+		return;
 	log_request(hc, 200);
 	head(hc, 200, types[fmt], -1, fmt == TW_HUB_NDJSON);
 	if (q->method == TW_HTTP_HEAD) {
+		if (filter != NULL)
+			tw_filter_free(filter);
+		free(filter);
 		finish(hc);
 		return;
 	}
 	hc->done = 1;
 	tw_timer_cancel(hc->d->r, &hc->head_timer);
 	hc->sub = tw_hub_subscribe(hc->d->hub, hc->c, fmt, resume, epoch, seq,
-	    replay);
+	    replay, filter);
 	free(hc->req);
 	hc->req = NULL;
 	if (hc->sub == NULL) {

@@ -13,6 +13,7 @@
 
 #include "util/log.h"
 #include "util/ring.h"
+#include "weblog/anon.h"
 #include "weblog/hit.h"
 #include "weblog/hub.h"
 #include "weblog/json.h"
@@ -28,10 +29,19 @@ struct batch {
 	size_t hits;
 };
 
-/* A kept hit: its line, and its encoding in each format once asked for. */
+/* Where a filter looks in a hit's line: status, request, client. */
+enum { KEY_STATUS, KEY_REQUEST, KEY_CLIENT, NKEYS };
+
+/*
+ * A kept hit: its line (anonymised), its source, where its filter keys are
+ * in the line (length 0: absent, but for the request), and its encoding
+ * in each format once asked for.
+ */
 struct kept {
 	tw_bytes *line;
 	tw_bytes *enc[TW_HUB_NFMT];
+	const char *source;
+	uint32_t koff[NKEYS], klen[NKEYS];
 };
 
 struct tw_sub {
@@ -39,6 +49,7 @@ struct tw_sub {
 	tw_conn *c;
 	LIST_ENTRY(tw_sub) link;
 	int fmt;
+	tw_filter *filter;	/* the client's own (HTTP query), or NULL */
 	int raw;		/* the raw protocol: RESUME, NEW?, its eof */
 	tw_ring fifo;		/* struct batch: hits not yet handed to c */
 	size_t fbytes;		/* their bytes */
@@ -58,6 +69,7 @@ struct tw_hub {
 	tw_reactor *r;
 	LIST_HEAD(, tw_sub) subs;
 	size_t nsubs[TW_HUB_NFMT];
+	size_t nfilt[TW_HUB_NFMT];	/* of them, with a filter of their own */
 	size_t conns;
 	size_t high;		/* hand hits to a connection up to this */
 	tw_ring hist;		/* struct kept: the last o.keep hits */
@@ -70,39 +82,57 @@ struct tw_hub {
 	int stopping;
 	char *scratch;		/* one hit's encoding, for the history */
 	size_t scratch_cap;
+	char *lbuf;		/* an anonymised line */
+	size_t lbuf_cap;
+	struct kept *pend;	/* hits for filtered subscribers, to publish */
+	size_t npend, pend_cap;
+	char *start;		/* the XML start tag */
+	size_t startlen;
+	size_t namelen;		/* the format's text: its names' bound */
 };
 
 static void sub_free(tw_sub *s);
 
 /* ------------------------------------------------------------ encoding */
 
-/* The most bytes hit i of a line of len bytes takes in format fmt. */
 static size_t
-encoded_max(int fmt, size_t len)
+slen(const char *s)
 {
-	if (fmt == TW_HUB_XML)
-		return TW_HIT_ENCODED_MAX(len);
-	return TW_JSON_HIT_MAX(len) + SSE_HEAD;
+	return s != NULL ? strlen(s) : 0;
 }
 
-/* Hit seq, line[0..len), in format fmt, into out (encoded_max). */
+/* The most bytes a hit of a line of len bytes takes in format fmt. */
 static size_t
-encode(const tw_hub *h, int fmt, const char *line, size_t len, uint64_t seq,
-    char *out)
+encoded_max(const tw_hub *h, int fmt, size_t len, const char *source)
 {
+	if (fmt == TW_HUB_XML)
+		return TW_HIT_REC_MAX(len, h->namelen, slen(source));
+	return TW_JSON_REC_MAX(len, h->namelen, slen(source)) + SSE_HEAD;
+}
+
+/*
+ * Hit seq in format fmt, into out (encoded_max): r, the line split (NULL:
+ * line[0..len) matches no format), from source (NULL: none).
+ */
+static size_t
+encode(const tw_hub *h, int fmt, const tw_logrec *r, const char *line,
+    size_t len, const char *source, uint64_t seq, char *out)
+{
+	const tw_logfmt *f = h->o.format;
 	size_t n;
 
 	switch (fmt) {
 	case TW_HUB_XML:
-		return tw_hit_encode(line, len, seq, out);
+		return tw_hit_rec(f, r, line, len, source, slen(source), seq,
+		    out);
 	case TW_HUB_SSE:
 		n = (size_t)sprintf(out, "id: %llu-%llu\nevent: hit\ndata: ",
 		    h->epoch, (unsigned long long)seq);
-		n += tw_json_line(line, len, out + n);
+		n += tw_json_rec(f, r, line, len, source, slen(source), out + n);
 		memcpy(out + n, "\n\n", 2);
 		return n + 2;
 	default:
-		n = tw_json_line(line, len, out);
+		n = tw_json_rec(f, r, line, len, source, slen(source), out);
 		out[n] = '\n';
 		return n + 1;
 	}
@@ -169,35 +199,75 @@ kept_free(void *elem)
 		tw_bytes_unref(k->enc[f]);
 }
 
+/* Room for n bytes in *buf (its capacity *cap); -1 when out of memory. */
+static int
+grow(char **buf, size_t *cap, size_t n)
+{
+	char *p;
+
+	if (n <= *cap)
+		return 0;
+	if ((p = realloc(*buf, n)) == NULL)
+		return -1;
+	*buf = p;
+	*cap = n;
+	return 0;
+}
+
 /*
- * Kept hit seq (in the history) in format fmt, encoded the first time it
- * is asked for; NULL when out of memory.
+ * Hit seq alone in format fmt (an NDJSON chunk of its own), as its own
+ * bytes: for the history and filtered subscribers. NULL when out of
+ * memory.
  */
 static tw_bytes *
-history_get(tw_hub *h, uint64_t seq, int fmt)
+encode_one(tw_hub *h, int fmt, const tw_logrec *r, const char *line,
+    size_t len, const char *source, uint64_t seq)
 {
-	struct kept *k = tw_ring_at(&h->hist, (size_t)(seq - history_first(h)));
-	size_t need, n, off = fmt == TW_HUB_NDJSON ? CHUNK_HEAD : 0;
+	size_t n, off = fmt == TW_HUB_NDJSON ? CHUNK_HEAD : 0;
 
-	if (k->enc[fmt] != NULL)
-		return k->enc[fmt];
-	need = encoded_max(fmt, k->line->len) + CHUNK_HEAD + 2;
-	if (need > h->scratch_cap) {
-		char *p = realloc(h->scratch, need);
-
-		if (p == NULL)
-			return NULL;
-		h->scratch = p;
-		h->scratch_cap = need;
-	}
-	n = encode(h, fmt, k->line->data, k->line->len, seq, h->scratch + off);
+	if (grow(&h->scratch, &h->scratch_cap,
+	    encoded_max(h, fmt, len, source) + CHUNK_HEAD + 2) == -1)
+		return NULL;
+	n = encode(h, fmt, r, line, len, source, seq, h->scratch + off);
 	if (fmt == TW_HUB_NDJSON) {
 		chunk_head(h->scratch, n);
 		memcpy(h->scratch + off + n, "\r\n", 2);
 		n += CHUNK_HEAD + 2;
 	}
-	k->enc[fmt] = tw_bytes_copy(h->scratch, n);
+	return tw_bytes_copy(h->scratch, n);
+}
+
+/*
+ * Kept hit seq (in the history) in format fmt, encoded the first time it
+ * is asked for (its line split again: it was encoded in this format by
+ * no one yet); NULL when out of memory.
+ */
+static tw_bytes *
+history_get(tw_hub *h, uint64_t seq, int fmt)
+{
+	struct kept *k = tw_ring_at(&h->hist, (size_t)(seq - history_first(h)));
+	tw_logrec r;
+	int ok;
+
+	if (k->enc[fmt] != NULL)
+		return k->enc[fmt];
+	ok = tw_logfmt_parse(h->o.format, &r, k->line->data, k->line->len);
+	k->enc[fmt] = encode_one(h, fmt, ok ? &r : NULL, k->line->data,
+	    k->line->len, k->source, seq);
 	return k->enc[fmt];
+}
+
+/* Does kept hit k pass filter f, a client's own (its text capped)? */
+static int
+kept_pass(const tw_filter *f, const struct kept *k, const char *line)
+{
+	size_t reqlen = k->klen[KEY_REQUEST];
+
+	if (reqlen > TW_HUB_FILTER_TEXT)
+		reqlen = TW_HUB_FILTER_TEXT;
+	return tw_filter_pass(f, line + k->koff[KEY_STATUS],
+	    k->klen[KEY_STATUS], line + k->koff[KEY_REQUEST], reqlen,
+	    line + k->koff[KEY_CLIENT], k->klen[KEY_CLIENT]);
 }
 
 /* -------------------------------------------------------- subscribers */
@@ -328,8 +398,13 @@ push_kept(tw_sub *s, uint64_t from, uint64_t to)
 		count_dropped(s, history_first(h) - from);
 		from = history_first(h);
 	}
-	for (; from < to; from++)
-		sub_push(s, history_get(h, from, s->fmt), 1);
+	for (; from < to; from++) {
+		struct kept *k;
+
+		k = tw_ring_at(&h->hist, (size_t)(from - history_first(h)));
+		if (s->filter == NULL || kept_pass(s->filter, k, k->line->data))
+			sub_push(s, history_get(h, from, s->fmt), 1);
+	}
 }
 
 /* Close once what is queued is taken, or the linger has passed. */
@@ -456,18 +531,28 @@ service(tw_sub *s)
 		tw_conn_resume(s->c);
 }
 
-/* A new subscriber on c in format fmt (the pending batches published). */
+/*
+ * A new subscriber on c in format fmt, with its own filter (NULL: none;
+ * freed with it, or here on failure); the pending batches published.
+ */
 static tw_sub *
-sub_new(tw_hub *h, tw_conn *c, int fmt)
+sub_new(tw_hub *h, tw_conn *c, int fmt, tw_filter *filter)
 {
 	tw_sub *s;
 
 	tw_hub_publish(h);	/* what came before it is not its */
-	if ((s = calloc(1, sizeof(*s))) == NULL)
+	if ((s = calloc(1, sizeof(*s))) == NULL) {
+		if (filter != NULL)
+			tw_filter_free(filter);
+		free(filter);
 		return NULL;
+	}
 	s->h = h;
 	s->c = c;
 	s->fmt = fmt;
+	s->filter = filter;
+	if (filter != NULL)
+		h->nfilt[fmt]++;
 	s->cursor = h->next_seq;
 	/* A batch has bytes: --max-queue keeps the count within this. */
 	tw_ring_init(&s->fifo, sizeof(struct batch), h->o.max_queue + 1);
@@ -483,52 +568,71 @@ sub_free(tw_sub *s)
 {
 	LIST_REMOVE(s, link);
 	s->h->nsubs[s->fmt]--;
+	if (s->filter != NULL) {
+		s->h->nfilt[s->fmt]--;
+		tw_filter_free(s->filter);
+		free(s->filter);
+	}
 	tw_timer_cancel(s->h->r, &s->open_timer);
 	tw_ring_free(&s->fifo, unref_batch);
 	tw_lines_free(&s->req);
 	free(s);
 }
 
-/* <hits epoch="E" heartbeat="S">, and a newline, into buf (128). */
-static size_t
-start_tag(const tw_hub *h, char *buf)
+/*
+ * <hits epoch="E" heartbeat="S" format="FMT">, and a newline, made once:
+ * the heartbeat when there is one, the format unless it is the default.
+ */
+static int
+start_tag(tw_hub *h)
 {
 	unsigned long long ms = (unsigned long long)(h->o.heartbeat * 1000 +
 	    0.5);
-	char frac[8] = "";
+	const char *fmt = tw_logfmt_text(h->o.format);
+	char frac[8] = "", *o;
 
-	if (ms == 0)
-		return (size_t)sprintf(buf, "<hits epoch=\"%llu\">\n", h->epoch);
-	if (ms % 1000 != 0) {
-		/* Milliseconds, without the zeros at the end: 0.2, 0.25. */
-		snprintf(frac, sizeof(frac), ".%03llu", ms % 1000);
-		while (frac[strlen(frac) - 1] == '0')
-			frac[strlen(frac) - 1] = '\0';
+	if ((h->start = malloc(TW_HIT_ATTR_MAX(strlen(fmt)) + 128)) == NULL)
+		return -1;
+	o = h->start + sprintf(h->start, "<hits epoch=\"%llu\"", h->epoch);
+	if (ms != 0) {
+		if (ms % 1000 != 0) {
+			/* Milliseconds, without the zeros at the end: 0.2, 0.25. */
+			snprintf(frac, sizeof(frac), ".%03llu", ms % 1000);
+			while (frac[strlen(frac) - 1] == '0')
+				frac[strlen(frac) - 1] = '\0';
+		}
+		o += sprintf(o, " heartbeat=\"%llu%s\"", ms / 1000, frac);
 	}
-	return (size_t)sprintf(buf, "<hits epoch=\"%llu\" heartbeat=\"%llu%s\">\n",
-	    h->epoch, ms / 1000, frac);
+	if (strcmp(fmt, "combined") != 0) {
+		memcpy(o, " format=\"", 9);
+		o += 9;
+		o += tw_hit_attr(fmt, strlen(fmt), o);
+		*o++ = '"';
+	}
+	memcpy(o, ">\n", 2);
+	h->startlen = (size_t)(o + 2 - h->start);
+	return 0;
 }
 
 /* What a stream in format fmt starts with. */
 static void
 preamble(tw_sub *s)
 {
-	char buf[128];
-
 	if (s->fmt == TW_HUB_XML)
-		put(s, buf, start_tag(s->h, buf));
+		put(s, s->h->start, s->h->startlen);
 	else if (s->fmt == TW_HUB_SSE)
 		put(s, "retry: 1000\n\n", 13);	/* reconnect soon */
 }
 
 tw_sub *
 tw_hub_subscribe(tw_hub *h, tw_conn *c, int fmt, int resume,
-    unsigned long long epoch, unsigned long long seq, size_t replay)
+    unsigned long long epoch, unsigned long long seq, size_t replay,
+    tw_filter *filter)
 {
 	tw_sub *s;
 	size_t n;
 
-	if ((s = sub_new(h, c, fmt)) == NULL)
+	if ((s = sub_new(h, c, fmt, filter)) == NULL)
 		return NULL;
 	preamble(s);
 	if (resume && epoch == h->epoch) {
@@ -569,7 +673,7 @@ raw_made(tw_conn *c)
 		tw_conn_abort(c);
 		return;
 	}
-	if ((s = sub_new(h, c, TW_HUB_XML)) == NULL) {
+	if ((s = sub_new(h, c, TW_HUB_XML, NULL)) == NULL) {
 		tw_hub_leave(h);
 		tw_log_notice("%s: out of memory; closing", tw_conn_peer(c));
 		tw_conn_abort(c);
@@ -751,9 +855,10 @@ tw_hub_new(tw_reactor *r, const struct tw_hub_opts *o)
 	    TW_CONN_HIGH_WATER;
 	h->next_seq = 1;
 	h->epoch = choose_epoch();
+	h->namelen = strlen(tw_logfmt_text(o->format));
 	tw_ring_init(&h->hist, sizeof(struct kept), o->keep);
 	tw_timer_init(&h->beat, beat_cb, h);
-	if (tw_ring_reserve(&h->hist, o->keep) == -1 ||
+	if (start_tag(h) == -1 || tw_ring_reserve(&h->hist, o->keep) == -1 ||
 	    (o->heartbeat > 0 &&
 	    tw_call_later(r, &h->beat, o->heartbeat / 2) == -1)) {
 		tw_hub_free(h);
@@ -776,7 +881,12 @@ tw_hub_free(tw_hub *h)
 	tw_ring_free(&h->hist, kept_free);
 	for (f = 0; f < TW_HUB_NFMT; f++)
 		tw_bytes_unref(h->batch[f]);
+	while (h->npend > 0)
+		kept_free(&h->pend[--h->npend]);
+	free(h->pend);
 	free(h->scratch);
+	free(h->lbuf);
+	free(h->start);
 	free(h);
 }
 
@@ -807,45 +917,175 @@ batch_room(tw_hub *h, int fmt, size_t n)
 	return 0;
 }
 
-/* Does format fmt's batch have readers? */
+/* Does format fmt's batch have readers (those without a filter)? */
 static int
 in_use(const tw_hub *h, int fmt)
 {
-	return h->nsubs[fmt] > 0;
+	return h->nsubs[fmt] > h->nfilt[fmt];
+}
+
+/* Any subscriber with a filter of its own? */
+static int
+any_filtered(const tw_hub *h)
+{
+	int f;
+
+	for (f = 0; f < TW_HUB_NFMT; f++)
+		if (h->nfilt[f] > 0)
+			return 1;
+	return 0;
+}
+
+/* Record field i's place in line into k's key j (absent: length 0). */
+static void
+key(struct kept *k, int j, const tw_logrec *r, int i, const char *line)
+{
+	if (r != NULL && (r->present & TW_LOGFMT_BIT(i))) {
+		k->koff[j] = (uint32_t)(r->val[i] - line);
+		k->klen[j] = (uint32_t)r->len[i];
+	}
+}
+
+/*
+ * Anonymise r's client: the line written again with it into h->lbuf, and
+ * r pointed into that line (the fields after the client move by the
+ * change in its length). Returns the new line's length, or -1 when out of
+ * memory.
+ */
+static long
+anonymise(tw_hub *h, tw_logrec *r, const char *line, size_t len)
+{
+	char anon[TW_ANON_MAX];
+	const char *client = r->val[TW_CLF_CLIENT];
+	size_t alen = tw_anon_client(client, r->len[TW_CLF_CLIENT], anon);
+	size_t clen = r->len[TW_CLF_CLIENT];
+	long n;
+	int i;
+
+	if (grow(&h->lbuf, &h->lbuf_cap, len + TW_ANON_MAX) == -1)
+		return -1;
+	r->val[TW_CLF_CLIENT] = anon;
+	r->len[TW_CLF_CLIENT] = alen;
+	n = tw_logfmt_format(h->o.format, r, h->lbuf, h->lbuf_cap);
+	for (i = 0; i < TW_CLF_NFIELDS + r->nextra; i++) {
+		if (i < TW_CLF_NFIELDS && !(r->present & TW_LOGFMT_BIT(i)))
+			continue;
+		if (i == TW_CLF_CLIENT)
+			r->val[i] = h->lbuf + (client - line);
+		else if (r->val[i] > client)
+			r->val[i] = h->lbuf + (r->val[i] - line) + alen - clen;
+		else
+			r->val[i] = h->lbuf + (r->val[i] - line);
+	}
+	return n;
 }
 
 int
-tw_hub_add(tw_hub *h, const char *line, size_t len)
+tw_hub_add(tw_hub *h, const char *line, size_t len, const char *source)
 {
 	struct kept k, old;
-	int f;
+	tw_logrec rec, *r = &rec;
+	long n;
+	int f, filtered = any_filtered(h);
 
+	if (!tw_logfmt_parse(h->o.format, r, line, len))
+		r = NULL;
 	memset(&k, 0, sizeof(k));
-	if (h->o.keep > 0 && (k.line = tw_bytes_copy(line, len)) == NULL)
+	k.source = source;
+	k.klen[KEY_REQUEST] = (uint32_t)len;	/* a <line>: all of it */
+	key(&k, KEY_STATUS, r, TW_CLF_STATUS, line);
+	key(&k, KEY_REQUEST, r, TW_CLF_REQUEST, line);
+	key(&k, KEY_CLIENT, r, TW_CLF_CLIENT, line);
+	if (h->o.filter != NULL && !tw_filter_pass(h->o.filter,
+	    line + k.koff[KEY_STATUS], k.klen[KEY_STATUS],
+	    line + k.koff[KEY_REQUEST], k.klen[KEY_REQUEST],
+	    line + k.koff[KEY_CLIENT], k.klen[KEY_CLIENT]))
+		return 0;	/* no number, no encoding */
+	if (h->o.anonymize && r != NULL &&
+	    (r->present & TW_LOGFMT_BIT(TW_CLF_CLIENT))) {
+		if ((n = anonymise(h, r, line, len)) < 0)
+			return -1;
+		line = h->lbuf;
+		len = (size_t)n;
+		key(&k, KEY_STATUS, r, TW_CLF_STATUS, line);
+		key(&k, KEY_REQUEST, r, TW_CLF_REQUEST, line);
+		key(&k, KEY_CLIENT, r, TW_CLF_CLIENT, line);
+	}
+	if ((h->o.keep > 0 || filtered) &&
+	    (k.line = tw_bytes_copy(line, len)) == NULL)
 		return -1;
-	for (f = 0; f < TW_HUB_NFMT; f++)
-		if (in_use(h, f) &&
-		    batch_room(h, f, encoded_max(f, len)) == -1) {
-			tw_bytes_unref(k.line);
+	if (filtered && h->npend == h->pend_cap) {
+		size_t cap = h->pend_cap > 0 ? h->pend_cap * 2 : 64;
+		struct kept *p = realloc(h->pend, cap * sizeof(*p));
+
+		if (p == NULL) {
+			kept_free(&k);
 			return -1;
 		}
+		h->pend = p;
+		h->pend_cap = cap;
+	}
+	for (f = 0; f < TW_HUB_NFMT; f++) {
+		if (in_use(h, f) && batch_room(h, f,
+		    encoded_max(h, f, len, source)) == -1) {
+			kept_free(&k);
+			return -1;
+		}
+		/* Filtered subscribers take it alone: encoded once for them. */
+		if (h->nfilt[f] > 0 && (k.enc[f] = encode_one(h, f, r, line,
+		    len, source, h->next_seq)) == NULL) {
+			kept_free(&k);
+			return -1;
+		}
+	}
 	for (f = 0; f < TW_HUB_NFMT; f++) {
 		tw_bytes *b = h->batch[f];
 
 		if (in_use(h, f))
-			b->len += encode(h, f, line, len, h->next_seq,
-			    b->data + b->len);
+			b->len += encode(h, f, r, line, len, source,
+			    h->next_seq, b->data + b->len);
 	}
 	h->batch_hits++;
 	h->read++;
+	if (filtered) {
+		/* Its own references: the history may let go of it first. */
+		struct kept *p = &h->pend[h->npend++];
+
+		*p = k;
+		tw_bytes_ref(p->line);
+		for (f = 0; f < TW_HUB_NFMT; f++)
+			if (p->enc[f] != NULL)
+				tw_bytes_ref(p->enc[f]);
+	}
 	if (h->o.keep > 0) {
 		if (tw_ring_len(&h->hist) == h->o.keep &&
 		    tw_ring_shift(&h->hist, &old) == 0)
 			kept_free(&old);
 		tw_ring_push(&h->hist, &k);	/* cannot fail: reserved */
+	} else {
+		kept_free(&k);
 	}
 	h->next_seq++;
 	return 0;
+}
+
+/* The hits since the last publish, one by one, to filtered subscribers. */
+static void
+publish_filtered(tw_hub *h)
+{
+	tw_sub *s;
+	size_t i;
+
+	LIST_FOREACH(s, &h->subs, link) {
+		if (s->filter == NULL)
+			continue;
+		for (i = 0; i < h->npend; i++)
+			if (kept_pass(s->filter, &h->pend[i],
+			    h->pend[i].line->data))
+				sub_push(s, h->pend[i].enc[s->fmt], 1);
+	}
+	while (h->npend > 0)
+		kept_free(&h->pend[--h->npend]);
 }
 
 void
@@ -867,12 +1107,14 @@ tw_hub_publish(tw_hub *h)
 		/* Subscribers may hold it a while: keep no spare room. */
 		h->batch[f] = b = tw_bytes_trim(b);
 		LIST_FOREACH(s, &h->subs, link)
-			if (s->fmt == f && !(s->raw && h->o.poll))
+			if (s->fmt == f && s->filter == NULL &&
+			    !(s->raw && h->o.poll))
 				sub_push(s, b, h->batch_hits);
 		tw_bytes_unref(b);
 		h->batch[f] = NULL;
 	}
 	h->batch_hits = 0;
+	publish_filtered(h);
 }
 
 void

@@ -14,7 +14,9 @@
  * gets a reference to it: one iovec per batch, not one copy per client.
  * The history keeps the last --keep hits, each as its line and, made when
  * first asked for, its encoding in each format, for replay, resume and
- * poll mode.
+ * poll mode. A subscriber with a filter of its own (an HTTP query) cannot
+ * share batches: it gets the hits that pass, one by one, each hit's own
+ * encoding made once for all such subscribers and kept in the history.
  *
  * Without letting a slow subscriber cost the others: a subscriber's
  * connection is handed batches only while its queue is short; the rest
@@ -43,6 +45,7 @@
 
 #include "twirl.h"
 #include "weblog/filter.h"
+#include "weblog/logfmt.h"
 
 enum { TW_HUB_XML, TW_HUB_SSE, TW_HUB_NDJSON, TW_HUB_NFMT };
 
@@ -57,7 +60,17 @@ struct tw_hub_opts {
 	double heartbeat;	/* seconds; 0: none */
 	int poll;		/* raw clients ask (NEW?) instead */
 	const tw_filter *allow;	/* --allow: the peers' ranges, or NULL */
+	const tw_logfmt *format;	/* --format: how lines split (not NULL) */
+	const tw_filter *filter;	/* --status, --match, --exclude, or NULL */
+	int anonymize;		/* --anonymize */
 };
+
+/*
+ * A per-client filter's regexes see at most this many bytes of the
+ * request (or of a <line> hit's line): glibc's regexec() is quadratic in
+ * the text (filter.h), and the peer chooses the regex.
+ */
+#define TW_HUB_FILTER_TEXT 1024
 
 struct tw_hub_stats {
 	unsigned long long epoch;
@@ -79,11 +92,15 @@ tw_hub *tw_hub_new(tw_reactor *r, const struct tw_hub_opts *o);
 void tw_hub_free(tw_hub *h);
 
 /*
- * A hit: line[0..len), without its newline. Numbered, kept, encoded into
- * the pending batch of each format in use. Returns 0, or -1 with ENOMEM
- * (the line is lost; its number is not used).
+ * A line read: line[0..len), without its newline, from source (a FILE's
+ * name, living as long as the hub; NULL: no <source>). Split once by the
+ * format; dropped if the server's filter does not pass it (no number, no
+ * encoding); its client anonymised with --anonymize; then numbered, kept
+ * (as the anonymised line), encoded into the pending batch of each format
+ * in use, and per hit for each format with filtered subscribers. Returns
+ * 0, or -1 with ENOMEM (the line is lost; its number is not used).
  */
-int tw_hub_add(tw_hub *h, const char *line, size_t len);
+int tw_hub_add(tw_hub *h, const char *line, size_t len, const char *source);
 
 /* Hand the pending batches to the subscribers (push mode). */
 void tw_hub_publish(tw_hub *h);
@@ -113,11 +130,15 @@ extern const tw_protocol tw_hub_xml_proto;
  * Subscribe c (admitted, its response head written) to the hits in format
  * fmt: when resume is set and epoch is this hub's, from the hit after seq
  * (<dropped> for those no longer kept); otherwise the last replay kept
- * hits, then live. Returns the subscriber, or NULL with ENOMEM. While
- * subscribed, the caller forwards c's low and lost events.
+ * hits, then live. filter (NULL: none), the client's own, is the hub's from
+ * then on, even on failure (freed with the subscriber): such a subscriber
+ * gets the hits that pass it one by one, each from its encoding kept in
+ * the history, numbers skipped. Returns the subscriber, or NULL with
+ * ENOMEM. While subscribed, the caller forwards c's low and lost events.
  */
 tw_sub *tw_hub_subscribe(tw_hub *h, tw_conn *c, int fmt, int resume,
-    unsigned long long epoch, unsigned long long seq, size_t replay);
+    unsigned long long epoch, unsigned long long seq, size_t replay,
+    tw_filter *filter);
 void tw_sub_low(tw_sub *s);
 void tw_sub_lost(tw_sub *s);
 
