@@ -257,11 +257,12 @@ print(s.recv(100).decode().strip())' "$PORT"
 	run "$BIN/fib-serve" -d -s fib.state -l 127.0.0.1:0 --pidfile fib.pid \
 	    --logfile fib.log
 	[ "$status" -eq 0 ]
-	[ "$output" = "fib-serve: listening on 127.0.0.1:$PORT" ]
+	[[ "$output" =~ ^"fib-serve: listening on 127.0.0.1:"[0-9]+$ ]]
 	pid=$(cat fib.pid)
 	STARTED="$STARTED $pid"
-	# The port is in the log; listening already: no waiting on the port.
+	# The parent's port is the log's; listening already: no waiting.
 	PORT=$(listening "$T/fib.log")
+	[ "$output" = "fib-serve: listening on 127.0.0.1:$PORT" ]
 	[ "$(fibc get "$PORT" 3 | tr '\n' ' ')" = "2 3 5 " ]
 	kill "$(cat fib.pid)"
 	wait_for 5 eval '! kill -0 '"$pid"' 2>/dev/null'
@@ -445,7 +446,7 @@ print("answered" if answered else "no answer", "alive" if alive else
 @test "--help, --version and a bad option" {
 	run "$BIN/fib-serve" --help
 	[ "$status" -eq 0 ]
-	[[ "${lines[0]}" == "usage: fib-serve [-s STATE] [-l ADDRESS]"* ]]
+	[[ "${lines[0]}" == "usage: fib-serve [-s STATE | --redis URL [--redis-wait N]] [-l ADDRESS]"* ]]
 	run "$BIN/fib-serve" --version
 	[ "$status" -eq 0 ]
 	[ "$output" = "fib-serve 0.1.0" ]
