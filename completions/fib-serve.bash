@@ -11,13 +11,13 @@ _fib_serve()
 		COMPREPLY=($(compgen -f -- "$cur"))
 		return
 		;;
-	-l|--listen|--reserve)
+	-l|--listen|--reserve|--redis|--redis-wait)
 		return
 		;;
 	esac
 	case $cur in
 	-*)
-		COMPREPLY=($(compgen -W '-s --state -l --listen --reserve
+		COMPREPLY=($(compgen -W '-s --state --redis --redis-wait -l --listen --reserve
 		    -d --daemon --pidfile --logfile -q --quiet -h --help
 		    --version' -- "$cur"))
 		;;

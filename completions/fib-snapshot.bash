@@ -47,7 +47,7 @@ _fib_snapshot()
 		# The file first, then KEY=VALUE assignments.
 		if [ "$COMP_CWORD" -gt 2 ]; then
 			compopt -o nospace 2>/dev/null
-			COMPREPLY=($(compgen -W 'a= b= served= reserve= listen=' \
+			COMPREPLY=($(compgen -W 'a= b= served= reserve= reserved= listen=' \
 			    -- "$cur"))
 			return
 		fi

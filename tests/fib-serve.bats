@@ -447,7 +447,7 @@ print("answered" if answered else "no answer", "alive" if alive else
 @test "--help, --version and a bad option" {
 	run "$BIN/fib-serve" --help
 	[ "$status" -eq 0 ]
-	[[ "${lines[0]}" == "usage: fib-serve [-s STATE] [-l ADDRESS]"* ]]
+	[[ "${lines[0]}" == "usage: fib-serve [-s STATE | --redis URL [--redis-wait N]] [-l ADDRESS]"* ]]
 	run "$BIN/fib-serve" --version
 	[ "$status" -eq 0 ]
 	[ "$output" = "fib-serve 0.1.0" ]

@@ -14,6 +14,9 @@ with twirl.
   fibc.py distinct FIRST COUNT  stdin, sorted, must be exactly COUNT
                                 consecutive numbers from F(FIRST), no repeat
   fibc.py fib N                 print F(N)
+  fibc.py fastfib N             print F(N), by fast doubling (large N)
+  fibc.py silent ADDR SECONDS   ask one number; fail if any answer comes
+                                within SECONDS
   fibc.py slow ADDR FIRST N     a client asks N numbers and does not read;
                                 probe with other clients until it is no
                                 longer served, print how many it was given,
@@ -22,6 +25,18 @@ with twirl.
                                 ROUNDS of start, load, kill -9, restart;
                                 prove no number is served twice and no crash
                                 skips more than RESERVE
+  fibc.py pair A B              stdin must be A + B and on: the sequence
+                                from the pair a, b, with no gap
+  fibc.py members A B           stdin: numbers of the sequence from a, b
+                                (past them), none twice; print how many
+  fibc.py rchaos BIN DIR ROUNDS RESERVE SERVERS VICTIM
+                                a redis-server in DIR and SERVERS fib-serve
+                                --redis on one key, all under load; each
+                                round kills one with SIGKILL at a random
+                                moment (VICTIM serve: a random fib-serve,
+                                restarted; redis: redis-server, restarted on
+                                its append-only file); prove no number is
+                                served twice
 ADDR is a port on 127.0.0.1 or unix:PATH.
 """
 import os
@@ -74,6 +89,27 @@ def fib(n):
     for _ in range(n):
         a, b = b, a + b
     return a
+
+
+def fastfib(n):
+    """F(n), F(n+1) by fast doubling, for indexes far past a loop's reach."""
+    if n == 0:
+        return 0, 1
+    a, b = fastfib(n // 2)
+    c = a * (2 * b - a)
+    d = a * a + b * b
+    return (d, c + d) if n % 2 else (c, d)
+
+
+def cmd_silent(addr, seconds):
+    s = connect(addr)
+    s.sendall(b"\n")
+    s.settimeout(seconds)
+    try:
+        data = s.recv(64)
+    except socket.timeout:
+        return
+    fail("answered %r within %s s" % (data, seconds))
 
 
 def cmd_get(addr, n):
@@ -160,6 +196,160 @@ def cmd_distinct(first, count):
             fail("the run is not contiguous at F(%d)" % first)
         a, b = b, a + b
         first += 1
+
+
+def cmd_pair(a, b):
+    for i, line in enumerate(sys.stdin):
+        a, b = b, a + b
+        if int(line) != b:
+            fail("answer %d is not G(%d) from the pair" % (i + 1, i + 2))
+
+
+class Walker:
+    """Indexes in the sequence G(0) = a, G(1) = b, walking from the start."""
+
+    def __init__(self, a, b):
+        self.a0, self.b0 = a, b
+
+    def indexes(self, numbers):
+        """Each number's index (>= 2), in order; fail on a non-member."""
+        a, b, i = self.a0, self.b0, 0
+        out = {}
+        for x in sorted(set(numbers)):
+            while a < x or i < 2:
+                a, b, i = b, a + b, i + 1
+            if a != x:
+                fail("%d... is not in the sequence" % (x % 10**12))
+            out[x] = i
+        return [out[x] for x in numbers]
+
+
+def cmd_members(a, b):
+    got = [int(l) for l in sys.stdin if l.strip()]
+    if len(set(got)) != len(got):
+        fail("a number was served twice")
+    Walker(a, b).indexes(got)
+    print(len(got))
+
+
+def start_redis(dir_):
+    """redis-server on DIR/redis.sock only, durable; its Popen once it answers."""
+    sock = os.path.join(dir_, "redis.sock")
+    if os.path.exists(sock):
+        os.unlink(sock)
+    proc = subprocess.Popen(["redis-server", "--port", "0", "--unixsocket",
+                             sock, "--appendonly", "yes", "--appendfsync",
+                             "always", "--dir", dir_, "--save", ""],
+                            stdout=subprocess.DEVNULL)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            s = connect("unix:" + sock, timeout=1)
+            s.sendall(b"PING\r\n")
+            if s.recv(64).startswith(b"+PONG"):
+                s.close()
+                return proc
+            s.close()
+        except OSError:
+            pass
+        if proc.poll() is not None:
+            fail("redis-server exited with %d" % proc.returncode)
+        time.sleep(0.02)
+    fail("redis-server did not answer in time")
+
+
+def read_complete(s, n, buf=b""):
+    """Up to n whole lines from s, until it closes: a killed server's."""
+    lines = []
+    while len(lines) < n:
+        try:
+            chunk = s.recv(1 << 20)
+        except OSError:
+            break
+        if not chunk:
+            break
+        parts = (buf + chunk).split(b"\n")
+        buf = parts.pop()
+        lines.extend(parts)
+    return lines[:n]
+
+
+def cmd_rchaos(bin_, dir_, rounds, reserve, nserv, victim):
+    """
+    SERVERS fib-serve share one key; every round loads them all with a
+    burst on one connection each and kills VICTIM at a random moment of it.
+    A killed fib-serve's answers are those whole lines that reached us; the
+    others answer their whole burst (after Redis is back, when it was the
+    victim). Every answer of every round must be a member of the sequence,
+    and none may come twice.
+    """
+    rng = random.Random(int(os.environ.get("CHAOS_SEED", "4")))
+    url = "unix:" + os.path.join(dir_, "redis.sock") + "#fib"
+    redis = start_redis(dir_)
+    servers = [None] * nserv
+    seen = {}
+    walker = Walker(1, 1)
+
+    def serve(i):
+        proc = subprocess.Popen([os.path.join(bin_, "fib-serve"), "-q",
+                                 "--redis", url, "-l", "127.0.0.1:0",
+                                 "--reserve", str(reserve)],
+                                stdout=subprocess.DEVNULL,
+                                stderr=subprocess.PIPE)
+        servers[i] = (proc, wait_listening(proc, time.monotonic() + 10))
+
+    def kill(proc):
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+
+    try:
+        if subprocess.call([os.path.join(bin_, "fib-snapshot"), "init",
+                            url]) != 0:
+            fail("fib-snapshot init failed")
+        for i in range(nserv):
+            serve(i)
+        for r in range(rounds):
+            burst = rng.randint(reserve // 2, reserve * 3)
+            socks = [connect(str(port), timeout=30) for _, port in servers]
+            for s in socks:
+                s.sendall(b"\n" * burst)
+            got = []
+            if victim == "serve":
+                v = rng.randrange(nserv)
+                lines, rest = read_lines(socks[v], rng.randint(0, burst))
+                kill(servers[v][0])
+                servers[v][0].stderr.close()
+                got.extend(lines + read_complete(socks[v], burst, rest))
+            else:
+                v = None
+                lines, _ = read_lines(socks[0], rng.randint(0, burst))
+                got.extend(lines)
+                socks[0].close()
+                socks[0] = None
+                kill(redis)
+                redis = start_redis(dir_)
+            for i, s in enumerate(socks):
+                if i != v and s is not None:
+                    lines, _ = read_lines(s, burst)
+                    got.extend(lines)
+            for s in socks:
+                if s is not None:
+                    s.close()
+            if v is not None:
+                serve(v)
+            nums = [int(x) for x in got]
+            walker.indexes(nums)
+            for x in nums:
+                if x in seen:
+                    fail("round %d: %d... served again (first in round %d)"
+                         % (r, x % 10**12, seen[x]))
+                seen[x] = r
+    finally:
+        for entry in servers:
+            if entry is not None and entry[0].poll() is None:
+                kill(entry[0])
+        kill(redis)
+    print("%d rounds, %d numbers, none twice" % (rounds, len(seen)))
 
 
 def cmd_slow(addr, first, n):
@@ -317,6 +507,17 @@ def main():
         cmd_check(int(rest[0]))
     elif cmd == "distinct":
         cmd_distinct(int(rest[0]), int(rest[1]))
+    elif cmd == "pair":
+        cmd_pair(int(rest[0]), int(rest[1]))
+    elif cmd == "members":
+        cmd_members(int(rest[0]), int(rest[1]))
+    elif cmd == "rchaos":
+        cmd_rchaos(rest[0], rest[1], int(rest[2]), int(rest[3]),
+                   int(rest[4]), rest[5])
+    elif cmd == "fastfib":
+        print(fastfib(int(rest[0]))[0])
+    elif cmd == "silent":
+        cmd_silent(rest[0], float(rest[1]))
     elif cmd == "fib":
         print(fib(int(rest[0])))
     elif cmd == "slow":

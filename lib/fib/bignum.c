@@ -543,6 +543,83 @@ tw_big_fib(tw_big *a, tw_big *b, uint64_t n)
 	return 0;
 }
 
+int
+tw_big_mul(tw_big *r, const tw_big *x, const tw_big *y)
+{
+	size_t big = x->n > y->n ? x->n : y->n, n;
+	uint32_t *out, *tmp;
+
+	if (x->n == 0 || y->n == 0) {
+		r->n = 0;
+		return 0;
+	}
+	/* Both buffers in one: the product, then mul_rec()'s scratch. */
+	if (big > (SIZE_MAX / sizeof(*out) - 1024) / 7) {
+		errno = ENOMEM;
+		return -1;
+	}
+	if ((out = malloc((x->n + y->n + 4 * big + 1024) *
+	    sizeof(*out))) == NULL) {
+		errno = ENOMEM;
+		return -1;
+	}
+	tmp = out + x->n + y->n;
+	n = mul(out, x->limb, x->n, y->limb, y->n, tmp);
+	/* x or y may be r: replace r's limbs only now. */
+	if (reserve(r, n) == -1) {
+		free(out);
+		return -1;
+	}
+	memcpy(r->limb, out, n * sizeof(*out));
+	r->n = n;
+	free(out);
+	return 0;
+}
+
+/*
+ * With p = F(n-1), q = F(n), s = F(n+1) = p + q:
+ *	G(n)   = a p + b q
+ *	G(n+1) = a q + b s
+ * (by induction on n: true for n = 1, and both sides of each add up).
+ */
+int
+tw_big_advance(tw_big *a, tw_big *b, uint64_t n)
+{
+	tw_big p, q, s, t, na, nb;
+	int rc = -1;
+
+	if (n == 0)
+		return 0;
+	tw_big_init(&p);
+	tw_big_init(&q);
+	tw_big_init(&s);
+	tw_big_init(&t);
+	tw_big_init(&na);
+	tw_big_init(&nb);
+	if (tw_big_fib(&p, &q, n - 1) == -1 || tw_big_copy(&s, &q) == -1 ||
+	    tw_big_add(&s, &p) == -1 ||
+	    tw_big_mul(&na, a, &p) == -1 || tw_big_mul(&t, b, &q) == -1 ||
+	    tw_big_add(&na, &t) == -1 ||
+	    tw_big_mul(&nb, a, &q) == -1 || tw_big_mul(&t, b, &s) == -1 ||
+	    tw_big_add(&nb, &t) == -1)
+		goto out;
+	tw_big_free(a);
+	*a = na;
+	tw_big_init(&na);
+	tw_big_free(b);
+	*b = nb;
+	tw_big_init(&nb);
+	rc = 0;
+out:
+	tw_big_free(&p);
+	tw_big_free(&q);
+	tw_big_free(&s);
+	tw_big_free(&t);
+	tw_big_free(&na);
+	tw_big_free(&nb);
+	return rc;
+}
+
 /*
  * Jump near a by fast doubling, then walk: a has a->n limbs, so a >=
  * B^(a->n - 1) > F(m) for m = 43.0625 (a->n - 1), since F(m) <=

@@ -243,23 +243,19 @@ tw_fibstate_copy(tw_fibstate *dst, const tw_fibstate *src)
 int
 tw_fibstate_advance(tw_fibstate *s, uint64_t n)
 {
-	uint64_t i, index;
+	uint64_t i;
 	tw_big t;
-	int r;
 
 	if (s->served > UINT64_MAX - n) {
 		errno = EOVERFLOW;
 		return -1;
 	}
 	/*
-	 * Many steps over a pair of the sequence: jump by fast doubling, as
-	 * n additions of numbers that grow as they go would take long.
+	 * Many steps: jump by fast doubling (bignum.h), as n additions of
+	 * numbers that grow as they go would take long.
 	 */
-	r = n > 10000 ? tw_big_fib_index(&s->a, &s->b, &index) : 0;
-	if (r == -1)
-		return -1;
-	if (r == 1 && index <= UINT64_MAX - n) {
-		if (tw_big_fib(&s->a, &s->b, index + n) == -1)
+	if (n > 10000) {
+		if (tw_big_advance(&s->a, &s->b, n) == -1)
 			return -1;
 	} else {
 		for (i = 0; i < n; i++) {

@@ -65,8 +65,8 @@ void tw_fibstate_free(tw_fibstate *s);
 int tw_fibstate_copy(tw_fibstate *dst, const tw_fibstate *src);
 
 /*
- * Advance s by n numbers served: a, b = b, a + b n times (by fast doubling
- * when a, b are neighbours of the sequence), served += n. What a server
+ * Advance s by n numbers served: a, b = b, a + b n times (by fast doubling,
+ * tw_big_advance(), past 10,000), served += n. What a server
  * starting on s serves first is a + b after tw_fibstate_advance(s,
  * s->reserve). Returns 0, or -1 with EOVERFLOW (served would pass
  * UINT64_MAX; s unchanged) or ENOMEM (s then holds some pair in between).

@@ -413,6 +413,82 @@ fib_index_rejects_other_pairs(void)
 	tw_big_free(&b);
 }
 
+/*
+ * tw_big_advance() n steps from a random pair equals n plain additions,
+ * for pairs of one limb to hundreds, and n across the Karatsuba threshold.
+ */
+static void
+advance_matches_repeated_addition(void)
+{
+	static const uint64_t ns[] = { 0, 1, 2, 3, 43, 500, 3001 };
+	static const size_t lens[] = { 1, 10, 2000 };
+	char *s = malloc(2001);
+	tw_big a, b, x, y, p, q, t;
+	size_t i, j;
+	uint64_t k;
+
+	tw_big_init(&a);
+	tw_big_init(&b);
+	tw_big_init(&x);
+	tw_big_init(&y);
+	tw_big_init(&p);
+	tw_big_init(&q);
+	for (i = 0; i < sizeof(lens) / sizeof(lens[0]); i++) {
+		random_digits(s, lens[i]);
+		CHECK_EQ(parse_str(&a, s), 0);
+		random_digits(s, lens[i]);
+		CHECK_EQ(parse_str(&b, s), 0);
+		for (j = 0; j < sizeof(ns) / sizeof(ns[0]); j++) {
+			CHECK_EQ(tw_big_copy(&x, &a), 0);
+			CHECK_EQ(tw_big_copy(&y, &b), 0);
+			for (k = 0; k < ns[j]; k++) {
+				CHECK_EQ(tw_big_add(&x, &y), 0);
+				t = x;
+				x = y;
+				y = t;
+			}
+			CHECK_EQ(tw_big_copy(&p, &a), 0);
+			CHECK_EQ(tw_big_copy(&q, &b), 0);
+			CHECK_EQ(tw_big_advance(&p, &q, ns[j]), 0);
+			CHECK(tw_big_cmp(&p, &x) == 0 &&
+			    tw_big_cmp(&q, &y) == 0);
+		}
+	}
+	free(s);
+	tw_big_free(&a);
+	tw_big_free(&b);
+	tw_big_free(&x);
+	tw_big_free(&y);
+	tw_big_free(&p);
+	tw_big_free(&q);
+}
+
+/* Squaring in place agrees with a product of two copies. */
+static void
+mul_in_place_and_by_zero(void)
+{
+	tw_big a, b, c, z;
+
+	tw_big_init(&a);
+	tw_big_init(&b);
+	tw_big_init(&c);
+	tw_big_init(&z);
+	CHECK_EQ(tw_big_fib(&a, &b, 20000), 0);
+	CHECK_EQ(tw_big_copy(&c, &a), 0);
+	CHECK_EQ(tw_big_mul(&b, &a, &c), 0);
+	CHECK_EQ(tw_big_mul(&a, &a, &a), 0);
+	CHECK(tw_big_cmp(&a, &b) == 0);
+	CHECK_EQ(tw_big_mul(&a, &a, &z), 0);
+	CHECK(prints_as(&a, "0"));
+	CHECK_EQ(parse_str(&a, "999999999999999999"), 0);
+	CHECK_EQ(tw_big_mul(&a, &a, &a), 0);
+	CHECK(prints_as(&a, "999999999999999998000000000000000001"));
+	tw_big_free(&a);
+	tw_big_free(&b);
+	tw_big_free(&c);
+	tw_big_free(&z);
+}
+
 int
 main(void)
 {
@@ -430,5 +506,7 @@ main(void)
 	RUN(fib_doubling_agrees_at_large_n);
 	RUN(fib_index_finds_consecutive_pairs);
 	RUN(fib_index_rejects_other_pairs);
+	RUN(advance_matches_repeated_addition);
+	RUN(mul_in_place_and_by_zero);
 	return TAP_DONE();
 }
