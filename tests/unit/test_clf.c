@@ -263,10 +263,10 @@ a_long_line_encodes_within_the_bound(void)
 
 	CHECK(out != NULL);
 	memset(big, '<', sizeof(big));
-	n = tw_hit_encode(big, sizeof(big), out);
+	n = tw_hit_encode(big, sizeof(big), 0, out);
 	CHECK(n <= max);
 	CHECK_EQ(n, 11 + 4 * sizeof(big) + 14);
-	n = tw_hit_encode("", 0, out);
+	n = tw_hit_encode("", 0, 0, out);
 	CHECK_EQ(n, strlen("<hit><line></line></hit>\n"));
 	CHECK(memcmp(out, "<hit><line></line></hit>\n", n) == 0);
 	free(out);
