@@ -31,6 +31,11 @@
  *	whose response head was read) and prints the server's (PID) resident
  *	memory before and after, per connection.
  *
+ *   loadgen port
+ *	Prints a TCP port free on 127.0.0.1 now, for a server to listen on
+ *	(bench/run starts many: a Python interpreter for each took seconds
+ *	on a loaded machine).
+ *
  * Output is one line of key=value pairs, so a script can pick figures out.
  */
 #define _GNU_SOURCE
@@ -682,6 +687,28 @@ idle_conns(int argc, char **argv)
 	return 0;
 }
 
+/* ------------------------------------------------------------ port */
+
+static int
+free_port(void)
+{
+	struct sockaddr_in sin;
+	socklen_t len = sizeof(sin);
+	int fd;
+
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if ((fd = socket(AF_INET, SOCK_STREAM, 0)) == -1)
+		die("socket");
+	if (bind(fd, (struct sockaddr *)&sin, sizeof(sin)) == -1 ||
+	    getsockname(fd, (struct sockaddr *)&sin, &len) == -1)
+		die("bind 127.0.0.1:0");
+	printf("%u\n", (unsigned)ntohs(sin.sin_port));
+	close(fd);
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -695,11 +722,14 @@ main(int argc, char **argv)
 		rc = (sse = 1, fanout(argc - 1, argv + 1));
 	else if (argc > 1 && strcmp(argv[1], "idle") == 0)
 		rc = idle_conns(argc - 1, argv + 1);
+	else if (argc > 1 && strcmp(argv[1], "port") == 0)
+		rc = free_port();
 	if (rc == 2)
 		fprintf(stderr, "usage: loadgen rr ADDRESS CONNS DEPTH SECONDS [REQUEST]\n"
 		    "       loadgen fanout ADDRESS CLIENTS LINES RATE FEED\n"
 		    "       loadgen sse ADDRESS CLIENTS LINES RATE FEED\n"
-		    "       loadgen idle ADDRESS CONNS PID [sse]\n");
+		    "       loadgen idle ADDRESS CONNS PID [sse]\n"
+		    "       loadgen port\n");
 	free(lat);
 	return rc;
 }
