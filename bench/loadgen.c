@@ -17,11 +17,24 @@
  *	per second (0: as fast as it can, up to 100 lines per write, as tail -F
  *	catching up hands them over). Each line carries the monotonic time it
  *	was written; each client timestamps each hit it receives.
- *	Prints deliveries per second and p50/p99/max per-hit latency.
+ *	Prints deliveries per second and p50/p99/max per-hit latency, and
+ *	the hits the server reported dropped (<dropped count="N"/>).
  *
- *   loadgen idle ADDRESS CONNS PID
- *	Opens CONNS idle connections and prints the server's (PID) resident
+ *   loadgen sse ADDRESS CLIENTS LINES RATE FEED
+ *	The same over weblog-serve --http: each client sends
+ *	"GET /hits HTTP/1.1", skips the response head and counts the
+ *	Server-Sent Events "hit" (the feeder's time read from the "request"
+ *	of the JSON data) and "dropped" (their counts).
+ *
+ *   loadgen idle ADDRESS CONNS PID [sse]
+ *	Opens CONNS idle connections (with sse, each a GET /hits stream
+ *	whose response head was read) and prints the server's (PID) resident
  *	memory before and after, per connection.
+ *
+ *   loadgen port
+ *	Prints a TCP port free on 127.0.0.1 now, for a server to listen on
+ *	(bench/run starts many: a Python interpreter for each took seconds
+ *	on a loaded machine).
  *
  * Output is one line of key=value pairs, so a script can pick figures out.
  */
@@ -51,6 +64,7 @@ struct conn {
 	unsigned head, n;
 	char *partial;		/* fanout: the current line, bounded */
 	size_t plen;
+	int event;		/* sse: the event of the data line to come */
 };
 
 static struct sockaddr_storage dst;
@@ -58,6 +72,10 @@ static socklen_t dstlen;
 static uint64_t *lat;		/* latency samples, ns */
 static size_t nlat, caplat;
 static uint64_t hits;		/* fanout: hits received by all clients */
+static uint64_t dropped;	/* fanout: hits the server said it dropped */
+static int sse;			/* fanout over Server-Sent Events */
+
+#define SSE_REQUEST "GET /hits HTTP/1.1\r\nHost: loadgen\r\n\r\n"
 
 static void
 die(const char *what)
@@ -359,16 +377,123 @@ hit_time(const char *p, size_t len, uint64_t *ns)
 	return 1;
 }
 
+static uint64_t
+count_after(const char *line, size_t len, const char *key)
+{
+	const char *p = memmem(line, len, key, strlen(key));
+
+	return p == NULL ? 0 : strtoull(p + strlen(key), NULL, 10);
+}
+
+/* One line of the XML stream. */
 static void
 hit_line(const char *line, size_t len, uint64_t t)
 {
 	uint64_t sent;
 
-	if (len < 5 || memcmp(line, "<hit>", 5) != 0)
-		return;
-	hits++;
-	if (hit_time(line, len, &sent))
-		sample(t - sent);
+	if (len >= 5 && memcmp(line, "<hit", 4) == 0 &&
+	    (line[4] == '>' || line[4] == ' ')) {
+		hits++;
+		if (hit_time(line, len, &sent))
+			sample(t - sent);
+	} else if (len >= 9 && memcmp(line, "<dropped ", 9) == 0) {
+		dropped += count_after(line, len, "count=\"");
+	}
+}
+
+enum { EV_NONE, EV_HIT, EV_DROPPED };
+
+/*
+ * One line of Server-Sent Events: "event: hit" counts a hit, whose data
+ * line (after "id:" and "event:") carries the time in its "request";
+ * "event: dropped" the count in its data.
+ */
+static void
+sse_line(struct conn *c, const char *line, size_t len, uint64_t t)
+{
+	static const char req[] = "\"request\":\"";
+	const char *p;
+	uint64_t sent;
+
+	if (len == 10 && memcmp(line, "event: hit", 10) == 0) {
+		hits++;
+		c->event = EV_HIT;
+	} else if (len == 14 && memcmp(line, "event: dropped", 14) == 0) {
+		c->event = EV_DROPPED;
+	} else if (len >= 6 && memcmp(line, "data: ", 6) == 0) {
+		if (c->event == EV_HIT &&
+		    (p = memmem(line, len, req, sizeof(req) - 1)) != NULL &&
+		    hit_time(p, (size_t)(line + len - p), &sent))
+			sample(t - sent);
+		else if (c->event == EV_DROPPED)
+			dropped += count_after(line, len, "\"count\":");
+		c->event = EV_NONE;
+	}
+}
+
+static void
+stream_line(struct conn *c, const char *line, size_t len, uint64_t t)
+{
+	if (sse)
+		sse_line(c, line, len, t);
+	else
+		hit_line(line, len, t);
+}
+
+/*
+ * Wait (blocking) for the stream's start on c: the start tag's line
+ * ("<hits>", or weblog-serve's "<hits epoch=..>"); with sse, the response
+ * head, whose status must be 200. What came after it is kept as the start
+ * of the next line.
+ */
+static void
+stream_start(struct conn *c)
+{
+	const char *sep = sse ? "\r\n\r\n" : "\n";
+	char head[4096], *end;
+	size_t n = 0;
+	ssize_t r;
+
+	fcntl(c->fd, F_SETFL, 0);
+	for (;;) {
+		if (n == sizeof(head) - 1 ||
+		    (r = read(c->fd, head + n, sizeof(head) - 1 - n)) <= 0)
+			die(sse ? "read the response head" : "read <hits>");
+		n += (size_t)r;
+		head[n] = '\0';
+		if ((end = strstr(head, sep)) != NULL)
+			break;
+	}
+	if (sse ? strncmp(head, "HTTP/1.1 200", 12) != 0 :
+	    strncmp(head, "<hits", 5) != 0) {
+		errno = EPROTO;
+		die(sse ? "GET /hits: not 200" : "no <hits>");
+	}
+	end += strlen(sep);
+	if (c->partial != NULL) {
+		c->plen = (size_t)(head + n - end);
+		memcpy(c->partial, end, c->plen);
+	}
+	fcntl(c->fd, F_SETFL, O_NONBLOCK);
+}
+
+/*
+ * Connect a stream client: with sse, send its request; else, with live,
+ * an empty line, which ends weblog-serve's wait for a RESUME (a new
+ * client: its stream starts at once, as an SSE client's does; the peers
+ * read nothing).
+ */
+static int
+dial_stream(int live)
+{
+	int fd = dial();
+
+	if (sse && write(fd, SSE_REQUEST, sizeof(SSE_REQUEST) - 1) !=
+	    (ssize_t)sizeof(SSE_REQUEST) - 1)
+		die("write the request");
+	if (!sse && live && write(fd, "\n", 1) != 1)
+		die("write");
+	return fd;
 }
 
 #define FEED_BATCH 100	/* lines per write(2) at most */
@@ -419,24 +544,20 @@ fanout(int argc, char **argv)
 		die("epoll_create1");
 	cs = calloc(nclients, sizeof(*cs));
 	for (i = 0; i < nclients; i++) {
-		cs[i].fd = dial();
+		cs[i].fd = dial_stream(1);
 		cs[i].partial = malloc(65536);
 		ev.events = EPOLLIN;
 		ev.data.u32 = i;
 		epoll_ctl(ep, EPOLL_CTL_ADD, cs[i].fd, &ev);
 	}
-	/* Wait until every client has its "<hits>": all are connected. */
-	for (i = 0; i < nclients; i++) {
-		fcntl(cs[i].fd, F_SETFL, 0);
-		if (read(cs[i].fd, buf, 7) != 7)
-			die("read <hits>");
-		fcntl(cs[i].fd, F_SETFL, O_NONBLOCK);
-	}
+	/* Wait until every client's stream has started: all are connected. */
+	for (i = 0; i < nclients; i++)
+		stream_start(&cs[i]);
 	if ((feed = open(argv[5], O_WRONLY)) == -1)
 		die(argv[5]);
 	want = nlines * nclients;
 	t0 = now_ns();
-	while (delivered < want && idle < 50) {
+	while (delivered + dropped < want && idle < 50) {
 		int n, k, timeout = 0;
 
 		if (fed < nlines) {
@@ -473,10 +594,11 @@ fanout(int argc, char **argv)
 				if (c->plen > 0) {
 					if (c->plen + len <= 65536)
 						memcpy(c->partial + c->plen, p, len);
-					hit_line(c->partial, c->plen + len, t);
+					stream_line(c, c->partial,
+					    c->plen + len, t);
 					c->plen = 0;
 				} else {
-					hit_line(p, len, t);
+					stream_line(c, p, len, t);
 				}
 				p = q + 1;
 			}
@@ -487,9 +609,10 @@ fanout(int argc, char **argv)
 		}
 		delivered = hits;
 	}
-	printf("mode=fanout clients=%u lines=%llu rate=%.0f delivered=%llu "
-	    "expected=%llu seconds=%.3f deliveries_per_s=%.0f", nclients,
-	    (unsigned long long)nlines, rate, (unsigned long long)delivered,
+	printf("mode=%s clients=%u lines=%llu rate=%.0f delivered=%llu "
+	    "dropped=%llu expected=%llu seconds=%.3f deliveries_per_s=%.0f",
+	    sse ? "sse" : "fanout", nclients, (unsigned long long)nlines, rate,
+	    (unsigned long long)delivered, (unsigned long long)dropped,
 	    (unsigned long long)want, (tlast - t0) / 1e9,
 	    delivered / ((tlast - t0) / 1e9));
 	print_latency();
@@ -538,8 +661,15 @@ idle_conns(int argc, char **argv)
 	raise_nofile();
 	fds = calloc(n, sizeof(*fds));
 	before = rss_kib(argv[3]);
-	for (i = 0; i < n; i++)
-		fds[i] = dial();
+	sse = argc > 4 && strcmp(argv[4], "sse") == 0;
+	for (i = 0; i < n; i++) {
+		struct conn c = { .fd = dial_stream(0) };
+
+		/* Read each head as it comes: the server answers in order. */
+		if (sse)
+			stream_start(&c);
+		fds[i] = c.fd;
+	}
 	/* The server accepts the backlog at its pace: wait for RSS to settle. */
 	for (tries = 0; tries < 100 && same < 3; tries++) {
 		nanosleep(&tick, NULL);
@@ -557,6 +687,28 @@ idle_conns(int argc, char **argv)
 	return 0;
 }
 
+/* ------------------------------------------------------------ port */
+
+static int
+free_port(void)
+{
+	struct sockaddr_in sin;
+	socklen_t len = sizeof(sin);
+	int fd;
+
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if ((fd = socket(AF_INET, SOCK_STREAM, 0)) == -1)
+		die("socket");
+	if (bind(fd, (struct sockaddr *)&sin, sizeof(sin)) == -1 ||
+	    getsockname(fd, (struct sockaddr *)&sin, &len) == -1)
+		die("bind 127.0.0.1:0");
+	printf("%u\n", (unsigned)ntohs(sin.sin_port));
+	close(fd);
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -566,12 +718,18 @@ main(int argc, char **argv)
 		rc = rr(argc - 1, argv + 1);
 	else if (argc > 1 && strcmp(argv[1], "fanout") == 0)
 		rc = fanout(argc - 1, argv + 1);
+	else if (argc > 1 && strcmp(argv[1], "sse") == 0)
+		rc = (sse = 1, fanout(argc - 1, argv + 1));
 	else if (argc > 1 && strcmp(argv[1], "idle") == 0)
 		rc = idle_conns(argc - 1, argv + 1);
+	else if (argc > 1 && strcmp(argv[1], "port") == 0)
+		rc = free_port();
 	if (rc == 2)
 		fprintf(stderr, "usage: loadgen rr ADDRESS CONNS DEPTH SECONDS [REQUEST]\n"
 		    "       loadgen fanout ADDRESS CLIENTS LINES RATE FEED\n"
-		    "       loadgen idle ADDRESS CONNS PID\n");
+		    "       loadgen sse ADDRESS CLIENTS LINES RATE FEED\n"
+		    "       loadgen idle ADDRESS CONNS PID [sse]\n"
+		    "       loadgen port\n");
 	free(lat);
 	return rc;
 }

@@ -75,7 +75,7 @@ struct tw__conn {
 	enum state state;
 	int reason;		/* for lost() */
 	unsigned made : 1, paused : 1, eof : 1, blocked : 1, above : 1;
-	char peer[TW_ADDR_STRLEN];
+	char peer[];		/* as long as it is: an idle server's memory */
 };
 
 #define CONN(c) ((struct tw__conn *)(c))
@@ -188,14 +188,22 @@ finish(struct tw__conn *c, int reason)
 	tw_soon_queue(c->r, &c->soon);
 }
 
+/* A connection on fd to the peer at sa (len bytes). */
 static struct tw__conn *
-new_conn(tw_reactor *r, int fd, const tw_protocol *p, tw_factory *f, void *data)
+new_conn(tw_reactor *r, int fd, const tw_protocol *p, tw_factory *f, void *data,
+    const struct sockaddr *sa, socklen_t len)
 {
+	char peer[TW_ADDR_STRLEN];
 	struct conns *m;
 	struct tw__conn *c;
+	size_t n;
 
-	if ((m = get_conns(r)) == NULL || (c = calloc(1, sizeof(*c))) == NULL)
+	tw_addr_format(sa, len, peer, sizeof(peer));
+	n = strlen(peer) + 1;
+	if ((m = get_conns(r)) == NULL ||
+	    (c = calloc(1, sizeof(*c) + n)) == NULL)
 		return NULL;
+	memcpy(c->peer, peer, n);
 	c->pub.data = data;
 	c->r = r;
 	c->p = p;
@@ -605,14 +613,13 @@ tw_connect(tw_reactor *r, const tw_addr *a, const tw_protocol *p, void *data,
 	if ((fd = socket(a->ss.ss_family, SOCK_STREAM, 0)) == -1)
 		return NULL;
 	if (tw__set_nonblock(fd) == -1 ||
-	    (c = new_conn(r, fd, p, NULL, data)) == NULL) {
+	    (c = new_conn(r, fd, p, NULL, data, (const struct sockaddr *)&a->ss,
+	    a->len)) == NULL) {
 		err = errno;
 		close(fd);
 		errno = err;
 		return NULL;
 	}
-	tw_addr_format((const struct sockaddr *)&a->ss, a->len, c->peer,
-	    sizeof(c->peer));
 	if (a->ss.ss_family != AF_UNIX) {
 		int one = 1;
 
@@ -650,11 +657,10 @@ tw__conn_accepted(tw_reactor *r, int fd, tw_factory *f,
 {
 	struct tw__conn *c;
 
-	if ((c = new_conn(r, fd, f->proto, f, NULL)) == NULL) {
+	if ((c = new_conn(r, fd, f->proto, f, NULL, peer, len)) == NULL) {
 		close(fd);
 		return;
 	}
-	tw_addr_format(peer, len, c->peer, sizeof(c->peer));
 	if (peer->sa_family != AF_UNIX) {
 		int one = 1;
 

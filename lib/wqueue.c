@@ -178,6 +178,10 @@ tw__wq_advance(struct tw__wqueue *w, size_t n)
 		w->head = (w->head + 1) % w->cap;
 		w->n--;
 	}
-	if (w->n == 0 && w->cap > 64)
-		free_ring(w);	/* a burst made the ring big; an idle queue keeps little */
+	/*
+	 * An idle connection keeps no ring (thousands of them would hold
+	 * 272 bytes each): the next write takes one from malloc's cache.
+	 */
+	if (w->n == 0)
+		free_ring(w);
 }

@@ -44,24 +44,35 @@ struct kept {
 	uint32_t koff[NKEYS], klen[NKEYS];
 };
 
+/*
+ * What a raw client reads requests with: a poll client's for its life, a
+ * push client's only while it is opening (an idle server's memory is
+ * mostly its subscribers: they do without).
+ */
+struct rawreq {
+	tw_lines lines;		/* request lines */
+	tw_timer open_timer;	/* push: the end of the wait for RESUME */
+	uint64_t cursor;	/* poll: the first hit not yet answered;
+				   push: the first after it connected */
+	unsigned pending;	/* poll: requests not yet answered */
+};
+
 struct tw_sub {
 	tw_hub *h;
 	tw_conn *c;
 	LIST_ENTRY(tw_sub) link;
-	int fmt;
 	tw_filter *filter;	/* the client's own (HTTP query), or NULL */
-	int raw;		/* the raw protocol: RESUME, NEW?, its eof */
-	tw_ring fifo;		/* struct batch: hits not yet handed to c */
+	tw_ring *fifo;		/* struct batch: hits not yet handed to c;
+				   NULL when none (most subscribers) */
 	size_t fbytes;		/* their bytes */
 	unsigned long long dropped;	/* to report before the next hit */
-	uint64_t cursor;	/* poll: the first hit not yet answered */
-	tw_lines req;		/* raw: request lines */
-	unsigned pending;	/* poll: requests not yet answered */
+	struct rawreq *rq;	/* raw, poll or opening: its requests */
 	unsigned quiet;		/* heartbeat ticks since the last write */
-	int eof;		/* the peer sends no more */
-	int closing;		/* the end sent, closing */
-	int opening;		/* raw push: waiting for RESUME */
-	tw_timer open_timer;
+	unsigned fmt : 2;
+	unsigned raw : 1;	/* the raw protocol: RESUME, NEW?, its eof */
+	unsigned eof : 1;	/* the peer sends no more */
+	unsigned closing : 1;	/* the end sent, closing */
+	unsigned opening : 1;	/* raw push: waiting for RESUME */
 };
 
 struct tw_hub {
@@ -89,6 +100,7 @@ struct tw_hub {
 	char *start;		/* the XML start tag */
 	size_t startlen;
 	size_t namelen;		/* the format's text: its names' bound */
+	tw_bytes *preamble[TW_HUB_NFMT];	/* what each stream starts with */
 };
 
 static void sub_free(tw_sub *s);
@@ -288,17 +300,33 @@ deliver(tw_sub *s, tw_bytes *b, size_t hits)
 	tw_conn_write_bytes(s->c, b);
 }
 
+static size_t
+fifo_len(const tw_sub *s)
+{
+	return s->fifo != NULL ? tw_ring_len(s->fifo) : 0;
+}
+
+/* The FIFO is made when a subscriber falls behind, freed when it catches up. */
 static int
 fifo_push(tw_sub *s, tw_bytes *b, size_t hits)
 {
 	struct batch e = { b, hits };
 
-	if (tw_ring_push(&s->fifo, &e) == -1)
+	if (s->fifo == NULL) {
+		if ((s->fifo = malloc(sizeof(*s->fifo))) == NULL)
+			return -1;
+		/* A batch has bytes: --max-queue keeps the count within this. */
+		tw_ring_init(s->fifo, sizeof(struct batch),
+		    s->h->o.max_queue + 1);
+	}
+	if (tw_ring_push(s->fifo, &e) == -1)
 		return -1;
 	tw_bytes_ref(b);
 	s->fbytes += b->len;
 	return 0;
 }
+
+static void fifo_clear(tw_sub *s);
 
 /* The oldest batch in the FIFO, which must not be empty. */
 static struct batch
@@ -306,8 +334,10 @@ fifo_pop(tw_sub *s)
 {
 	struct batch b;
 
-	tw_ring_shift(&s->fifo, &b);
+	tw_ring_shift(s->fifo, &b);
 	s->fbytes -= b.b->len;
+	if (tw_ring_len(s->fifo) == 0)
+		fifo_clear(s);
 	return b;
 }
 
@@ -315,6 +345,18 @@ static void
 unref_batch(void *elem)
 {
 	tw_bytes_unref(((struct batch *)elem)->b);
+}
+
+/* Drop what waits in the FIFO, and the FIFO. */
+static void
+fifo_clear(tw_sub *s)
+{
+	if (s->fifo == NULL)
+		return;
+	tw_ring_free(s->fifo, unref_batch);
+	free(s->fifo);
+	s->fifo = NULL;
+	s->fbytes = 0;
 }
 
 static void
@@ -341,7 +383,7 @@ pump(tw_sub *s, int all)
 {
 	if (s->opening)
 		return;
-	while (tw_ring_len(&s->fifo) > 0 &&
+	while (fifo_len(s) > 0 &&
 	    (all || tw_conn_queued(s->c) <= s->h->high)) {
 		struct batch b = fifo_pop(s);
 
@@ -350,7 +392,7 @@ pump(tw_sub *s, int all)
 		tw_bytes_unref(b.b);
 	}
 	/* Caught up after a drop: say so now, not at the next hit. */
-	if (tw_ring_len(&s->fifo) == 0 && s->dropped > 0 && !s->h->o.poll &&
+	if (fifo_len(s) == 0 && s->dropped > 0 && !s->h->o.poll &&
 	    tw_conn_queued(s->c) <= s->h->high)
 		write_dropped(s);
 }
@@ -369,7 +411,7 @@ sub_push(tw_sub *s, tw_bytes *b, size_t hits)
 		count_dropped(s, hits);		/* could not be encoded */
 		return;
 	}
-	if (tw_ring_len(&s->fifo) == 0 && s->dropped == 0 && !s->opening &&
+	if (fifo_len(s) == 0 && s->dropped == 0 && !s->opening &&
 	    tw_conn_queued(s->c) <= s->h->high) {
 		deliver(s, b, hits);
 		return;
@@ -378,7 +420,7 @@ sub_push(tw_sub *s, tw_bytes *b, size_t hits)
 		count_dropped(s, hits);
 		return;
 	}
-	while (tw_ring_len(&s->fifo) > 0 &&
+	while (fifo_len(s) > 0 &&
 	    s->fbytes + tw_conn_queued(s->c) > s->h->o.max_queue) {
 		struct batch old = fifo_pop(s);
 
@@ -430,42 +472,54 @@ sub_open(tw_sub *s, int resuming, uint64_t seq)
 	if (!s->opening)
 		return;
 	s->opening = 0;
-	tw_timer_cancel(h->r, &s->open_timer);
+	if (s->rq != NULL)
+		tw_timer_cancel(h->r, &s->rq->open_timer);
 	if (resuming) {
 		/* All of it comes from the history: what it holds is moot. */
-		tw_ring_free(&s->fifo, unref_batch);
-		s->fbytes = 0;
+		fifo_clear(s);
 		s->dropped = 0;
 		push_kept(s, seq + 1 < h->next_seq ? seq + 1 : h->next_seq,
 		    h->next_seq);
 	} else {
 		/* The replay goes before what arrived while it was opening. */
-		if (tw_ring_len(&s->fifo) > 0 &&
-		    (held = malloc(tw_ring_len(&s->fifo) *
-		    sizeof(*held))) == NULL) {
+		if (fifo_len(s) > 0 &&
+		    (held = malloc(fifo_len(s) * sizeof(*held))) == NULL) {
 			sub_close(s);
 			return;
 		}
-		while (tw_ring_len(&s->fifo) > 0)
+		while (fifo_len(s) > 0)
 			held[nheld++] = fifo_pop(s);
-		n = s->cursor - history_first(h);
+		n = s->rq->cursor - history_first(h);
 		if (h->o.replay < n)
 			n = h->o.replay;
-		push_kept(s, s->cursor - n, s->cursor);
+		push_kept(s, s->rq->cursor - n, s->rq->cursor);
 		for (i = 0; i < nheld; i++) {
 			sub_push(s, held[i].b, held[i].hits);
 			tw_bytes_unref(held[i].b);
 		}
 		free(held);
 	}
-	s->cursor = h->next_seq;
+	s->rq->cursor = h->next_seq;
 	pump(s, 0);
+}
+
+/* A push client done opening needs its request state no more. */
+static void
+rawreq_done(tw_sub *s)
+{
+	if (s->rq == NULL || s->opening || s->h->o.poll)
+		return;
+	tw_timer_cancel(s->h->r, &s->rq->open_timer);
+	tw_lines_free(&s->rq->lines);
+	free(s->rq);
+	s->rq = NULL;
 }
 
 static void
 open_timer_cb(tw_timer *t)
 {
 	sub_open(t->data, 0, 0);
+	rawreq_done(t->data);
 }
 
 /* End the stream: what waits, what was dropped, the end; then close. */
@@ -486,22 +540,23 @@ static void
 answer(tw_sub *s)
 {
 	tw_hub *h = s->h;
+	struct rawreq *q = s->rq;
 
-	if (s->cursor < history_first(h)) {
+	if (q->cursor < history_first(h)) {
 		/* Fell behind the history: those hits are gone. */
-		count_dropped(s, history_first(h) - s->cursor);
-		s->cursor = history_first(h);
+		count_dropped(s, history_first(h) - q->cursor);
+		q->cursor = history_first(h);
 	}
-	if (s->cursor == h->next_seq) {
+	if (q->cursor == h->next_seq) {
 		if (s->dropped > 0)
 			write_dropped(s);
 		else
 			put(s, "<none/>\n", 8);
 		return;
 	}
-	push_kept(s, s->cursor, h->next_seq);
-	s->cursor = h->next_seq;
-	if (tw_ring_len(&s->fifo) == 0)
+	push_kept(s, q->cursor, h->next_seq);
+	q->cursor = h->next_seq;
+	if (fifo_len(s) == 0)
 		write_dropped(s);	/* all of them, if none went out */
 }
 
@@ -518,16 +573,17 @@ service(tw_sub *s)
 	pump(s, 0);
 	if (!s->raw)
 		return;
-	while (s->pending > 0 && tw_ring_len(&s->fifo) == 0 &&
+	/* A push client has no requests (nor, once open, their state). */
+	while (s->rq != NULL && s->rq->pending > 0 && fifo_len(s) == 0 &&
 	    tw_conn_queued(s->c) <= s->h->high) {
 		answer(s);
-		s->pending--;
+		s->rq->pending--;
 	}
-	if (s->eof && s->pending == 0) {
+	if (s->eof && (s->rq == NULL || s->rq->pending == 0)) {
 		sub_finish(s);
 		return;
 	}
-	if (s->pending < PENDING_MAX && !s->eof)
+	if ((s->rq == NULL || s->rq->pending < PENDING_MAX) && !s->eof)
 		tw_conn_resume(s->c);
 }
 
@@ -549,14 +605,10 @@ sub_new(tw_hub *h, tw_conn *c, int fmt, tw_filter *filter)
 	}
 	s->h = h;
 	s->c = c;
-	s->fmt = fmt;
+	s->fmt = (unsigned)fmt;
 	s->filter = filter;
 	if (filter != NULL)
 		h->nfilt[fmt]++;
-	s->cursor = h->next_seq;
-	/* A batch has bytes: --max-queue keeps the count within this. */
-	tw_ring_init(&s->fifo, sizeof(struct batch), h->o.max_queue + 1);
-	tw_timer_init(&s->open_timer, open_timer_cb, s);
 	LIST_INSERT_HEAD(&h->subs, s, link);
 	h->nsubs[fmt]++;
 	tw_conn_set_watermarks(c, h->high, h->high / 4);
@@ -573,9 +625,12 @@ sub_free(tw_sub *s)
 		tw_filter_free(s->filter);
 		free(s->filter);
 	}
-	tw_timer_cancel(s->h->r, &s->open_timer);
-	tw_ring_free(&s->fifo, unref_batch);
-	tw_lines_free(&s->req);
+	if (s->rq != NULL) {
+		tw_timer_cancel(s->h->r, &s->rq->open_timer);
+		tw_lines_free(&s->rq->lines);
+		free(s->rq);
+	}
+	fifo_clear(s);
 	free(s);
 }
 
@@ -614,14 +669,28 @@ start_tag(tw_hub *h)
 	return 0;
 }
 
-/* What a stream in format fmt starts with. */
+/*
+ * What a stream in format fmt starts with, made once: every stream shares
+ * it, and a thousand connections opening together take no copy each
+ * (their write queues would each take a 16 KiB chunk meanwhile).
+ */
+static int
+preamble_make(tw_hub *h)
+{
+	h->preamble[TW_HUB_XML] = tw_bytes_copy(h->start, h->startlen);
+	/* Server-Sent Events: reconnect soon. */
+	h->preamble[TW_HUB_SSE] = tw_bytes_copy("retry: 1000\n\n", 13);
+	return h->preamble[TW_HUB_XML] != NULL &&
+	    h->preamble[TW_HUB_SSE] != NULL ? 0 : -1;
+}
+
 static void
 preamble(tw_sub *s)
 {
-	if (s->fmt == TW_HUB_XML)
-		put(s, s->h->start, s->h->startlen);
-	else if (s->fmt == TW_HUB_SSE)
-		put(s, "retry: 1000\n\n", 13);	/* reconnect soon */
+	if (s->h->preamble[s->fmt] != NULL) {
+		s->quiet = 0;
+		tw_conn_write_bytes(s->c, s->h->preamble[s->fmt]);
+	}
 }
 
 tw_sub *
@@ -673,7 +742,10 @@ raw_made(tw_conn *c)
 		tw_conn_abort(c);
 		return;
 	}
-	if ((s = sub_new(h, c, TW_HUB_XML, NULL)) == NULL) {
+	if ((s = sub_new(h, c, TW_HUB_XML, NULL)) == NULL ||
+	    (s->rq = malloc(sizeof(*s->rq))) == NULL) {
+		if (s != NULL)
+			sub_free(s);
 		tw_hub_leave(h);
 		tw_log_notice("%s: out of memory; closing", tw_conn_peer(c));
 		tw_conn_abort(c);
@@ -681,7 +753,10 @@ raw_made(tw_conn *c)
 	}
 	c->data = s;
 	s->raw = 1;
-	tw_lines_init(&s->req, REQUEST_MAX);
+	tw_lines_init(&s->rq->lines, REQUEST_MAX);
+	s->rq->cursor = h->next_seq;
+	s->rq->pending = 0;
+	tw_timer_init(&s->rq->open_timer, open_timer_cb, s);
 	tw_log_info("connect %s", tw_conn_peer(c));
 	preamble(s);
 	if (h->stopping) {
@@ -691,16 +766,18 @@ raw_made(tw_conn *c)
 	if (!h->o.poll) {
 		/* Hits wait until it says RESUME, or RESUME_WAIT passes. */
 		s->opening = 1;
-		if (tw_call_later(h->r, &s->open_timer,
-		    TW_HUB_RESUME_WAIT) == -1)
+		if (tw_call_later(h->r, &s->rq->open_timer,
+		    TW_HUB_RESUME_WAIT) == -1) {
 			sub_open(s, 0, 0);
+			rawreq_done(s);
+		}
 		return;
 	}
 	/* Poll mode: the replay comes at once, then answers. */
-	s->cursor = h->next_seq - (tw_ring_len(&h->hist) < h->o.replay ?
+	s->rq->cursor = h->next_seq - (tw_ring_len(&h->hist) < h->o.replay ?
 	    tw_ring_len(&h->hist) : h->o.replay);
-	push_kept(s, s->cursor, h->next_seq);
-	s->cursor = h->next_seq;
+	push_kept(s, s->rq->cursor, h->next_seq);
+	s->rq->cursor = h->next_seq;
 }
 
 /* A push client's first line: RESUME E SEQ, or anything else (new). */
@@ -738,7 +815,7 @@ on_request(void *arg, const char *line, size_t len, int flags)
 		sub_close(s);
 		return 1;
 	}
-	s->pending++;
+	s->rq->pending++;
 	return 0;
 }
 
@@ -752,13 +829,14 @@ raw_data(tw_conn *c, const char *buf, size_t len)
 	if (!s->h->o.poll) {
 		/* Push mode reads its first line, and drops the rest. */
 		if (s->opening)
-			tw_lines_feed(&s->req, buf, len, on_first_line, s,
-			    NULL);
+			tw_lines_feed(&s->rq->lines, buf, len, on_first_line,
+			    s, NULL);
+		rawreq_done(s);
 		return;
 	}
-	if (tw_lines_feed(&s->req, buf, len, on_request, s, NULL) != 0)
+	if (tw_lines_feed(&s->rq->lines, buf, len, on_request, s, NULL) != 0)
 		return;
-	if (s->pending >= PENDING_MAX)
+	if (s->rq->pending >= PENDING_MAX)
 		tw_conn_pause(c);	/* answer before reading more */
 	service(s);
 }
@@ -835,7 +913,7 @@ beat_cb(tw_timer *t)
 	LIST_FOREACH(s, &h->subs, link) {
 		if (s->closing || s->opening || ++s->quiet < 2)
 			continue;
-		if (tw_ring_len(&s->fifo) == 0 && tw_conn_queued(s->c) == 0)
+		if (fifo_len(s) == 0 && tw_conn_queued(s->c) == 0)
 			put(s, beats[s->fmt].s, beats[s->fmt].n);
 		s->quiet = 0;
 	}
@@ -859,6 +937,7 @@ tw_hub_new(tw_reactor *r, const struct tw_hub_opts *o)
 	tw_ring_init(&h->hist, sizeof(struct kept), o->keep);
 	tw_timer_init(&h->beat, beat_cb, h);
 	if (start_tag(h) == -1 || tw_ring_reserve(&h->hist, o->keep) == -1 ||
+	    preamble_make(h) == -1 ||
 	    (o->heartbeat > 0 &&
 	    tw_call_later(r, &h->beat, o->heartbeat / 2) == -1)) {
 		tw_hub_free(h);
@@ -879,8 +958,10 @@ tw_hub_free(tw_hub *h)
 		sub_free(LIST_FIRST(&h->subs));
 	tw_timer_cancel(h->r, &h->beat);
 	tw_ring_free(&h->hist, kept_free);
-	for (f = 0; f < TW_HUB_NFMT; f++)
+	for (f = 0; f < TW_HUB_NFMT; f++) {
 		tw_bytes_unref(h->batch[f]);
+		tw_bytes_unref(h->preamble[f]);
+	}
 	while (h->npend > 0)
 		kept_free(&h->pend[--h->npend]);
 	free(h->pend);
