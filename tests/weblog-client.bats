@@ -685,22 +685,21 @@ without_fd56() {
 }
 
 # real NAME: a weblog-serve on a port of its own, reading the FIFO
-# $T/NAME.in; the caller opens its writer. Its address: listening NAME.
+# $T/NAME.in; the caller opens its writer. Its address: addr_of NAME.
 real() {
 	mkfifo "$T/$1.in"
 	start "$1" sh -c 'f=$1; shift; exec "$@" <"$f" 5>&- 6>&-' sh "$T/$1.in" \
 	    "$BIN/weblog-serve" -l 127.0.0.1:0
 }
 
-# listening NAME: the address weblog-serve NAME said it listens on.
-listening() {
-	wait_for 10 grep -q '^listening on ' "$T/$1.err" &&
-		sed -n 's/^listening on //p' "$T/$1.err" | head -n 1
+# addr_of NAME: the whole address weblog-serve NAME said it listens on.
+addr_of() {
+	listening "$1" >/dev/null && listened "$T/$1.err"
 }
 
 # connects NAME N: weblog-serve NAME logged at least N connections.
 connects() {
-	[ "$(grep -c '^connect ' "$T/$1.err")" -ge "$2" ]
+	[ "$(grep -c '^weblog-serve: connect ' "$T/$1.err")" -ge "$2" ]
 }
 
 @test "several servers: hits merged in arrival order, labelled, exit 0 once all end" {
@@ -708,8 +707,8 @@ connects() {
 	exec 5>"$T/a.in"
 	real b
 	exec 6>"$T/b.in"
-	A=$(listening a)
-	B=$(listening b)
+	A=$(addr_of a)
+	B=$(addr_of b)
 	start cl without_fd56 "$CLIENT" -f combined "$A" "$B"
 	start tsv without_fd56 "$CLIENT" -f tsv "$A" "$B"
 	start json without_fd56 "$CLIENT" -f json "$A" "$B"
