@@ -162,12 +162,17 @@ FUZZ = $(patsubst tests/fuzz/%.c,build/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
 # The library is compiled once for every target (instrumented, no main),
 # and kept: make would delete the objects as intermediate files.
 FUZZ_OBJ = $(LIB_SRC:lib/%.c=build/fuzz/lib/%.o) \
-	$(PROG_LIB_SRC:lib/%.c=build/fuzz/lib/%.o)
+	$(PROG_LIB_SRC:lib/%.c=build/fuzz/lib/%.o) \
+	build/fuzz/lib/weblog/dashboard.o
 .SECONDARY: $(FUZZ_OBJ)
 
 build/fuzz/lib/%.o: lib/%.c
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_LIB_FLAGS) -MMD -MP -c -o $@ $<
+
+build/fuzz/lib/weblog/dashboard.o: build/lib/weblog/dashboard.c
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_LIB_FLAGS) -c -o $@ build/lib/weblog/dashboard.c
 
 build/fuzz/%: tests/fuzz/%.c $(FUZZ_OBJ)
 	@mkdir -p $(@D)
