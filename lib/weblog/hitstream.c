@@ -344,7 +344,7 @@ emit_hit(tw_hitstream *hs, tw_hitstream_cb cb, void *arg)
 	for (i = 0; i < TW_HS_NFIELDS; i++) {
 		if (!(hs->present & TW_LOGFMT_BIT(i)))
 			continue;
-		ev.field[i] = hs->buf + hs->fstart[i];
+		ev.field[i] = hs->buf != NULL ? hs->buf + hs->fstart[i] : "";
 		ev.len[i] = hs->flens[i];
 	}
 	ev.nextra = hs->nextra;
