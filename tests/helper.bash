@@ -28,6 +28,7 @@
 #                          option a line, all within 80 columns
 #   bad_option WANT CMD... CMD exits 2 with WANT as its first stderr line,
 #                          then the usage, and nothing on stdout
+#   need_ipv6              fail, never skip, without an IPv6 loopback (::1)
 #   half_close PORT [TEXT] send TEXT to 127.0.0.1:PORT, end the sending
 #                          side, print all the server says until it closes
 #   stop_all               teardown: TERM, then KILL, every started pid;
@@ -239,4 +240,13 @@ bad_option() {
 		{ echo "$*: $(head -n 1 "$T/err")"; return 1; }
 	sed -n 2p "$T/err" | grep -q '^usage: ' ||
 		{ echo "$*: no usage after the message"; return 1; }
+}
+
+# need_ipv6: a test that needs ::1 fails with the reason where there is
+# none, as need does for a command: a suite that cannot run is a failure.
+need_ipv6() {
+	"$PY" -c 'import socket; socket.socket(socket.AF_INET6).bind(("::1", 0))' \
+		2>/dev/null && return 0
+	echo "no IPv6 loopback (::1): this test needs one" >&2
+	return 1
 }

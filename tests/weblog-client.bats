@@ -285,8 +285,7 @@ assert len(rows) == 3' "$T/json"
 }
 
 @test "an IPv6 address works" {
-	"$PY" -c 'import socket; socket.socket(socket.AF_INET6).bind(("::1", 0))' 2>/dev/null ||
-		skip "no IPv6 loopback"
+	need_ipv6
 	sample >"$T/s.xml"
 	start srv "$PY" "$FAKE" "[::1]:0" send "$T/s.xml"
 	PORT=$(listening srv)
@@ -333,12 +332,8 @@ lookups() {
 	[ "$(grep -c "^$1\$" "$T/lookups")" -ge "$2" ]
 }
 
-have_ipv6() {
-	"$PY" -c 'import socket; socket.socket(socket.AF_INET6).bind(("::1", 0))' 2>/dev/null
-}
-
 @test "a name with ::1 and 127.0.0.1 reaches a server on either family alone" {
-	have_ipv6 || skip "no IPv6 loopback"
+	need_ipv6
 	sample >"$T/s.xml"
 	hosts "localhost ::1 127.0.0.1"
 	start srv6 "$PY" "$FAKE" "[::1]:0" send "$T/s.xml"
@@ -358,7 +353,7 @@ have_ipv6() {
 }
 
 @test "--reconnect looks the name up again and follows it to the other family" {
-	have_ipv6 || skip "no IPv6 loopback"
+	need_ipv6
 	{ printf '<hits>\n'; hit9 1.1.1.1; } >"$T/s.xml"
 	hosts "mover.test 127.0.0.1"
 	fake srv4 hold "$T/s.xml"

@@ -1003,8 +1003,7 @@ fcntl.lockf(open(sys.argv[1], "r+"), fcntl.LOCK_EX | fcntl.LOCK_NB)' "$T/web.pid
 # -------------------------------------------------------------- addresses
 
 @test "IPv6 and Unix-domain addresses" {
-	"$PY" -c 'import socket; socket.socket(socket.AF_INET6).bind(("::1", 0))' ||
-		skip "no IPv6 loopback"
+	need_ipv6
 	: >"$T/log"
 	start v6 "$BIN/weblog-serve" -l "[::1]:0" "$T/log"
 	start ux "$BIN/weblog-serve" -l "unix:$T/sock" "$T/log"
