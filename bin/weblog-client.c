@@ -24,6 +24,12 @@
  * rebuilt with that format, compiled once per stream (logfmt.h), so -f
  * combined prints the original line whatever the format.
  *
+ * --status, --match and --exclude are weblog-serve's filters (filter.h),
+ * the same parser and matcher, applied to each hit received before it is
+ * printed. A filtered hit is not printed, counted (-n) or taken for a sign
+ * of life (-t), but its number still moves the resume position: a
+ * reconnect must not ask for it again.
+ *
  * Standard output is written with plain blocking write(2), deliberately,
  * as cat and nc do: a reader that does not keep up holds the client back,
  * the client stops reading its sockets, and the servers then drop hits for
@@ -41,6 +47,7 @@
 #include <unistd.h>
 
 #include "util/cli.h"
+#include "weblog/filter.h"
 #include "weblog/hitstream.h"
 #include "twirl.h"
 
@@ -67,6 +74,8 @@ struct client {
 	long long count;	/* hits to print; 0: no limit */
 	int reconnect;
 	size_t max_line;
+	tw_filter filter;	/* --status, --match, --exclude */
+	int nfilter;		/* options added to it */
 	long long hits;		/* of all streams */
 	tw_timer timeout_timer;
 	int labelled;		/* several addresses: label each hit */
@@ -101,6 +110,8 @@ struct stream {
 
 static _Noreturn void usage(FILE *fp, int status);
 static int parse_format(const char *s);
+static void filter_option(struct client *cl, int kind, const char *opt,
+    const char *val);
 static void arm(struct client *cl, tw_timer *t, double delay);
 static void check_address(const char *name);
 static void start_connect(struct stream *st);
@@ -110,14 +121,20 @@ static void timeout_cb(tw_timer *t);
 static void retry_cb(tw_timer *t);
 static void silence_cb(tw_timer *t);
 
+/* Long options without a letter, past every char getopt returns. */
+enum { OPT_STATUS = 256, OPT_MATCH, OPT_EXCLUDE };
+
 static const struct option longopts[] = {
+	{ "exclude", required_argument, NULL, OPT_EXCLUDE },
 	{ "format", required_argument, NULL, 'f' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "count", required_argument, NULL, 'n' },
 	{ "poll", required_argument, NULL, 'p' },
 	{ "timeout", required_argument, NULL, 't' },
+	{ "match", required_argument, NULL, OPT_MATCH },
 	{ "max-line", required_argument, NULL, 'M' },
 	{ "reconnect", no_argument, NULL, 'R' },
+	{ "status", required_argument, NULL, OPT_STATUS },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 }
 };
@@ -136,6 +153,7 @@ main(int argc, char *argv[])
 	tw_setprogname(argv[0]);
 	memset(&cl, 0, sizeof(cl));
 	cl.format.fmt = TW_HS_COMBINED;
+	tw_filter_init(&cl.filter);
 	opterr = 0;
 	while ((ch = getopt_long(argc, argv, ":f:hn:p:t:", longopts,
 	    NULL)) != -1) {
@@ -181,6 +199,16 @@ main(int argc, char *argv[])
 			break;
 		case 'R':
 			cl.reconnect = 1;
+			break;
+		case OPT_STATUS:
+			filter_option(&cl, TW_FILTER_STATUS, "--status", optarg);
+			break;
+		case OPT_MATCH:
+			filter_option(&cl, TW_FILTER_MATCH, "--match", optarg);
+			break;
+		case OPT_EXCLUDE:
+			filter_option(&cl, TW_FILTER_EXCLUDE, "--exclude",
+			    optarg);
 			break;
 		case 'V':
 			printf("weblog-client %s\n", TWIRL_VERSION);
@@ -239,6 +267,7 @@ main(int argc, char *argv[])
 		tw_logfmt_free(st->lf);
 	}
 	tw_reactor_destroy(cl.r);
+	tw_filter_free(&cl.filter);
 	free(cl.streams);
 	free(cl.out);
 	return cl.status;
@@ -250,7 +279,10 @@ usage(FILE *fp, int status)
 	fprintf(fp, "usage: weblog-client [-f combined|common|tsv|json|xml] "
 	    "[-p SECONDS] [-n N]\n"
 	    "                     [-t SECONDS] [--reconnect] "
-	    "[--max-line BYTES] [ADDRESS ...]\n");
+	    "[--max-line BYTES]\n"
+	    "                     [--status LIST] [--match REGEX] "
+	    "[--exclude CIDR]\n"
+	    "                     [ADDRESS ...]\n");
 	if (status == EXIT_DONE)
 		fprintf(fp, "\n"
 		    "  -f, --format FORMAT    how to print each hit "
@@ -264,6 +296,12 @@ usage(FILE *fp, int status)
 		    "connection, with backoff\n"
 		    "      --max-line BYTES   the longest line a hit may "
 		    "stand for (default 65536)\n"
+		    "      --status LIST      only these statuses: "
+		    "404,5xx,400-499\n"
+		    "      --match REGEX      only requests matching it "
+		    "(repeatable)\n"
+		    "      --exclude CIDR     not clients from there "
+		    "(repeatable)\n"
 		    "  -h, --help             print this help\n"
 		    "      --version          print the version\n");
 	exit(status);
@@ -280,6 +318,21 @@ check_address(const char *name)
 	if (tw_addr_parse_numeric(&a, name, host, &port, err,
 	    sizeof(err)) == -1)
 		tw_errx(EXIT_USAGE, "%s: %s", name, err);
+}
+
+/*
+ * A filter option's value (kind: TW_FILTER_*), or exit 2 with the reason,
+ * in one line as weblog-serve says it: "--status: 6xx: not a status...".
+ */
+static void
+filter_option(struct client *cl, int kind, const char *opt, const char *val)
+{
+	char err[256];
+
+	if (tw_filter_add(&cl->filter, kind, val, strlen(val), err,
+	    sizeof(err)) == -1)
+		tw_errx(EXIT_USAGE, "%s: %s", opt, err);
+	cl->nfilter++;
 }
 
 static int
@@ -363,6 +416,37 @@ stream_format(struct stream *st, const tw_hitev *ev)
 	return 1;
 }
 
+/*
+ * Does hit ev pass the filter? Its fields as weblog-serve's hub gives
+ * them to the same matcher: a <line> hit is matched on its line and has
+ * no status or client; a hit of a format without a request is matched on
+ * its whole line, rebuilt here (in cl->out, free until the hit is
+ * formatted) as -f combined rebuilds it.
+ */
+static int
+passes(struct stream *st, const tw_hitev *ev)
+{
+	struct client *cl = st->cl;
+	tw_hsformat whole = { .fmt = TW_HS_COMBINED, .lf = st->lf };
+	const char *req = ev->field[TW_HS_REQUEST];
+	size_t reqlen = ev->len[TW_HS_REQUEST];
+	long n;
+
+	if (cl->nfilter == 0)
+		return 1;
+	if (ev->line != NULL)
+		return tw_filter_pass(&cl->filter, NULL, 0, ev->line,
+		    ev->linelen, NULL, 0);
+	if (!(ev->present & TW_LOGFMT_BIT(TW_HS_REQUEST)) &&
+	    (n = tw_hitstream_format(ev, &whole, cl->out)) > 0) {
+		req = cl->out;
+		reqlen = (size_t)n - 1;		/* less its newline */
+	}
+	return tw_filter_pass(&cl->filter, ev->field[TW_HS_STATUS],
+	    ev->len[TW_HS_STATUS], req, reqlen, ev->field[TW_HS_CLIENT],
+	    ev->len[TW_HS_CLIENT]);
+}
+
 static int
 on_hit(struct stream *st, const tw_hitev *ev)
 {
@@ -370,8 +454,11 @@ on_hit(struct stream *st, const tw_hitev *ev)
 	tw_hsformat f = cl->format;
 	long n;
 
+	/* Filtered or not, the next connection resumes after this hit. */
 	if (ev->seq > 0)
 		st->seq = ev->seq;
+	if (!passes(st, ev))
+		return 0;
 	f.lf = st->lf;
 	f.label = cl->labelled ? st->name : NULL;
 	if ((n = tw_hitstream_format(ev, &f, cl->out)) < 0) {

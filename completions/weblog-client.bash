@@ -11,14 +11,16 @@ _weblog_client()
 		COMPREPLY=($(compgen -W 'combined common tsv json xml' -- "$cur"))
 		return
 		;;
-	-p|--poll|-n|--count|-t|--timeout|--max-line)
+	-p|--poll|-n|--count|-t|--timeout|--max-line|--status|--match|\
+	--exclude)
 		return
 		;;
 	esac
 	case $cur in
 	-*)
 		COMPREPLY=($(compgen -W '-f --format -p --poll -n --count
-		    -t --timeout --reconnect --max-line -h --help --version' \
+		    -t --timeout --reconnect --max-line --status --match
+		    --exclude -h --help --version' \
 		    -- "$cur"))
 		;;
 	unix:*)

@@ -411,7 +411,8 @@ lookups() {
 
 @test "the bash, zsh and fish completions offer every option" {
 	local c="$BATS_TEST_DIRNAME/../completions" opt
-	for opt in format poll count timeout reconnect max-line help version; do
+	for opt in format poll count timeout reconnect max-line status match \
+	    exclude help version; do
 		grep -q -- "--$opt" "$c/weblog-client.bash"
 		grep -q -- "--$opt" "$c/_weblog-client"
 		grep -q -- "-l $opt" "$c/weblog-client.fish"
@@ -679,12 +680,15 @@ without_fd56() {
 	exec "$@" 5>&- 6>&-
 }
 
-# real NAME: a weblog-serve on a port of its own, reading the FIFO
-# $T/NAME.in; the caller opens its writer. Its address: addr_of NAME.
+# real NAME [ARG...]: a weblog-serve (with ARGs) on a port of its own,
+# reading the FIFO $T/NAME.in; the caller opens its writer. Its address:
+# addr_of NAME.
 real() {
-	mkfifo "$T/$1.in"
-	start "$1" sh -c 'f=$1; shift; exec "$@" <"$f" 5>&- 6>&-' sh "$T/$1.in" \
-	    "$BIN/weblog-serve" -l 127.0.0.1:0
+	local name=$1
+	shift
+	mkfifo "$T/$name.in"
+	start "$name" sh -c 'f=$1; shift; exec "$@" <"$f" 5>&- 6>&-' sh \
+	    "$T/$name.in" "$BIN/weblog-serve" -l 127.0.0.1:0 "$@"
 }
 
 # addr_of NAME: the whole address weblog-serve NAME said it listens on.
@@ -799,4 +803,191 @@ two() {
 	! grep -Eqx 'RESUME (5 7|9 2)' "$T/requests"
 	grep -q "weblog-client: $PORT: no data for 0.8 seconds (4 heartbeats); reconnecting" "$T/cl.err"
 	grep -q "weblog-client: $P2: no data for 0.8 seconds (4 heartbeats); reconnecting" "$T/cl.err"
+}
+
+# ------------------------------------------------------------ filters
+
+# requests FILE FORMAT: the request of each hit FILE holds (-f tsv, json or
+# xml), its path only ("GET /a HTTP/1.1" is /a), or LINE for a <line> hit;
+# sorted, on one line.
+requests() {
+	case $2 in
+	tsv) cut -f 5 "$1" ;;
+	json) "$PY" -c 'import json, sys
+for l in open(sys.argv[1], encoding="utf-8"):
+    r = json.loads(l)
+    print(r.get("request", r.get("line")))' "$1" ;;
+	xml) sed -e 's|.*<request>\([^<]*\)</request>.*|\1|' \
+	    -e 's|.*<line>\([^<]*\)</line>.*|\1|' "$1" ;;
+	esac | sed -e 's|^[A-Z]* \(/[^ ]*\) HTTP/1\.1$|\1|' -e 's|^odd .*|LINE|' |
+	    sort | tr '\n' ' '
+}
+
+# Combined and Common lines of statuses, paths and IPv4, IPv6 and
+# IPv4-mapped clients; and one that is neither (a <line> hit).
+L1='10.0.0.1 - - [02/Dec/2026:10:00:00 +0000] "GET /a HTTP/1.1" 200 1 "-" "t"'
+L2='10.0.0.2 - - [02/Dec/2026:10:00:00 +0000] "GET /admin HTTP/1.1" 404 2 "-" "t"'
+L3='192.168.1.5 - - [02/Dec/2026:10:00:00 +0000] "GET /b HTTP/1.1" 500 3 "-" "t"'
+L4='2001:db8::1 - - [02/Dec/2026:10:00:00 +0000] "GET /admin/x HTTP/1.1" 503 4 "-" "t"'
+L5='2001:db8:1::7 - - [02/Dec/2026:10:00:00 +0000] "POST /admin/y HTTP/1.1" 200 5 "-" "t"'
+L6='::ffff:10.0.0.9 - - [02/Dec/2026:10:00:00 +0000] "GET /c HTTP/1.1" 502 6 "-" "t"'
+L7='odd line /admin'
+L8='10.1.2.3 - - [02/Dec/2026:10:00:00 +0000] "GET /d HTTP/1.1" 404 8'
+
+@test "--status, --match and --exclude filter the hits of several servers in every format" {
+	real a
+	exec 5>"$T/a.in"
+	real b
+	exec 6>"$T/b.in"
+	A=$(addr_of a)
+	B=$(addr_of b)
+	start st without_fd56 "$CLIENT" -f xml --status 5xx "$A" "$B"
+	# Repeated, the lists add up; blanks around an item are allowed.
+	start st2 without_fd56 "$CLIENT" -f tsv --status 404 \
+	    --status '500-501, 502' "$A" "$B"
+	# On the request, or on the whole line of a <line> hit.
+	start m without_fd56 "$CLIENT" -f json --match /admin "$A" "$B"
+	# Repeated, every one must match.
+	start m2 without_fd56 "$CLIENT" -f tsv --match '^GET' --match admin \
+	    "$A" "$B"
+	# An IPv4 range holds the IPv4-mapped client too; none holds a <line>.
+	start x without_fd56 "$CLIENT" -f xml --exclude 10.0.0.0/8 "$A" "$B"
+	# Any range excludes; 2001:db8:1::7 is outside 2001:db8::/48.
+	start x2 without_fd56 "$CLIENT" -f json --exclude 2001:db8::/48 \
+	    --exclude 192.168.1.5 "$A" "$B"
+	# Every kind given must pass.
+	start all without_fd56 "$CLIENT" --status 4xx,5xx --match '/(a|c)' \
+	    --exclude 2001:db8::/32 "$A" "$B"
+	wait_for 10 connects a 7
+	wait_for 10 connects b 7
+	printf '%s\n' "$L1" "$L2" "$L3" "$L4" >&5
+	printf '%s\n' "$L5" "$L6" "$L7" "$L8" >&6
+	exec 5>&- 6>&-
+	for c in st st2 m m2 x x2 all; do
+		eval "wait_exit \$${c}_pid 10"
+		[ "$EXIT" -eq 0 ] || { cat "$T/$c.err"; false; }
+		[ ! -s "$T/$c.err" ] || { cat "$T/$c.err"; false; }
+	done
+	[ "$(requests "$T/st.out" xml)" = "/admin/x /b /c " ]
+	[ "$(requests "$T/st2.out" tsv)" = "/admin /b /c /d " ]
+	[ "$(requests "$T/m.out" json)" = "/admin /admin/x /admin/y LINE " ]
+	[ "$(requests "$T/m2.out" tsv)" = "/admin /admin/x " ]
+	[ "$(requests "$T/x.out" xml)" = "/admin/x /admin/y /b LINE " ]
+	[ "$(requests "$T/x2.out" json)" = "/a /admin /admin/y /c /d LINE " ]
+	[ "$(sort "$T/all.out")" = "$(printf '%s\n' "$L2" "$L6" | sort)" ]
+	# Labelled with their server as ever.
+	grep -q "^<hit n=\"4\"><source>$A</source><client>2001:db8::1</client>" \
+	    "$T/st.out"
+}
+
+@test "a hit of a format without a request is matched on its line, as the server does" {
+	real srv --format '$remote_addr $status $uri'
+	exec 5>"$T/srv.in"
+	real flt --format '$remote_addr $status $uri' --match admin
+	exec 6>"$T/flt.in"
+	S=$(addr_of srv)
+	F=$(addr_of flt)
+	start cl without_fd56 "$CLIENT" --match admin "$S"
+	start ref without_fd56 "$CLIENT" "$F"
+	wait_for 10 connects srv 1
+	wait_for 10 connects flt 1
+	printf '%s\n' '10.0.0.1 200 /admin/a' '10.0.0.2 404 /b' 'admin?' \
+	    '10.0.0.3 200 /x' '10.0.0.4 500 /admin' | tee /dev/fd/6 >&5
+	exec 5>&- 6>&-
+	wait_exit "$cl_pid" 10
+	[ "$EXIT" -eq 0 ]
+	wait_exit "$ref_pid" 10
+	[ "$EXIT" -eq 0 ]
+	[ "$(cat "$T/cl.out")" = "$(printf '%s\n' '10.0.0.1 200 /admin/a' 'admin?' '10.0.0.4 500 /admin')" ]
+	cmp "$T/ref.out" "$T/cl.out"
+}
+
+@test "a bad filter is one line, worded as weblog-serve words it, and exit 2" {
+	local opt val
+	while IFS='|' read -r opt val; do
+		"$CLIENT" "$opt" "$val" >"$T/out" 2>"$T/err" && false
+		rc=$?
+		echo "$opt $val: $rc $(cat "$T/err")"
+		[ "$rc" -eq 2 ]
+		[ ! -s "$T/out" ]
+		[ "$(wc -l <"$T/err")" -eq 1 ]
+		[[ "$(cat "$T/err")" = "weblog-client: $opt: "?* ]]
+		"$BIN/weblog-serve" "$opt" "$val" </dev/null 2>&1 |
+		    sed 's/^weblog-serve:/weblog-client:/' | cmp - "$T/err"
+	done <<'EOF2'
+--status|6xx
+--status|404,
+--status|99
+--status|500-400
+--match|a\1
+--match|(
+--match|a+*
+--exclude|10.0.0.0/33
+--exclude|nope
+--exclude|2001:db8::/129
+EOF2
+	bad_option "weblog-client: option requires an argument: --status" "$CLIENT" --status
+	bad_option "weblog-client: option requires an argument: --exclude" "$CLIENT" --exclude
+}
+
+@test "a filtered hit moves the resume position: RESUME after it" {
+	{
+		printf '<hits epoch="9" heartbeat="0.2">\n'
+		hit9 1.1.1.1 | sed 's/<hit>/<hit n="5">/; s/<status>200/<status>503/'
+		hit9 2.2.2.2 | sed 's/<hit>/<hit n="6">/'
+	} >"$T/s.xml"
+	export FAKE_LOG="$T/requests"
+	fake srv hold "$T/s.xml"
+	start cl "$CLIENT" --reconnect --status 5xx "$PORT"
+	wait_for 20 grep -qx 'RESUME 9 6' "$T/requests"
+	[ "$(head -n 2 "$T/requests")" = "$(printf 'RESUME 0 0\nRESUME 9 6')" ]
+	grep -q '^1\.1\.1\.1 ' "$T/cl.out"
+	! grep -q '2\.2\.2\.2' "$T/cl.out"
+}
+
+@test "--reconnect with a filter: resumed without the filtered hits, duplicates or false drops" {
+	real srv --heartbeat 0.2 -k 2
+	exec 5>"$T/srv.in"
+	S=$(addr_of srv)
+	start cl without_fd56 "$CLIENT" --reconnect -n 2 -f tsv --status 5xx "$S"
+	start all without_fd56 "$CLIENT" -n 5 "$S"
+	wait_for 10 connects srv 2
+	line='10.0.0.1 - - [02/Dec/2026:10:00:00 +0000] "GET /%d HTTP/1.1" %d 1'
+	# The last four are filtered, and more than the server keeps.
+	printf "$line\n" 1 503 2 200 3 200 4 200 5 200 >&5
+	# Sent to both clients at once: the filtered one has them too.
+	wait_exit "$all_pid" 10
+	[ "$EXIT" -eq 0 ]
+	wait_for 10 grep -q '/1 HTTP' "$T/cl.out"
+	# A server gone silent: the client reconnects and says RESUME.
+	kill -STOP "$srv_pid"
+	wait_for 10 grep -q 'no data for 0.8 seconds.*reconnecting' "$T/cl.err"
+	kill -CONT "$srv_pid"
+	wait_for 10 connects srv 3
+	printf "$line\n" 6 200 7 500 >&5
+	wait_exit "$cl_pid" 10
+	[ "$EXIT" -eq 0 ]
+	[ "$(cut -f 5 "$T/cl.out" | tr '\n' ' ')" = "GET /1 HTTP/1.1 GET /7 HTTP/1.1 " ]
+	# Asked for what came after 5, the server had it all: nothing dropped.
+	! grep -q dropped "$T/cl.err"
+}
+
+@test "--timeout counts from the last hit printed: filtered hits are no sign of life" {
+	real srv
+	exec 5>"$T/srv.in"
+	start cl without_fd56 "$CLIENT" -t 0.5 --status 5xx "$(addr_of srv)"
+	wait_for 10 connects srv 1
+	# A filtered hit every 0.1 s, for 5 s at most: never 0.5 s without one.
+	for ((i = 0; i < 50; i++)); do
+		kill -0 "$cl_pid" 2>/dev/null || break
+		printf '10.0.0.1 - - [02/Dec/2026:10:00:00 +0000] "GET / HTTP/1.1" 200 1\n' >&5
+		sleep 0.1
+	done
+	[ "$i" -lt 50 ]
+	wait_for 10 eval "! kill -0 $cl_pid 2>/dev/null"
+	rc=0
+	wait "$cl_pid" || rc=$?
+	[ "$rc" -eq 4 ]
+	[ ! -s "$T/cl.out" ]
+	[ "$(cat "$T/cl.err")" = "weblog-client: no hit for 0.5 seconds" ]
 }
