@@ -503,23 +503,8 @@ for _ in range(20):
 	[ "$(state_key reserve)" = 0 ]
 }
 
-@test "a bad option prints only the usage, on stderr; --help only on stdout" {
-	"$BIN/fib-serve" --bogus >"$T/out" 2>"$T/err" && false
-	[ ! -s "$T/out" ]
-	grep -q '^usage: fib-serve ' "$T/err"
-	"$BIN/fib-serve" --help >"$T/out" 2>"$T/err"
-	[ ! -s "$T/err" ]
-	grep -q '^usage: fib-serve ' "$T/out"
-}
-
 @test "the usage matches the man page's synopsis" {
-	local man="$BATS_TEST_DIRNAME/../man/fib-serve.1"
-	# Compared without white space: the two wrap their lines differently.
-	synopsis=$(mandoc -Tascii "$man" | col -b |
-		sed -n '/^SYNOPSIS/,/^DESCRIPTION/p' | sed '1d;$d' | tr -d ' \t\n')
-	usage=$("$BIN/fib-serve" --help | sed '/^$/,$d; s/^usage: //' |
-		tr -d ' \t\n')
-	[ "$synopsis" = "$usage" ]
+	usage_is_synopsis fib-serve
 }
 
 # ------------------------------------------------------------ --help

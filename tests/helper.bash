@@ -219,12 +219,25 @@ stamped() {
 # help_layout CMD...: CMD's --help is the usage lines, a blank line, then
 # one option a line, every line within 80 columns.
 help_layout() {
-	"$@" --help >"$T/help"
+	"$@" --help >"$T/help" 2>"$T/help.err"
+	[ ! -s "$T/help.err" ] || { cat "$T/help.err"; return 1; }
 	head -n 1 "$T/help" | grep -q '^usage: '
 	[ -z "$(awk 'length > 80' "$T/help")" ] ||
 		{ awk 'length > 80' "$T/help"; return 1; }
 	[ "$(sed '1,/^$/d' "$T/help" | wc -l)" -gt 2 ]
 	[ -z "$(sed '1,/^$/d' "$T/help" | grep -Ev '^  (    )?[-A-Z]')" ]
+}
+
+# usage_is_synopsis PROG: the usage --help prints (up to its blank line)
+# is the man page's SYNOPSIS, compared without white space: the two wrap
+# their lines differently.
+usage_is_synopsis() {
+	local synopsis usage
+	synopsis=$(mandoc -Tascii "$BATS_TEST_DIRNAME/../man/$1.1" | col -b |
+		sed -n '/^SYNOPSIS/,/^DESCRIPTION/p' | sed '1d;$d' | tr -d ' \t\n')
+	usage=$("$BIN/$1" --help | sed '/^$/,$d; s/^usage: //' | tr -d ' \t\n')
+	[ "$synopsis" = "$usage" ] ||
+		{ printf 'synopsis: %s\nusage:    %s\n' "$synopsis" "$usage"; return 1; }
 }
 
 # bad_option WANT CMD...: CMD exits 2, says WANT as its first line on
