@@ -503,6 +503,23 @@ for _ in range(20):
 	[ "$(state_key reserve)" = 0 ]
 }
 
+@test "twirl(7)'s recipe for a Fibonacci server that remembers runs as written" {
+	p=$(free_port)
+	recipe_rewrite() {
+		local l=${1//init fib.state/init --listen 127.0.0.1:8889 fib.state}
+		printf '%s\n' "${l//8889/$p}"
+	}
+	# A reader's next command comes after the stopped server is gone.
+	recipe_after() {
+		case $1 in
+		fib-serve*) pid=$(cat fib.pid) ;;
+		kill*) wait_for 10 eval '! kill -0 "$pid" 2>/dev/null' ;;
+		esac
+	}
+	run_recipe "A Fibonacci server that remembers" fib.pid
+	[ "$(grep -c '^\$ ' "$T/recipe")" -eq 6 ]
+}
+
 @test "the usage matches the man page's synopsis" {
 	usage_is_synopsis fib-serve
 }

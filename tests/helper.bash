@@ -240,6 +240,48 @@ usage_is_synopsis() {
 		{ printf 'synopsis: %s\nusage:    %s\n' "$synopsis" "$usage"; return 1; }
 }
 
+# run_recipe SECTION PIDFILE...: run twirl(7)'s recipe in SECTION as
+# written: each "$ command" of its literal displays, in $T, with the
+# programs under test first in PATH, its output (stderr too: what a reader
+# sees) compared with the lines after it. The caller defines
+# recipe_rewrite, which prints a line (command or output) with the test's
+# ports and sockets in place of the page's, and may define recipe_after
+# CMD, run after each command. The daemons the recipe starts are stopped
+# by the pids in PIDFILEs, even if it fails.
+run_recipe() {
+	local section=$1 cmd="" want="" got line f
+	shift
+	sed -n "/^\.Ss $section\$/,/^\.S[sh] /p" \
+		"$BATS_TEST_DIRNAME/../man/twirl.7" |
+		sed -n '/^\.Bd -literal/,/^\.Ed/p' | grep -v '^\.[BE]d' |
+		sed 's/\\e/\\/g' >"$T/recipe"
+	grep -q '^\$ ' "$T/recipe" || { echo "no recipe in $section"; return 1; }
+	cd "$T" || return 1
+	PATH=$BIN:$PATH
+	while IFS= read -r line || [ -n "$cmd" ]; do
+		case $line in
+		'$ '*|'')
+			if [ -n "$cmd" ]; then
+				got=$(eval "$cmd" 2>&1)
+				for f in "$@"; do	# it may be gone meanwhile
+					STARTED="$STARTED $(cat "$f" 2>/dev/null || :)"
+				done
+				[ "$got" = "$want" ] ||
+					{ echo "$cmd: got '$got', want '$want'"; return 1; }
+				! declare -F recipe_after >/dev/null ||
+					recipe_after "$cmd" || return 1
+			fi
+			cmd=$(recipe_rewrite "${line#\$ }")
+			want=""
+			[ -n "$line" ] || break
+			;;
+		*)
+			want=${want:+$want$'\n'}$(recipe_rewrite "$line")
+			;;
+		esac
+	done <"$T/recipe"
+}
+
 # bad_option WANT CMD...: CMD exits 2, says WANT as its first line on
 # stderr (the program's name, never the path it was run by), then the usage,
 # and prints nothing on stdout.
