@@ -240,6 +240,20 @@ usage_is_synopsis() {
 		{ printf 'synopsis: %s\nusage:    %s\n' "$synopsis" "$usage"; return 1; }
 }
 
+# serve_http ARGS: weblog-serve on kernel-chosen ports, the XML stream ($P)
+# and HTTP ($H), reading the FIFO $T/in (written through descriptor 4)
+# unless ARGS name FILEs.
+serve_http() {
+	mkfifo "$T/in"
+	start srv sh -c 'f=$1; shift; exec "$@" <"$f"' sh "$T/in" \
+		"$BIN/weblog-serve" -l 127.0.0.1:0 --http 127.0.0.1:0 "$@"
+	exec 4>"$T/in"
+	P=$(listening srv)
+	wait_for 10 grep -q 'listening on http://' "$T/srv.err"
+	H=$(sed -n 's|.*listening on http://127\.0\.0\.1:\([0-9]*\)/$|\1|p' "$T/srv.err")
+	[ -n "$H" ]
+}
+
 # run_recipe SECTION PIDFILE...: run twirl(7)'s recipe in SECTION as
 # written: each "$ command" of its literal displays, in $T, with the
 # programs under test first in PATH, its output (stderr too: what a reader
