@@ -267,44 +267,17 @@ index: 10" ]
 }
 
 @test "twirl(7)'s Scaling out recipe runs as written" {
-	local rport p1 p2 cmd want got
 	rport=$(free_port)
 	p1=$(free_port)
 	p2=$(free_port)
 	redis_start "$rport"
 	rcli CONFIG SET appendonly no
 	rcli CONFIG SET appendfsync everysec
-	cd "$T"
-	# Each "$ command" of the section, its expected output after it.
-	sed -n '/^\.Ss Scaling out/,/^\.S[sh] /p' "$BATS_TEST_DIRNAME/../man/twirl.7" |
-		sed -n '/^\.Bd -literal/,/^\.Ed/p' | grep -v '^\.[BE]d' |
-		sed 's/\\e/\\/g' >"$T/recipe"
-	[ "$(grep -c '^\$ ' "$T/recipe")" -ge 6 ]
-	PATH=$BIN:$PATH
-	cmd=""
-	want=""
-	while IFS= read -r line || [ -n "$cmd" ]; do
-		case $line in
-		'$ '*|'')
-			if [ -n "$cmd" ]; then
-				got=$(eval "$cmd")
-				# The daemons it starts are stopped by pid, even if it fails.
-				for f in a.pid b.pid; do
-					[ ! -f "$f" ] || STARTED="$STARTED $(cat "$f")"
-				done
-				[ "$got" = "$want" ] || { echo "$cmd: got '$got', want '$want'"; false; }
-			fi
-			cmd=${line#\$ }
-			cmd=${cmd//6379/$rport}
-			cmd=${cmd//8889/$p1}
-			cmd=${cmd//8890/$p2}
-			cmd=${cmd//redis-cli /redis-cli -p $rport }
-			want=""
-			[ -n "$line" ] || break
-			;;
-		*)
-			want=${want:+$want$'\n'}$line
-			;;
-		esac
-	done <"$T/recipe"
+	recipe_rewrite() {
+		local l=${1//6379/$rport}
+		l=${l//8889/$p1}
+		l=${l//8890/$p2}
+		printf '%s\n' "${l//redis-cli /redis-cli -p $rport }"
+	}
+	run_recipe "Scaling out" a.pid b.pid
 }

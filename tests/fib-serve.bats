@@ -503,23 +503,25 @@ for _ in range(20):
 	[ "$(state_key reserve)" = 0 ]
 }
 
-@test "a bad option prints only the usage, on stderr; --help only on stdout" {
-	"$BIN/fib-serve" --bogus >"$T/out" 2>"$T/err" && false
-	[ ! -s "$T/out" ]
-	grep -q '^usage: fib-serve ' "$T/err"
-	"$BIN/fib-serve" --help >"$T/out" 2>"$T/err"
-	[ ! -s "$T/err" ]
-	grep -q '^usage: fib-serve ' "$T/out"
+@test "twirl(7)'s recipe for a Fibonacci server that remembers runs as written" {
+	p=$(free_port)
+	recipe_rewrite() {
+		local l=${1//init fib.state/init --listen 127.0.0.1:8889 fib.state}
+		printf '%s\n' "${l//8889/$p}"
+	}
+	# A reader's next command comes after the stopped server is gone.
+	recipe_after() {
+		case $1 in
+		fib-serve*) pid=$(cat fib.pid) ;;
+		kill*) wait_for 10 eval '! kill -0 "$pid" 2>/dev/null' ;;
+		esac
+	}
+	run_recipe "A Fibonacci server that remembers" fib.pid
+	[ "$(grep -c '^\$ ' "$T/recipe")" -eq 6 ]
 }
 
 @test "the usage matches the man page's synopsis" {
-	local man="$BATS_TEST_DIRNAME/../man/fib-serve.1"
-	# Compared without white space: the two wrap their lines differently.
-	synopsis=$(mandoc -Tascii "$man" | col -b |
-		sed -n '/^SYNOPSIS/,/^DESCRIPTION/p' | sed '1d;$d' | tr -d ' \t\n')
-	usage=$("$BIN/fib-serve" --help | sed '/^$/,$d; s/^usage: //' |
-		tr -d ' \t\n')
-	[ "$synopsis" = "$usage" ]
+	usage_is_synopsis fib-serve
 }
 
 # ------------------------------------------------------------ --help

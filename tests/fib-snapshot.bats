@@ -336,22 +336,8 @@ time.sleep(600)' "$STATE.lock"
 	[ "$(cat "$T/err")" = "fib-snapshot: stdout: No space left on device" ]
 }
 
-@test "a bad option prints only the usage, on stderr; --help only on stdout" {
-	snap show --bogus "$STATE" >"$T/out" 2>"$T/err" && false
-	[ ! -s "$T/out" ]
-	grep -q '^usage: fib-snapshot init ' "$T/err"
-	snap --help >"$T/out" 2>"$T/err"
-	[ ! -s "$T/err" ]
-	grep -q '^usage: fib-snapshot init ' "$T/out"
-}
-
 @test "the usage matches the man page's synopsis" {
-	local man="$BATS_TEST_DIRNAME/../man/fib-snapshot.1"
-	# Compared without white space: the two wrap their lines differently.
-	synopsis=$(mandoc -Tascii "$man" | col -b |
-		sed -n '/^SYNOPSIS/,/^DESCRIPTION/p' | sed '1d;$d' | tr -d ' \t\n')
-	usage=$(snap 2>&1 >/dev/null | sed 's/^usage: //' | tr -d ' \t\n')
-	[ "$synopsis" = "$usage" ]
+	usage_is_synopsis fib-snapshot
 }
 
 # ------------------------------------------------------------ --help

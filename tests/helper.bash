@@ -219,12 +219,81 @@ stamped() {
 # help_layout CMD...: CMD's --help is the usage lines, a blank line, then
 # one option a line, every line within 80 columns.
 help_layout() {
-	"$@" --help >"$T/help"
+	"$@" --help >"$T/help" 2>"$T/help.err"
+	[ ! -s "$T/help.err" ] || { cat "$T/help.err"; return 1; }
 	head -n 1 "$T/help" | grep -q '^usage: '
 	[ -z "$(awk 'length > 80' "$T/help")" ] ||
 		{ awk 'length > 80' "$T/help"; return 1; }
 	[ "$(sed '1,/^$/d' "$T/help" | wc -l)" -gt 2 ]
 	[ -z "$(sed '1,/^$/d' "$T/help" | grep -Ev '^  (    )?[-A-Z]')" ]
+}
+
+# usage_is_synopsis PROG: the usage --help prints (up to its blank line)
+# is the man page's SYNOPSIS, compared without white space: the two wrap
+# their lines differently.
+usage_is_synopsis() {
+	local synopsis usage
+	synopsis=$(mandoc -Tascii "$BATS_TEST_DIRNAME/../man/$1.1" | col -b |
+		sed -n '/^SYNOPSIS/,/^DESCRIPTION/p' | sed '1d;$d' | tr -d ' \t\n')
+	usage=$("$BIN/$1" --help | sed '/^$/,$d; s/^usage: //' | tr -d ' \t\n')
+	[ "$synopsis" = "$usage" ] ||
+		{ printf 'synopsis: %s\nusage:    %s\n' "$synopsis" "$usage"; return 1; }
+}
+
+# serve_http ARGS: weblog-serve on kernel-chosen ports, the XML stream ($P)
+# and HTTP ($H), reading the FIFO $T/in (written through descriptor 4)
+# unless ARGS name FILEs.
+serve_http() {
+	mkfifo "$T/in"
+	start srv sh -c 'f=$1; shift; exec "$@" <"$f"' sh "$T/in" \
+		"$BIN/weblog-serve" -l 127.0.0.1:0 --http 127.0.0.1:0 "$@"
+	exec 4>"$T/in"
+	P=$(listening srv)
+	wait_for 10 grep -q 'listening on http://' "$T/srv.err"
+	H=$(sed -n 's|.*listening on http://127\.0\.0\.1:\([0-9]*\)/$|\1|p' "$T/srv.err")
+	[ -n "$H" ]
+}
+
+# run_recipe SECTION PIDFILE...: run twirl(7)'s recipe in SECTION as
+# written: each "$ command" of its literal displays, in $T, with the
+# programs under test first in PATH, its output (stderr too: what a reader
+# sees) compared with the lines after it. The caller defines
+# recipe_rewrite, which prints a line (command or output) with the test's
+# ports and sockets in place of the page's, and may define recipe_after
+# CMD, run after each command. The daemons the recipe starts are stopped
+# by the pids in PIDFILEs, even if it fails.
+run_recipe() {
+	local section=$1 cmd="" want="" got line f
+	shift
+	sed -n "/^\.Ss $section\$/,/^\.S[sh] /p" \
+		"$BATS_TEST_DIRNAME/../man/twirl.7" |
+		sed -n '/^\.Bd -literal/,/^\.Ed/p' | grep -v '^\.[BE]d' |
+		sed 's/\\e/\\/g' >"$T/recipe"
+	grep -q '^\$ ' "$T/recipe" || { echo "no recipe in $section"; return 1; }
+	cd "$T" || return 1
+	PATH=$BIN:$PATH
+	while IFS= read -r line || [ -n "$cmd" ]; do
+		case $line in
+		'$ '*|'')
+			if [ -n "$cmd" ]; then
+				got=$(eval "$cmd" 2>&1)
+				for f in "$@"; do	# it may be gone meanwhile
+					STARTED="$STARTED $(cat "$f" 2>/dev/null || :)"
+				done
+				[ "$got" = "$want" ] ||
+					{ echo "$cmd: got '$got', want '$want'"; return 1; }
+				! declare -F recipe_after >/dev/null ||
+					recipe_after "$cmd" || return 1
+			fi
+			cmd=$(recipe_rewrite "${line#\$ }")
+			want=""
+			[ -n "$line" ] || break
+			;;
+		*)
+			want=${want:+$want$'\n'}$(recipe_rewrite "$line")
+			;;
+		esac
+	done <"$T/recipe"
 }
 
 # bad_option WANT CMD...: CMD exits 2, says WANT as its first line on

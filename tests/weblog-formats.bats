@@ -8,20 +8,6 @@ load helper
 NGINX='$remote_addr - $remote_user [$time_local] "$request" $status $body_bytes_sent "$http_referer" "$http_user_agent" $request_time "$upstream_addr" $host $server_port'
 APACHE='%v:%p %h %l %u %t \"%r\" %>s %O \"%{Referer}i\" \"%{User-Agent}i\" %D \"%{X-Forwarded-For}i\"'
 
-# serve ARGS: weblog-serve on kernel-chosen ports, the XML stream ($P) and
-# HTTP ($H), reading the FIFO $T/in (written through descriptor 4) unless
-# ARGS name FILEs.
-serve() {
-	mkfifo "$T/in"
-	start srv sh -c 'f=$1; shift; exec "$@" <"$f"' sh "$T/in" \
-		"$BIN/weblog-serve" -l 127.0.0.1:0 --http 127.0.0.1:0 "$@"
-	exec 4>"$T/in"
-	P=$(listening srv)
-	wait_for 10 grep -q 'listening on http://' "$T/srv.err"
-	H=$(sed -n 's|.*listening on http://127\.0\.0\.1:\([0-9]*\)/$|\1|p' "$T/srv.err")
-	[ -n "$H" ]
-}
-
 # get PATH: the status line's code, then the body of GET PATH.
 get() {
 	"$PY" - "$H" "$1" <<'GET'
@@ -84,7 +70,7 @@ XML
 2001:db8::1 - bob [02/Dec/2026:10:00:01 +0000] "POST /b HTTP/2" 503 0 "http://r/" "Mozilla <x> & \"q\"" 1.250 "-" ex.org 80
 not a line of this format & <
 EOF
-	serve --format "$NGINX" --from-start -k 10 -r 10 "$T/in.log"
+	serve_http --format "$NGINX" --from-start -k 10 -r 10 "$T/in.log"
 	wait_for 10 read_hits 3
 	run "$BIN/weblog-client" -n 3 -f combined "127.0.0.1:$P"
 	[ "$status" -eq 0 ]
@@ -105,7 +91,7 @@ EOF
 	printf '%s\n' \
 		'www.ex.org:443 198.51.100.9 - - [02/Dec/2026:10:00:00 +0000] "GET / HTTP/1.1" 404 153 "-" "agent \"x\"" 1234 "10.0.0.1, 10.0.0.2"' \
 		'www.ex.org:80 198.51.100.10 - alice [02/Dec/2026:10:00:02 +0000] "GET /caf'$'\xe9'' HTTP/1.1" 200 - "-" "-" 7 "-"' >"$T/in.log"
-	serve --format "$APACHE" --from-start -k 10 -r 10 "$T/in.log"
+	serve_http --format "$APACHE" --from-start -k 10 -r 10 "$T/in.log"
 	wait_for 10 read_hits 2
 	"$BIN/weblog-client" -n 2 -f combined "127.0.0.1:$P" >"$T/back.log"
 	cmp "$T/in.log" "$T/back.log"
@@ -119,7 +105,7 @@ EOF
 @test "several FILEs: both followed, each hit tagged with its source" {
 	: >"$T/a.log"
 	: >"$T/b.log"
-	serve -k 10 "$T/a.log" "$T/b.log"
+	serve_http -k 10 "$T/a.log" "$T/b.log"
 	start wc "$BIN/weblog-client" -n 3 -f json "127.0.0.1:$P"
 	wait_for 10 eval 'get /stats | tail -n 1 | grep -q "\"xml\":1"'
 	printf '%s\n' '10.0.0.1 - - [02/Dec/2026:10:00:00 +0000] "GET /a HTTP/1.1" 200 1' >>"$T/a.log"
@@ -152,7 +138,7 @@ mix() {
 }
 
 @test "--status 5xx passes only 5xx, numbered without gaps" {
-	serve --status 5xx -k 100 -r 100
+	serve_http --status 5xx -k 100 -r 100
 	mix 60 >&4
 	wait_for 10 read_hits 3
 	run stream '/hits.xml?replay=100' 4
@@ -163,7 +149,7 @@ mix() {
 }
 
 @test "?status=5xx on /hits, /hits.ndjson and /hits.xml: that client alone, numbers skipped" {
-	serve -k 100
+	serve_http -k 100
 	start sse stream '/hits?status=5xx' 2
 	start nd stream '/hits.ndjson?status=500-599&match=GET' 2
 	start x stream '/hits.xml?status=503' 3
@@ -192,7 +178,7 @@ mix() {
 }
 
 @test "--match and --exclude on the server; ?match= sees at most 1024 bytes of the request" {
-	serve --match '^GET /1' --exclude 192.168.0.0/16 --exclude 10.0.0.11 -k 100 -r 100
+	serve_http --match '^GET /1' --exclude 192.168.0.0/16 --exclude 10.0.0.11 -k 100 -r 100
 	mix 19 >&4
 	long=$(printf 'a%.0s' {1..1100})
 	printf '10.0.0.1 - - [02/Dec/2026:10:00:00 +0000] "GET /1%sZ HTTP/1.1" 200 1\n' "$long" >&4
@@ -207,7 +193,7 @@ mix() {
 }
 
 @test "--anonymize: IPv4 and IPv6 clients cut in the XML stream, SSE, NDJSON and the history" {
-	serve --anonymize -k 10 -r 10 --format "$NGINX"
+	serve_http --anonymize -k 10 -r 10 --format "$NGINX"
 	start sse stream '/hits' 3
 	start nd stream '/hits.ndjson' 3
 	wait_for 10 eval 'get /stats | tail -n 1 | grep -q "\"sse\":1,\"ndjson\":1"'
@@ -246,7 +232,7 @@ mix() {
 	run "$BIN/weblog-serve" --exclude 10.0.0.0/33
 	[ "$status" -eq 2 ]
 	[[ "$output" = 'weblog-serve: --exclude: '* ]]
-	serve
+	serve_http
 	run get '/hits?status=6xx'
 	[ "${lines[0]}" = 400 ]
 	[[ "${lines[1]}" = '400 Bad Request: status=...: 6xx: '* ]]

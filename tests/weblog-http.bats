@@ -5,20 +5,6 @@
 
 load helper
 
-# serve_http ARGS: weblog-serve with --http on kernel-chosen ports, reading
-# the FIFO $T/in (written through descriptor 4). $H is the HTTP port, $P
-# the XML stream's.
-serve_http() {
-	mkfifo "$T/in"
-	start srv sh -c 'f=$1; shift; exec "$@" <"$f"' sh "$T/in" \
-		"$BIN/weblog-serve" -l 127.0.0.1:0 --http 127.0.0.1:0 "$@"
-	exec 4>"$T/in"
-	P=$(listening srv)
-	wait_for 10 grep -q 'listening on http://' "$T/srv.err"
-	H=$(sed -n 's|.*listening on http://127\.0\.0\.1:\([0-9]*\)/$|\1|p' "$T/srv.err")
-	[ -n "$H" ]
-}
-
 # hit N: a Combined Log Format line for request /N.
 hit() {
 	printf '10.0.0.%d - - [02/Dec/2026:10:00:00 +0000] "GET /%d HTTP/1.1" %d %d "-" "t"\n' \

@@ -333,50 +333,24 @@ hits() {
 }
 
 @test "twirl(7)'s Fanning out through Redis recipe runs as written" {
-	local p1 p2 cmd want got f
+	local f
 	redis db "$SOCK"
 	p1=$(free_port)
 	p2=$(free_port)
 	# The merged client's lines are sorted: the ports in the same order.
 	[[ "$p1" < "$p2" ]] || { f=$p1; p1=$p2; p2=$f; }
-	cd "$T"
-	# Each "$ command" of the section, its expected output after it.
-	sed -n '/^\.Ss Fanning out through Redis/,/^\.S[sh] /p' \
-		"$BATS_TEST_DIRNAME/../man/twirl.7" |
-		sed -n '/^\.Bd -literal/,/^\.Ed/p' | grep -v '^\.[BE]d' |
-		sed 's/\\e/\\/g' >"$T/recipe"
-	[ "$(grep -c '^\$ ' "$T/recipe")" -eq 6 ]
-	PATH=$BIN:$PATH
-	cmd=""
-	want=""
-	while IFS= read -r line || [ -n "$cmd" ]; do
-		case $line in
-		'$ '*|'')
-			if [ -n "$cmd" ]; then
-				got=$(eval "$cmd" 2>&1)
-				# The daemons it starts are stopped by pid, even if it fails.
-				for f in pub.pid sub.pid; do
-					[ ! -f "$f" ] || STARTED="$STARTED $(cat "$f")"
-				done
-				[ "$got" = "$want" ] || { echo "$cmd: got '$got', want '$want'"; false; }
-				# A reader would not notice the publisher's connecting.
-				case $cmd in
-				*--publish*)
-					wait_for 10 grep -q 'redis: publishing to hits' pub.log ;;
-				esac
-			fi
-			cmd=${line#\$ }
-			cmd=${cmd//redis:\/\/127.0.0.1:6379\/hits/unix:$SOCK#hits}
-			cmd=${cmd//8888/$p1}
-			cmd=${cmd//8890/$p2}
-			cmd=${cmd//weblog-client /weblog-client -t 10 }	# never hangs
-			want=""
-			[ -n "$line" ] || break
-			;;
-		*)
-			line=${line//8888/$p1}
-			want=${want:+$want$'\n'}${line//8890/$p2}
-			;;
+	recipe_rewrite() {
+		local l=${1//redis:\/\/127.0.0.1:6379\/hits/unix:$SOCK#hits}
+		l=${l//8888/$p1}
+		l=${l//8890/$p2}
+		printf '%s\n' "${l//weblog-client /weblog-client -t 10 }"	# never hangs
+	}
+	# A reader would not notice the publisher's connecting.
+	recipe_after() {
+		case $1 in
+		*--publish*) wait_for 10 grep -q 'redis: publishing to hits' pub.log ;;
 		esac
-	done <"$T/recipe"
+	}
+	run_recipe "Fanning out through Redis" pub.pid sub.pid
+	[ "$(grep -c '^\$ ' "$T/recipe")" -eq 6 ]
 }

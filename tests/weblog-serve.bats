@@ -1110,23 +1110,8 @@ VANISH
 	diff <(seq_lines 1 4000) "$T/c1.lines"
 }
 
-@test "a bad option prints only the usage, on stderr; --help only on stdout" {
-	"$BIN/weblog-serve" --bogus >"$T/out" 2>"$T/err" && false
-	[ ! -s "$T/out" ]
-	grep -q '^usage: weblog-serve ' "$T/err"
-	"$BIN/weblog-serve" --help >"$T/out" 2>"$T/err"
-	[ ! -s "$T/err" ]
-	grep -q '^usage: weblog-serve ' "$T/out"
-}
-
 @test "the usage matches the man page's synopsis" {
-	local man="$BATS_TEST_DIRNAME/../man/weblog-serve.1"
-	# Compared without white space: the two wrap their lines differently.
-	synopsis=$(mandoc -Tascii "$man" | col -b |
-		sed -n '/^SYNOPSIS/,/^DESCRIPTION/p' | sed '1d;$d' | tr -d ' \t\n')
-	usage=$("$BIN/weblog-serve" --help | sed '/^$/,$d; s/^usage: //' |
-		tr -d ' \t\n')
-	[ "$synopsis" = "$usage" ]
+	usage_is_synopsis weblog-serve
 }
 
 # ------------------------------------------------------------ --help
