@@ -149,21 +149,33 @@ rotation_reads_the_old_file_to_its_end_first(void)
 	tw_reactor_destroy(s.r);
 }
 
+/*
+ * The file is read to first, truncated and refilled with then: then is
+ * read again from the start.
+ */
 static void
-truncation_reads_again_from_the_start(void)
+truncate_and_refill(const char *first, const char *then)
 {
 	struct seen s = { 0 };
 	tw_follow *f;
+	char want[256];
 
 	f = follow_fresh(&s, "", 0, 0);
 	CHECK(f != NULL);
-	append(path, "a long first line\n");
-	CHECK(until(&s, "a long first line\n"));
+	append(path, first);
+	CHECK(until(&s, first));
 	CHECK(truncate(path, 0) == 0);
-	append(path, "x\n");
-	CHECK(until(&s, "a long first line\n[truncated]x\n"));
+	append(path, then);
+	snprintf(want, sizeof(want), "%s[truncated]%s", first, then);
+	CHECK(until(&s, want));
 	tw_follow_close(f);
 	tw_reactor_destroy(s.r);
+}
+
+static void
+truncation_reads_again_from_the_start(void)
+{
+	truncate_and_refill("a long first line\n", "x\n");
 }
 
 /*
@@ -272,18 +284,7 @@ a_second_rotation_ends_the_wait(void)
 static void
 a_refill_past_the_offset_is_seen_as_truncation(void)
 {
-	struct seen s = { 0 };
-	tw_follow *f;
-
-	f = follow_fresh(&s, "", 0, 0);
-	CHECK(f != NULL);
-	append(path, "first line\n");
-	CHECK(until(&s, "first line\n"));
-	CHECK(truncate(path, 0) == 0);
-	append(path, "second, longer line\n");
-	CHECK(until(&s, "first line\n[truncated]second, longer line\n"));
-	tw_follow_close(f);
-	tw_reactor_destroy(s.r);
+	truncate_and_refill("first line\n", "second, longer line\n");
 }
 
 /*
