@@ -140,8 +140,9 @@ one_instance_with(int want)
 
 	if (n == 1 && watches == want)
 		return 1;
-	printf("#   %d inotify instances, %d watches; want 1, %d\n", n, watches,
-	    want);
+	printf("#   %d inotify instances, %d watches; want 1, %d%s\n", n,
+	    watches, want, n == 0 ? " (none to be had: the user's"
+	    " fs.inotify.max_user_instances taken by others?)" : "");
 	return 0;
 }
 
