@@ -126,6 +126,26 @@ EOF
 	kill -0 "$srv_pid"
 }
 
+@test "several FILEs share one inotify instance, all of them followed" {
+	mkdir "$T/d"
+	: >"$T/a.log"
+	: >"$T/b.log"
+	: >"$T/d/c.log"
+	serve "$T/a.log" "$T/b.log" "$T/d/c.log"
+	n=$(ls -l "/proc/$srv_pid/fd" | grep -c inotify) || :
+	# 0: none to be had, fs.inotify.max_user_instances taken by others?
+	[ "$n" -eq 1 ] || { echo "$n inotify instances, want 1" >&2; false; }
+	n=0
+	for f in a b d/c; do
+		echo "$f" >>"$T/$f.log"
+		wait_for 10 read_hits $((++n))
+	done
+	run stream '/hits.xml?replay=3' 4
+	[ "${lines[1]}" = "<hit n=\"1\"><source>$T/a.log</source><line>a</line></hit>" ]
+	[ "${lines[2]}" = "<hit n=\"2\"><source>$T/b.log</source><line>b</line></hit>" ]
+	[ "${lines[3]}" = "<hit n=\"3\"><source>$T/d/c.log</source><line>d/c</line></hit>" ]
+}
+
 # mix N: N Combined lines, request /I, status 503 for every 20th, else 200;
 # client 10.0.0.I, or 192.168.1.I for every 3rd.
 mix() {

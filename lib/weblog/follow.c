@@ -36,6 +36,19 @@
  * whose bytes just before the offset are the same as before (the same
  * TAIL bytes at the same place) is taken as the same file.
  *
+ * inotify: the followers of files of one reactor share one instance
+ * (struct notify), made with the first and closed with the last, so any
+ * number of files cost one descriptor and one of the user's instances
+ * (fs.inotify.max_user_instances, 128 by default). Where none can be had
+ * (EMFILE, ENOMEM, no inotify at all), a follower goes on with the timer
+ * alone; a later follower tries again. An instance gives every user of an
+ * inode the same watch descriptor (two followers of one path, two files
+ * in one directory), so an event goes to every follower that holds its
+ * watch, and a watch is removed only when no follower holds it any more:
+ * the followers' wd fields are the table, searched on each event (a
+ * reactor follows a few files, not thousands). The instances are listed
+ * by reactor, under a lock since reactors may run in several threads.
+ *
  * Hazards handled:
  *   - inotify_add_watch() takes a path, so the watch may land on a file
  *     other than the one we opened if the path changes in between; the
@@ -50,9 +63,11 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/queue.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #ifdef __linux__
+#include <pthread.h>
 #include <sys/inotify.h>
 #endif
 
@@ -95,14 +110,17 @@ struct tw_follow {
 	int failed;		/* ERROR reported, no read has worked since */
 	tw_soon soon;		/* read a chunk */
 	tw_timer timer;		/* the stat() safety net */
-	int ifd, wd_file, wd_old, wd_dir;	/* inotify; -1: not used */
-	tw_io iio;
+	struct notify *in;	/* the reactor's inotify; NULL: none */
+	LIST_ENTRY(tw_follow) users;	/* in->users */
+	int wd_file, wd_old, wd_dir;	/* its watches; -1: none */
+	int poked;		/* an event came for one of them */
 	int busy, closed;
 };
 
 static void read_soon_cb(tw_soon *s);
 static void timer_cb(tw_timer *t);
-static void inotify_cb(tw_io *io, int events);
+static void check(tw_follow *f);
+static void unwatch(tw_follow *f);
 static void stream_cb(tw_io *io, int events);
 
 /* ------------------------------------------------------------- common */
@@ -137,7 +155,7 @@ new_follow(tw_reactor *r, tw_follow_data_cb data, tw_follow_event_cb event,
 	f->data = data;
 	f->event = event;
 	f->arg = arg;
-	f->fd = f->ifd = f->wd_file = f->wd_old = f->wd_dir = -1;
+	f->fd = f->wd_file = f->wd_old = f->wd_dir = -1;
 	f->cur.fd = f->old.fd = -1;
 	f->saved_flags = -1;
 	tw_soon_init(&f->soon, read_soon_cb, f);
@@ -167,10 +185,7 @@ tw_follow_close(tw_follow *f)
 	tw_timer_cancel(f->r, &f->timer);
 	if (f->io.cb != NULL)
 		tw_io_stop(f->r, &f->io);
-	if (f->ifd >= 0) {
-		tw_io_stop(f->r, &f->iio);
-		close(f->ifd);
-	}
+	unwatch(f);
 	if (f->fd >= 0) {
 		if (f->saved_flags != -1)
 			fcntl(f->fd, F_SETFL, f->saved_flags);
@@ -253,42 +268,177 @@ tw_follow_fd(tw_reactor *r, int fd, tw_follow_data_cb data,
 	return f;
 }
 
-/* --------------------------------------------------------------- files */
+/* ------------------------------------------------------------- inotify */
 
+#ifdef __linux__
+
+#define FILE_EVENTS (IN_MODIFY | IN_MOVE_SELF | IN_DELETE_SELF | IN_ATTRIB)
+#define DIR_EVENTS (IN_CREATE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE)
+
+/* A reactor's one inotify instance, and the followers that use it. */
+struct notify {
+	tw_reactor *r;
+	int fd;
+	tw_io io;
+	LIST_HEAD(, tw_follow) users;
+	struct notify *next;
+};
+
+static struct notify *notifies;		/* one per reactor that follows */
+static pthread_mutex_t notifies_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void notify_cb(tw_io *io, int events);
+
+/* Does a follower of n hold the watch wd? */
+static int
+held(const struct notify *n, int wd)
+{
+	const tw_follow *u;
+
+	LIST_FOREACH(u, &n->users, users)
+		if (u->wd_file == wd || u->wd_old == wd || u->wd_dir == wd)
+			return 1;
+	return 0;
+}
+
+/* Let go of the watch in *wd; it is removed if no follower holds it now. */
+static void
+drop_watch(tw_follow *f, int *wd)
+{
+	int was = *wd;
+
+	*wd = -1;
+	if (was >= 0 && f->in != NULL && !held(f->in, was))
+		inotify_rm_watch(f->in->fd, was);
+}
+
+/* Watch the file the path names now, instead of the one watched so far. */
 static void
 watch_file(tw_follow *f)
 {
-#ifdef __linux__
-	if (f->ifd < 0)
+	int was = f->wd_file;
+
+	if (f->in == NULL)
 		return;
-	if (f->wd_file >= 0 && f->wd_file != f->wd_old)
-		inotify_rm_watch(f->ifd, f->wd_file);
-	f->wd_file = inotify_add_watch(f->ifd, f->path,
-	    IN_MODIFY | IN_MOVE_SELF | IN_DELETE_SELF | IN_ATTRIB);
-#else
-	(void)f;
-#endif
+	f->wd_file = inotify_add_watch(f->in->fd, f->path, FILE_EVENTS);
+	drop_watch(f, &was);
 }
 
+/*
+ * The reactor's instance, made if it is the first follower: NULL if none
+ * can be made (the timer alone will do).
+ */
+static struct notify *
+notify_of(tw_reactor *r)
+{
+	struct notify *n;
+
+	for (n = notifies; n != NULL; n = n->next)
+		if (n->r == r)
+			return n;
+	if ((n = calloc(1, sizeof(*n))) == NULL)
+		return NULL;
+	n->r = r;
+	LIST_INIT(&n->users);
+	if ((n->fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC)) == -1) {
+		free(n);
+		return NULL;
+	}
+	tw_io_init(&n->io, n->fd, notify_cb, n);
+	if (tw_io_start(r, &n->io, TW_READ) == -1) {
+		close(n->fd);
+		free(n);
+		return NULL;
+	}
+	n->next = notifies;
+	notifies = n;
+	return n;
+}
+
+/* Join the reactor's instance and watch the directory. */
 static void
 watch_dir(tw_follow *f)
 {
-#ifdef __linux__
-	if ((f->ifd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC)) == -1)
-		return;		/* the timer alone will do */
-	tw_io_init(&f->iio, f->ifd, inotify_cb, f);
-	if (tw_io_start(f->r, &f->iio, TW_READ) == -1) {
-		close(f->ifd);
-		f->ifd = -1;
-		return;
-	}
+	pthread_mutex_lock(&notifies_lock);
+	if ((f->in = notify_of(f->r)) != NULL)
+		LIST_INSERT_HEAD(&f->in->users, f, users);
+	pthread_mutex_unlock(&notifies_lock);
 	/* A missing directory: its file can only appear with it; the timer sees it. */
-	f->wd_dir = inotify_add_watch(f->ifd, f->dir,
-	    IN_CREATE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE);
-#else
-	(void)f;
-#endif
+	if (f->in != NULL)
+		f->wd_dir = inotify_add_watch(f->in->fd, f->dir, DIR_EVENTS);
 }
+
+/* Let go of every watch and of the instance, closed with its last user. */
+static void
+unwatch(tw_follow *f)
+{
+	struct notify *n = f->in, **p;
+
+	if (n == NULL)
+		return;
+	drop_watch(f, &f->wd_file);
+	drop_watch(f, &f->wd_old);
+	drop_watch(f, &f->wd_dir);
+	LIST_REMOVE(f, users);
+	f->in = NULL;
+	if (!LIST_EMPTY(&n->users))
+		return;
+	pthread_mutex_lock(&notifies_lock);
+	for (p = &notifies; *p != n; p = &(*p)->next)
+		;
+	*p = n->next;
+	pthread_mutex_unlock(&notifies_lock);
+	tw_io_stop(n->r, &n->io);
+	close(n->fd);
+	free(n);
+}
+
+/*
+ * The events only say "look" to the followers holding their watch (to
+ * all of them if the queue overflowed): drain them, then each looks once.
+ * check() runs no callback, so no follower leaves the list meanwhile.
+ */
+static void
+notify_cb(tw_io *io, int events)
+{
+	struct notify *n = io->data;
+	struct inotify_event ev;
+	char buf[4096];
+	ssize_t len;
+	size_t at;
+	tw_follow *f;
+	int i;
+
+	(void)events;
+	for (i = 0; i < 64 && (len = read(n->fd, buf, sizeof(buf))) > 0; i++) {
+		for (at = 0; at + sizeof(ev) <= (size_t)len;
+		    at += sizeof(ev) + ev.len) {
+			memcpy(&ev, buf + at, sizeof(ev));
+			LIST_FOREACH(f, &n->users, users)
+				if ((ev.mask & IN_Q_OVERFLOW) || (ev.wd >= 0 &&
+				    (f->wd_file == ev.wd || f->wd_old == ev.wd ||
+				    f->wd_dir == ev.wd)))
+					f->poked = 1;
+		}
+	}
+	LIST_FOREACH(f, &n->users, users) {
+		if (f->poked) {
+			f->poked = 0;
+			check(f);
+		}
+	}
+}
+
+#else	/* no inotify: the timer alone */
+
+static void watch_dir(tw_follow *f) { (void)f; }
+static void watch_file(tw_follow *f) { (void)f; }
+static void drop_watch(tw_follow *f, int *wd) { (void)f; *wd = -1; }
+static void unwatch(tw_follow *f) { (void)f; }
+
+#endif
+
+/* --------------------------------------------------------------- files */
 
 /*
  * Where reading starts in a file of size bytes when following from its
@@ -428,11 +578,7 @@ start_rotation(tw_follow *f)
 static void
 end_rotation(tw_follow *f)
 {
-#ifdef __linux__
-	if (f->wd_old >= 0 && f->wd_old != f->wd_file)
-		inotify_rm_watch(f->ifd, f->wd_old);
-#endif
-	f->wd_old = -1;
+	drop_watch(f, &f->wd_old);
 	close(f->old.fd);
 	f->old.fd = -1;
 	f->finishing = 0;
@@ -575,23 +721,6 @@ timer_cb(tw_timer *t)
 	release(f);
 }
 
-static void
-inotify_cb(tw_io *io, int events)
-{
-	tw_follow *f = io->data;
-	char buf[4096];
-	int i;
-
-	(void)events;
-	/* The events only say "look": drain them, then look once. */
-	for (i = 0; i < 64 && read(f->ifd, buf, sizeof(buf)) > 0; i++)
-		;
-	f->busy++;
-	check(f);
-	f->busy--;
-	release(f);
-}
-
 static char *
 dir_of(const char *path)
 {
@@ -656,10 +785,7 @@ tw_follow_file(tw_reactor *r, const char *path, int flags, double rotate_wait,
 fail:
 	e = errno;
 	tw_timer_cancel(r, &f->timer);
-	if (f->ifd >= 0) {
-		tw_io_stop(r, &f->iio);
-		close(f->ifd);
-	}
+	unwatch(f);
 	if (f->cur.fd >= 0)
 		close(f->cur.fd);
 	free(f->path);

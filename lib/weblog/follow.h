@@ -10,7 +10,11 @@
  *     from its beginning when it appears;
  *   - appended bytes are noticed through inotify(7) on Linux (events on
  *     the file and on its directory) and, everywhere, by a stat(2) every
- *     100 ms, which is also the safety net for what inotify misses;
+ *     100 ms, which is also the safety net for what inotify misses. All
+ *     the followers of files of one reactor share one inotify instance,
+ *     made with the first and closed with the last; where none can be
+ *     had (EMFILE, or the user's fs.inotify.max_user_instances reached),
+ *     the stat(2) alone follows, so appends are seen within 100 ms;
  *   - rotation: when the path names another file (rename and re-create),
  *     the new one is read from its beginning, and the old one is still
  *     read for rotate_wait seconds, as a writer may hold it until told to
