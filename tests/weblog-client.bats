@@ -436,13 +436,7 @@ lookups() {
 }
 
 @test "the usage matches the man page's synopsis" {
-	local man="$BATS_TEST_DIRNAME/../man/weblog-client.1"
-	# Compared without white space: the two wrap their lines differently.
-	synopsis=$(mandoc -Tascii "$man" | col -b |
-		sed -n '/^SYNOPSIS/,/^DESCRIPTION/p' | sed '1d;$d' | tr -d ' \t\n')
-	usage=$("$CLIENT" --help | sed '/^$/,$d; s/^usage: //' |
-		tr -d ' \t\n')
-	[ "$synopsis" = "$usage" ]
+	usage_is_synopsis weblog-client
 }
 
 # Run a command with the test's fd 7 (the fifo's writer) closed.
