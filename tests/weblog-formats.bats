@@ -266,3 +266,14 @@ mix() {
 	[ "${lines[0]}" = 400 ]
 	grep -q "GET /hits[^\"]*\" 400\$" "$T/srv.err"
 }
+
+@test "twirl(7)'s recipe for real access logs runs as written" {
+	p=$(free_port)
+	recipe_rewrite() {
+		local l=${1//weblog-serve -d /weblog-serve -d -l 127.0.0.1:8888 }
+		l=${l//weblog-client /weblog-client -t 10 }	# never hangs
+		printf '%s\n' "${l//8888/$p}"
+	}
+	run_recipe "Real access logs: formats and filters" serve.pid
+	[ "$(grep -c '^\$ ' "$T/recipe")" -eq 5 ]
+}
