@@ -185,9 +185,10 @@ fuzz:
 	@$(MAKE) --no-print-directory $(FUZZ)
 	@tests/fuzz/run $(FUZZ_SECONDS) $(FUZZ)
 
-# twirl against Twisted, a thread-per-client server and Redis: bench/RESULTS.md
+# twirl against Twisted, a thread-per-client server, Redis, GoAccess and
+# websocketd: bench/RESULTS.md
 bench:
-	@tests/deps python3 python3-twisted redis-server
+	@tests/deps python3 python3-twisted redis-server goaccess websocketd
 	@$(MAKE) --no-print-directory all build/bench/loadgen build/bench/floor \
 		bench-reactor
 	bench/run

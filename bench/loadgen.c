@@ -26,6 +26,24 @@
  *	Server-Sent Events "hit" (the feeder's time read from the "request"
  *	of the JSON data) and "dropped" (their counts).
  *
+ *   loadgen ws ADDRESS CLIENTS LINES RATE FEED lines|goaccess
+ *	The same over WebSocket, for the peers that show a live log in a
+ *	browser: each client sends the HTTP Upgrade request, checks for
+ *	"101" (Sec-WebSocket-Accept is not checked: the peers are trusted
+ *	here) and reads the server's frames (text and binary messages,
+ *	fragmented or not; pings answered; close ends the client). FEED is a
+ *	file the server follows, opened for appending.
+ *	lines: each message is one line of FEED (websocketd running
+ *	tail -n0 -F FEED), a hit when it carries the feeder's time. Before
+ *	the burst, "ready" lines go to FEED every 500 ms until every client
+ *	has had one: then every tail follows the file.
+ *	goaccess: each message is GoAccess's whole dashboard, which counts
+ *	the requests read ("total_requests"); when that count advances from
+ *	n to m, lines n .. m-1 reach the client then: each is a delivery, its
+ *	latency the time since the feeder wrote it (the feeder keeps each
+ *	line's write time). Before the burst, every client waits for the
+ *	dashboard GoAccess sends on connecting.
+ *
  *   loadgen idle ADDRESS CONNS PID [sse]
  *	Opens CONNS idle connections (with sse, each a GET /hits stream
  *	whose response head was read) and prints the server's (PID) resident
@@ -65,6 +83,17 @@ struct conn {
 	char *partial;		/* fanout: the current line, bounded */
 	size_t plen;
 	int event;		/* sse: the event of the data line to come */
+	/* ws: the frame being read, and the message it belongs to */
+	unsigned char hdr[14];	/* the frame's header, as it comes */
+	unsigned hlen;		/* its bytes so far */
+	int inframe;		/* the header is whole: payload follows */
+	uint64_t left;		/* payload bytes still to come */
+	unsigned char ctl[125];	/* a control frame's payload */
+	unsigned clen;
+	size_t mlen;		/* the message's length (kept: up to WS_KEEP) */
+	uint64_t msgs;		/* messages received */
+	uint64_t seen;		/* goaccess: the requests last counted */
+	int closed;
 };
 
 static struct sockaddr_storage dst;
@@ -74,8 +103,17 @@ static size_t nlat, caplat;
 static uint64_t hits;		/* fanout: hits received by all clients */
 static uint64_t dropped;	/* fanout: hits the server said it dropped */
 static int sse;			/* fanout over Server-Sent Events */
+static enum { WS_NONE, WS_LINES, WS_GOACCESS } ws;	/* over WebSocket */
+static uint64_t *wtime;		/* ws goaccess: each line's write time */
+static uint64_t nwtime;
 
 #define SSE_REQUEST "GET /hits HTTP/1.1\r\nHost: loadgen\r\n\r\n"
+/* RFC 6455's example key: any 16 bytes in base64 will do. */
+#define WS_REQUEST "GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n" \
+	"Upgrade: websocket\r\nConnection: Upgrade\r\n" \
+	"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n" \
+	"Sec-WebSocket-Version: 13\r\n\r\n"
+#define WS_KEEP 4096	/* a message's first bytes kept: its hit, its count */
 
 static void
 die(const char *what)
@@ -441,15 +479,147 @@ stream_line(struct conn *c, const char *line, size_t len, uint64_t t)
 }
 
 /*
+ * One whole WebSocket message (its first WS_KEEP bytes): a line of the
+ * feed, or GoAccess's dashboard with its count of requests.
+ */
+static void
+ws_message(struct conn *c, const char *m, size_t len, uint64_t t)
+{
+	static const char key[] = "\"total_requests\":";
+	const char *p;
+	uint64_t sent, n;
+
+	c->msgs++;
+	if (ws == WS_LINES) {
+		if (hit_time(m, len, &sent)) {
+			hits++;
+			sample(t - sent);
+		}
+		return;
+	}
+	if ((p = memmem(m, len, key, sizeof(key) - 1)) == NULL)
+		return;
+	n = strtoull(p + sizeof(key) - 1, NULL, 10);
+	n = n < nwtime ? n : nwtime;
+	for (; c->seen < n; c->seen++) {
+		hits++;
+		sample(t - wtime[c->seen]);
+	}
+}
+
+/* A control frame, whole: a ping is answered (masked, as a client must). */
+static void
+ws_control(struct conn *c, int op)
+{
+	unsigned char pong[2 + 4 + sizeof(c->ctl)] = { 0x8a, 0x80 };
+
+	if (op == 0x8) {
+		c->closed = 1;
+	} else if (op == 0x9) {
+		/* The mask key is 0: the payload goes as it is. */
+		pong[1] |= (unsigned char)c->clen;
+		memcpy(pong + 6, c->ctl, c->clen);
+		if (write(c->fd, pong, 6 + c->clen) != (ssize_t)(6 + c->clen))
+			die("write a pong");
+	}
+}
+
+/* The header in c->hdr is whole: start its frame. */
+static void
+ws_frame(struct conn *c)
+{
+	unsigned len7 = c->hdr[1] & 0x7f, i;
+
+	if (c->hdr[1] & 0x80) {
+		errno = EPROTO;
+		die("a masked frame from the server");
+	}
+	if (len7 < 126) {
+		c->left = len7;
+	} else {
+		unsigned nb = len7 == 126 ? 2 : 8;
+
+		for (c->left = 0, i = 0; i < nb; i++)
+			c->left = c->left << 8 | c->hdr[2 + i];
+	}
+	if ((c->hdr[0] & 0x08) && c->left > sizeof(c->ctl)) {
+		errno = EPROTO;
+		die("a control frame over 125 bytes");
+	}
+	if ((c->hdr[0] & 0x0f) != 0 && !(c->hdr[0] & 0x08))
+		c->mlen = 0;	/* a message's first frame */
+	c->clen = 0;
+	c->inframe = 1;
+}
+
+/* The current frame's payload has all come. */
+static void
+ws_frame_end(struct conn *c, uint64_t t)
+{
+	int op = c->hdr[0] & 0x0f;
+
+	if (op & 0x08)
+		ws_control(c, op);
+	else if (c->hdr[0] & 0x80)
+		ws_message(c, c->partial, c->mlen < WS_KEEP ? c->mlen : WS_KEEP, t);
+	c->hlen = 0;
+	c->inframe = 0;
+}
+
+/*
+ * Bytes of WebSocket frames from the server, as they come: headers (7-,
+ * 16- or 64-bit lengths), payloads, control frames between a message's
+ * fragments.
+ */
+static void
+ws_bytes(struct conn *c, const char *p, size_t n, uint64_t t)
+{
+	while (n > 0 && !c->closed) {
+		size_t k;
+
+		if (!c->inframe) {
+			unsigned want = 2;
+
+			c->hdr[c->hlen++] = (unsigned char)*p++;
+			n--;
+			if (c->hlen >= 2)
+				want += ((c->hdr[1] & 0x7f) == 126 ? 2 :
+				    (c->hdr[1] & 0x7f) == 127 ? 8 : 0) +
+				    (c->hdr[1] & 0x80 ? 4 : 0);
+			if (c->hlen < want)
+				continue;
+			ws_frame(c);
+		} else {
+			k = n < c->left ? n : (size_t)c->left;
+			if (c->hdr[0] & 0x08) {
+				memcpy(c->ctl + c->clen, p, k);
+				c->clen += (unsigned)k;
+			} else {
+				if (c->mlen < WS_KEEP)
+					memcpy(c->partial + c->mlen, p,
+					    k < WS_KEEP - c->mlen ? k :
+					    WS_KEEP - c->mlen);
+				c->mlen += k;
+			}
+			c->left -= k;
+			p += k;
+			n -= k;
+		}
+		if (c->inframe && c->left == 0)
+			ws_frame_end(c, t);
+	}
+}
+
+/*
  * Wait (blocking) for the stream's start on c: the start tag's line
  * ("<hits>", or weblog-serve's "<hits epoch=..>"); with sse, the response
- * head, whose status must be 200. What came after it is kept as the start
- * of the next line.
+ * head, whose status must be 200 (101 over WebSocket). What came after it
+ * is kept as the start of the next line, or read as frames.
  */
 static void
 stream_start(struct conn *c)
 {
-	const char *sep = sse ? "\r\n\r\n" : "\n";
+	const char *sep = sse || ws ? "\r\n\r\n" : "\n";
 	char head[4096], *end;
 	size_t n = 0;
 	ssize_t r;
@@ -458,19 +628,23 @@ stream_start(struct conn *c)
 	for (;;) {
 		if (n == sizeof(head) - 1 ||
 		    (r = read(c->fd, head + n, sizeof(head) - 1 - n)) <= 0)
-			die(sse ? "read the response head" : "read <hits>");
+			die(sse || ws ? "read the response head" : "read <hits>");
 		n += (size_t)r;
 		head[n] = '\0';
 		if ((end = strstr(head, sep)) != NULL)
 			break;
 	}
-	if (sse ? strncmp(head, "HTTP/1.1 200", 12) != 0 :
+	if (ws ? strncmp(head, "HTTP/1.1 101", 12) != 0 :
+	    sse ? strncmp(head, "HTTP/1.1 200", 12) != 0 :
 	    strncmp(head, "<hits", 5) != 0) {
 		errno = EPROTO;
-		die(sse ? "GET /hits: not 200" : "no <hits>");
+		die(ws ? "the WebSocket upgrade: not 101" :
+		    sse ? "GET /hits: not 200" : "no <hits>");
 	}
 	end += strlen(sep);
-	if (c->partial != NULL) {
+	if (ws) {
+		ws_bytes(c, end, (size_t)(head + n - end), now_ns());
+	} else if (c->partial != NULL) {
 		c->plen = (size_t)(head + n - end);
 		memcpy(c->partial, end, c->plen);
 	}
@@ -478,7 +652,7 @@ stream_start(struct conn *c)
 }
 
 /*
- * Connect a stream client: with sse, send its request; else, with live,
+ * Connect a stream client: with sse or ws, send its request; else, with live,
  * an empty line, which ends weblog-serve's wait for a RESUME (a new
  * client: its stream starts at once, as an SSE client's does; the peers
  * read nothing).
@@ -491,9 +665,89 @@ dial_stream(int live)
 	if (sse && write(fd, SSE_REQUEST, sizeof(SSE_REQUEST) - 1) !=
 	    (ssize_t)sizeof(SSE_REQUEST) - 1)
 		die("write the request");
-	if (!sse && live && write(fd, "\n", 1) != 1)
+	if (ws && write(fd, WS_REQUEST, sizeof(WS_REQUEST) - 1) !=
+	    (ssize_t)sizeof(WS_REQUEST) - 1)
+		die("write the upgrade request");
+	if (!sse && !ws && live && write(fd, "\n", 1) != 1)
 		die("write");
 	return fd;
+}
+
+/*
+ * Read what came on c: lines, or WebSocket frames. Returns whether
+ * anything came; a client the server closed leaves the epoll set.
+ */
+static int
+stream_read(int ep, struct conn *c)
+{
+	static char buf[1 << 16];
+	ssize_t r = read(c->fd, buf, sizeof(buf));
+	char *p = buf, *q;
+	uint64_t t = now_ns();
+
+	if (r == 0 || c->closed) {
+		epoll_ctl(ep, EPOLL_CTL_DEL, c->fd, NULL);
+		return 0;
+	}
+	if (r < 0)
+		return 0;
+	if (ws) {
+		ws_bytes(c, buf, (size_t)r, t);
+		return 1;
+	}
+	while ((q = memchr(p, '\n', (size_t)(buf + r - p))) != NULL) {
+		size_t len = (size_t)(q - p);
+
+		if (c->plen > 0) {
+			if (c->plen + len <= 65536)
+				memcpy(c->partial + c->plen, p, len);
+			stream_line(c, c->partial, c->plen + len, t);
+			c->plen = 0;
+		} else {
+			stream_line(c, p, len, t);
+		}
+		p = q + 1;
+	}
+	if (p < buf + r && c->plen + (size_t)(buf + r - p) <= 65536) {
+		memcpy(c->partial + c->plen, p, (size_t)(buf + r - p));
+		c->plen += (size_t)(buf + r - p);
+	}
+	return 1;
+}
+
+/*
+ * Over WebSocket, wait (60 s at most) until every client has had a
+ * message: with lines, writing "ready" lines to the feed every 500 ms
+ * (a tail that starts late misses the lines before it); with goaccess,
+ * the dashboard GoAccess sends a new client.
+ */
+static void
+ws_ready(int ep, struct conn *cs, unsigned nclients, int feed)
+{
+	struct epoll_event evs[256];
+	uint64_t deadline = now_ns() + 60 * 1000000000ull, next = 0, t;
+	unsigned i, ready;
+	int n, k;
+
+	for (;;) {
+		for (ready = 0, i = 0; i < nclients; i++)
+			ready += cs[i].msgs > 0;
+		if (ready == nclients)
+			return;
+		if ((t = now_ns()) > deadline) {
+			fprintf(stderr, "loadgen: %u of %u clients had a "
+			    "first message in 60 s\n", ready, nclients);
+			exit(1);
+		}
+		if (ws == WS_LINES && t >= next) {
+			if (write(feed, "ready\n", 6) != 6)
+				die("write to feed");
+			next = t + 500000000u;
+		}
+		n = epoll_wait(ep, evs, 256, 10);
+		for (k = 0; k < n; k++)
+			stream_read(ep, &cs[evs[k].data.u32]);
+	}
 }
 
 #define FEED_BATCH 100	/* lines per write(2) at most */
@@ -511,12 +765,15 @@ feed_lines(int fd, uint64_t seq, uint64_t count)
 	ssize_t w;
 	char *p;
 
-	for (; count > 0; count--, seq++)
+	for (; count > 0; count--, seq++) {
+		if (seq < nwtime)
+			wtime[seq] = t;
 		n += (size_t)snprintf(buf + n, sizeof(buf) - n,
 		    "10.0.0.%u - - [25/Nov/2026:10:00:00 +0000] \"GET " MARK
 		    "%llu HTTP/1.1\" 200 %llu \"-\" \"loadgen\"\n",
 		    (unsigned)(seq % 250), (unsigned long long)t,
 		    (unsigned long long)seq);
+	}
 	for (p = buf; n > 0; p += w, n -= (size_t)w)
 		if ((w = write(fd, p, n)) <= 0)
 			die("write to feed");
@@ -527,10 +784,10 @@ fanout(int argc, char **argv)
 {
 	unsigned nclients, i;
 	uint64_t nlines, fed = 0, delivered = 0, want, t0 = 0, tlast = 0;
+	uint64_t msgs = 0;
 	double rate;
 	struct conn *cs;
 	struct epoll_event ev, evs[256];
-	static char buf[1 << 16];
 	int ep, feed, idle = 0;
 
 	if (argc < 6)
@@ -539,13 +796,18 @@ fanout(int argc, char **argv)
 	nclients = (unsigned)atoi(argv[2]);
 	nlines = strtoull(argv[3], NULL, 10);
 	rate = atof(argv[4]);
+	if (ws == WS_GOACCESS) {
+		nwtime = nlines;
+		if ((wtime = calloc(nlines + 1, sizeof(*wtime))) == NULL)
+			die("calloc");
+	}
 	raise_nofile();
 	if ((ep = epoll_create1(0)) == -1)
 		die("epoll_create1");
 	cs = calloc(nclients, sizeof(*cs));
 	for (i = 0; i < nclients; i++) {
 		cs[i].fd = dial_stream(1);
-		cs[i].partial = malloc(65536);
+		cs[i].partial = malloc(ws ? WS_KEEP : 65536);
 		ev.events = EPOLLIN;
 		ev.data.u32 = i;
 		epoll_ctl(ep, EPOLL_CTL_ADD, cs[i].fd, &ev);
@@ -553,8 +815,10 @@ fanout(int argc, char **argv)
 	/* Wait until every client's stream has started: all are connected. */
 	for (i = 0; i < nclients; i++)
 		stream_start(&cs[i]);
-	if ((feed = open(argv[5], O_WRONLY)) == -1)
+	if ((feed = open(argv[5], O_WRONLY | O_APPEND)) == -1)
 		die(argv[5]);
+	if (ws)
+		ws_ready(ep, cs, nclients, feed);
 	want = nlines * nclients;
 	t0 = now_ns();
 	while (delivered + dropped < want && idle < 50) {
@@ -579,41 +843,21 @@ fanout(int argc, char **argv)
 		}
 		n = epoll_wait(ep, evs, 256, timeout);
 		idle = n == 0 && fed == nlines ? idle + 1 : 0;
-		for (k = 0; k < n; k++) {
-			struct conn *c = &cs[evs[k].data.u32];
-			ssize_t r = read(c->fd, buf, sizeof(buf));
-			char *p = buf, *q;
-			uint64_t t = now_ns();
-
-			if (r <= 0)
-				continue;
-			tlast = t;
-			while ((q = memchr(p, '\n', (size_t)(buf + r - p))) != NULL) {
-				size_t len = (size_t)(q - p);
-
-				if (c->plen > 0) {
-					if (c->plen + len <= 65536)
-						memcpy(c->partial + c->plen, p, len);
-					stream_line(c, c->partial,
-					    c->plen + len, t);
-					c->plen = 0;
-				} else {
-					stream_line(c, p, len, t);
-				}
-				p = q + 1;
-			}
-			if (p < buf + r && c->plen + (size_t)(buf + r - p) <= 65536) {
-				memcpy(c->partial + c->plen, p, (size_t)(buf + r - p));
-				c->plen += (size_t)(buf + r - p);
-			}
-		}
+		for (k = 0; k < n; k++)
+			if (stream_read(ep, &cs[evs[k].data.u32]))
+				tlast = now_ns();
 		delivered = hits;
 	}
+	for (i = 0; i < nclients; i++)
+		msgs += cs[i].msgs;
 	printf("mode=%s clients=%u lines=%llu rate=%.0f delivered=%llu "
-	    "dropped=%llu expected=%llu seconds=%.3f deliveries_per_s=%.0f",
+	    "dropped=%llu expected=%llu messages=%llu seconds=%.3f "
+	    "deliveries_per_s=%.0f",
+	    ws == WS_LINES ? "ws-lines" : ws == WS_GOACCESS ? "ws-goaccess" :
 	    sse ? "sse" : "fanout", nclients, (unsigned long long)nlines, rate,
 	    (unsigned long long)delivered, (unsigned long long)dropped,
-	    (unsigned long long)want, (tlast - t0) / 1e9,
+	    (unsigned long long)want, (unsigned long long)msgs,
+	    (tlast - t0) / 1e9,
 	    delivered / ((tlast - t0) / 1e9));
 	print_latency();
 	printf("\n");
@@ -623,6 +867,7 @@ fanout(int argc, char **argv)
 		free(cs[i].partial);
 	}
 	free(cs);
+	free(wtime);
 	close(ep);
 	return 0;
 }
@@ -720,6 +965,10 @@ main(int argc, char **argv)
 		rc = fanout(argc - 1, argv + 1);
 	else if (argc > 1 && strcmp(argv[1], "sse") == 0)
 		rc = (sse = 1, fanout(argc - 1, argv + 1));
+	else if (argc > 7 && strcmp(argv[1], "ws") == 0 &&
+	    (strcmp(argv[7], "lines") == 0 || strcmp(argv[7], "goaccess") == 0))
+		rc = (ws = argv[7][0] == 'l' ? WS_LINES : WS_GOACCESS,
+		    fanout(argc - 1, argv + 1));
 	else if (argc > 1 && strcmp(argv[1], "idle") == 0)
 		rc = idle_conns(argc - 1, argv + 1);
 	else if (argc > 1 && strcmp(argv[1], "port") == 0)
@@ -728,6 +977,7 @@ main(int argc, char **argv)
 		fprintf(stderr, "usage: loadgen rr ADDRESS CONNS DEPTH SECONDS [REQUEST]\n"
 		    "       loadgen fanout ADDRESS CLIENTS LINES RATE FEED\n"
 		    "       loadgen sse ADDRESS CLIENTS LINES RATE FEED\n"
+		    "       loadgen ws ADDRESS CLIENTS LINES RATE FEED lines|goaccess\n"
 		    "       loadgen idle ADDRESS CONNS PID [sse]\n"
 		    "       loadgen port\n");
 	free(lat);
