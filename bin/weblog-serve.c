@@ -647,10 +647,12 @@ input_batch(void *arg)
 static void
 open_input(struct server *s)
 {
+	struct tw_hub_stats st;
 	int i;
 
+	tw_hub_stats(s->hub, &st);	/* the epoch: the entries' too */
 	if (s->opt.publish != NULL && (s->pub = tw_redisfeed_publisher(s->r,
-	    s->opt.publish, s->opt.keep)) == NULL)
+	    s->opt.publish, s->opt.keep, st.epoch)) == NULL)
 		tw_err(1, "--publish %s", s->opt.publish);
 	if (s->opt.subscribe != NULL &&
 	    (s->sub = tw_redisfeed_subscriber(s->r, s->opt.subscribe,

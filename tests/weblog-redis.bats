@@ -104,6 +104,23 @@ hits() {
 	! grep -q 'not published' "$T/pub.err"
 }
 
+@test "a publisher numbers its entries in its server's epoch, line first" {
+	redis db "$SOCK"
+	: >"$T/access.log"
+	serve pub --publish "$URL" "$T/access.log"
+	wait_for 10 grep -q 'redis: publishing to hits' "$T/pub.err"
+	# The epoch its own clients see, in the stream's start tag.
+	IFS= read -r -t 10 start <"/dev/tcp/127.0.0.1/$P"
+	epoch=$(expr "$start" : '<hits epoch="\([0-9]*\)"')
+	[ -n "$epoch" ]
+	hits 1 3 >>"$T/access.log"
+	wait_for 10 eval '[ "$(rcli XLEN hits)" -eq 3 ]'
+	for i in 1 2 3; do
+		printf 'line\n%s\nn\n%d\nepoch\n%s\n' "$(hits $i $i)" "$i" "$epoch"
+	done >"$T/want"
+	rcli XRANGE hits - + | grep -av '^[0-9]*-[0-9]*$' | cmp - "$T/want"
+}
+
 @test "a subscriber that loses Redis resumes where it was and loses nothing" {
 	# Entries must outlive a restart: the append-only file, synced.
 	redis db "$SOCK" --appendonly yes --appendfsync always

@@ -28,6 +28,8 @@ struct tw_redisfeed {
 
 	/* publisher */
 	char keep[24];			/* MAXLEN ~ keep, in decimal */
+	char epoch[24];			/* the server's, in decimal */
+	unsigned long long seq;		/* the last hit's number */
 	unsigned long long unpublished;	/* not yet said in the log */
 	int refusal_told;		/* this connection's first refusal */
 	int closing;			/* tw_redisfeed_close(): draining */
@@ -188,7 +190,8 @@ tw_redisfeed_close(tw_redisfeed *f, double linger)
 }
 
 tw_redisfeed *
-tw_redisfeed_publisher(tw_reactor *r, const char *url, size_t keep)
+tw_redisfeed_publisher(tw_reactor *r, const char *url, size_t keep,
+    unsigned long long epoch)
 {
 	tw_redis_opts o;
 	tw_redisfeed *f;
@@ -200,21 +203,27 @@ tw_redisfeed_publisher(tw_reactor *r, const char *url, size_t keep)
 	if ((f = create(r, url, &o)) == NULL)
 		return NULL;
 	snprintf(f->keep, sizeof(f->keep), "%zu", keep);
+	snprintf(f->epoch, sizeof(f->epoch), "%llu", epoch);
 	tw_timer_init(&f->linger, linger_cb, f);
 	return f;
 }
 
+/* Numbered whether it goes out or not: what does not leaves a gap. */
 void
 tw_redisfeed_publish(tw_redisfeed *f, const char *line, size_t len)
 {
+	char n[24];
+	size_t nlen = (size_t)snprintf(n, sizeof(n), "%llu", ++f->seq);
 	const char *argv[] = {
-		"XADD", f->stream, "MAXLEN", "~", f->keep, "*", "line", line
+		"XADD", f->stream, "MAXLEN", "~", f->keep, "*", "line", line,
+		"n", n, "epoch", f->epoch
 	};
 	size_t argl[] = {
-		4, strlen(f->stream), 6, 1, strlen(f->keep), 1, 4, len
+		4, strlen(f->stream), 6, 1, strlen(f->keep), 1, 4, len,
+		1, nlen, 5, strlen(f->epoch)
 	};
 
-	if (tw_redis_command(f->c, added, NULL, 8, argv, argl) == -1)
+	if (tw_redis_command(f->c, added, NULL, 12, argv, argl) == -1)
 		f->unpublished++;	/* away, or the output is full */
 }
 

@@ -3,9 +3,11 @@
  * one machine"): --publish appends every hit the server reads to a
  * stream, --subscribe takes the server's input from one.
  *
- * A publisher sends "XADD STREAM MAXLEN ~ KEEP * line BYTES" for each hit,
- * pipelined on its own connection (redis/redis.h), and never waits for a
- * reply. A hit that cannot be sent (Redis is away, or 16 MiB or 262144
+ * A publisher sends "XADD STREAM MAXLEN ~ KEEP * line BYTES n N epoch E"
+ * for each hit, pipelined on its own connection (redis/redis.h), and never
+ * waits for a reply. N numbers the hits handed to it, from 1, published or
+ * not, and E is its server's epoch (hub.h), so that a subscriber can count
+ * those it never read (gaps.h). A hit that cannot be sent (Redis is away, or 16 MiB or 262144
  * commands are unsent or unanswered: a burst faster than Redis takes it)
  * is not buffered: it is counted, and the count is logged once Redis is
  * back, or after a burst at the next reply. A hit whose command was in flight when the connection
@@ -56,12 +58,16 @@ int tw_redisfeed_check(const char *url, char *err, size_t errlen);
 
 /*
  * A publisher to url (checked) that trims the stream to about keep
- * entries. It connects when the loop turns. NULL with errno (ENOMEM).
+ * entries, its entries numbered in epoch (the server's). It connects when
+ * the loop turns. NULL with errno (ENOMEM).
  */
 tw_redisfeed *tw_redisfeed_publisher(tw_reactor *r, const char *url,
-    size_t keep);
+    size_t keep, unsigned long long epoch);
 
-/* Append line[0..len) to the stream, or count it as not published. */
+/*
+ * Append line[0..len) to the stream with the next number, or count it as
+ * not published.
+ */
 void tw_redisfeed_publish(tw_redisfeed *f, const char *line, size_t len);
 
 /*
