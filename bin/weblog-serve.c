@@ -634,6 +634,15 @@ make_inputs(struct server *s)
 	}
 }
 
+/* Hits --subscribe never read: the clients are told, in their place. */
+static void
+input_lost(void *arg, unsigned long long n)
+{
+	struct input *in = arg;
+
+	tw_hub_lost(in->s->hub, n);
+}
+
 /* A reply of --subscribe's, every line of it added: out it goes. */
 static void
 input_batch(void *arg)
@@ -656,8 +665,8 @@ open_input(struct server *s)
 		tw_err(1, "--publish %s", s->opt.publish);
 	if (s->opt.subscribe != NULL &&
 	    (s->sub = tw_redisfeed_subscriber(s->r, s->opt.subscribe,
-	    s->opt.from_start, s->opt.max_line, on_line, input_batch,
-	    &s->in[0])) == NULL)
+	    s->opt.from_start, s->opt.max_line, on_line, input_lost,
+	    input_batch, &s->in[0])) == NULL)
 		tw_err(1, "--subscribe %s", s->opt.subscribe);
 	for (i = 0; s->sub == NULL && i < s->nin; i++) {
 		struct input *in = &s->in[i];
