@@ -383,6 +383,36 @@ before() {
 	before "$T/nd.out" '^{"dropped":2}' '"fifth"'
 }
 
+@test "a subscriber that keeps losing hits logs the count at most once a second" {
+	redis db "$SOCK"
+	start sub "$BIN/weblog-serve" -l 127.0.0.1:0 --subscribe "$URL" \
+		--logfile "$T/sub.log"
+	P=$(listening "$T/sub.log")
+	wait_for 10 readers 1
+	client c "$P" 6
+	wait_for 10 grep -q 'weblog-serve: connect ' "$T/sub.log"
+	rcli XADD hits '*' line 1 n 1 epoch 7 >/dev/null
+	# Five losses in a row, 44 hits in all, each in a reply of its own.
+	for n in 10 20 30 40 50; do
+		wait_for 10 has_lines "$T/c.out" $((n / 10))
+		rcli XADD hits '*' line "$n" n "$n" epoch 7 >/dev/null
+	done
+	wait_exit "$c_pid" 20
+	[ "$EXIT" -eq 0 ]
+	sum() {
+		[ "$(sed -n 's/.* redis: \([0-9]*\) hits of hits lost before .*/\1/p' "$T/sub.log" |
+			awk '{ s += $1 } END { print s + 0 }')" -eq 44 ]
+	}
+	wait_for 10 sum
+	# The time stamps (HH:MM:SS.mmm) of the lines a second apart at least.
+	grep ' redis: [0-9]* hits of hits lost before ' "$T/sub.log" |
+		sed 's/^[0-9-]*T\([0-9:.]*\)Z .*/\1/' >"$T/times"
+	[ "$(wc -l <"$T/times")" -ge 2 ]
+	awk -F: '{ t = $1 * 3600 + $2 * 60 + $3 }
+		NR > 1 && t - last < 0.999 { print "too soon: " $0; bad = 1 }
+		{ last = t } END { exit bad }' "$T/times"
+}
+
 @test "a subscriber cuts an entry's line at --max-line" {
 	redis db "$SOCK"
 	serve sub --subscribe "$URL" --max-line 10
