@@ -7,14 +7,16 @@
  * for each hit, pipelined on its own connection (redis/redis.h), and never
  * waits for a reply. N numbers the hits handed to it, from 1, published or
  * not, and E is its server's epoch (hub.h), so that a subscriber can count
- * those it never read (gaps.h). A hit that cannot be sent (Redis is away, or 16 MiB or 262144
- * commands are unsent or unanswered: a burst faster than Redis takes it)
- * is not buffered: it is counted, and the count is logged once Redis is
- * back, or after a burst at the next reply. A hit whose command was in flight when the connection
- * was lost, or that Redis refused, is counted the same way, as "not
- * published" (it may have been appended: the reply that would say so never
- * came). So a Redis outage costs the stream the hits of the outage and
- * never costs the server memory or time; its own clients do not notice.
+ * those it never read (gaps.h). A hit that cannot be sent (Redis is
+ * away, or 16 MiB or 262144 commands are unsent or unanswered: a burst
+ * faster than Redis takes it) is not buffered: it is counted, and the
+ * count is logged once Redis is back, or after a burst at the next reply.
+ * A hit whose command was in flight when the connection was lost, or that
+ * Redis refused, is counted the same way, as "not published" (it may have
+ * been appended: the reply that would say so never came). So a Redis
+ * outage costs the stream the hits of the outage (its subscribers count
+ * them lost) and never costs the server memory or time; its own clients
+ * do not notice.
  *
  * A subscriber reads with "XREAD BLOCK 0 COUNT 100 STREAMS STREAM ID" on a
  * connection of its own (a blocked XREAD holds its connection), and
