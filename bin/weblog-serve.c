@@ -634,6 +634,15 @@ make_inputs(struct server *s)
 	}
 }
 
+/* Hits --subscribe never read: the clients are told, in their place. */
+static void
+input_lost(void *arg, unsigned long long n)
+{
+	struct input *in = arg;
+
+	tw_hub_lost(in->s->hub, n);
+}
+
 /* A reply of --subscribe's, every line of it added: out it goes. */
 static void
 input_batch(void *arg)
@@ -647,15 +656,17 @@ input_batch(void *arg)
 static void
 open_input(struct server *s)
 {
+	struct tw_hub_stats st;
 	int i;
 
+	tw_hub_stats(s->hub, &st);	/* the epoch: the entries' too */
 	if (s->opt.publish != NULL && (s->pub = tw_redisfeed_publisher(s->r,
-	    s->opt.publish, s->opt.keep)) == NULL)
+	    s->opt.publish, s->opt.keep, st.epoch)) == NULL)
 		tw_err(1, "--publish %s", s->opt.publish);
 	if (s->opt.subscribe != NULL &&
 	    (s->sub = tw_redisfeed_subscriber(s->r, s->opt.subscribe,
-	    s->opt.from_start, s->opt.max_line, on_line, input_batch,
-	    &s->in[0])) == NULL)
+	    s->opt.from_start, s->opt.max_line, on_line, input_lost,
+	    input_batch, &s->in[0])) == NULL)
 		tw_err(1, "--subscribe %s", s->opt.subscribe);
 	for (i = 0; s->sub == NULL && i < s->nin; i++) {
 		struct input *in = &s->in[i];

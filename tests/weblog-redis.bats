@@ -102,6 +102,26 @@ hits() {
 	done
 	[ "$(rcli XLEN hits)" -eq 500 ]
 	! grep -q 'not published' "$T/pub.err"
+	# Nothing lost, nothing said lost.
+	! grep -q 'dropped' "$T/c1.err" "$T/c2.err"
+	! grep -q 'lost before' "$T/sub1.err" "$T/sub2.err"
+}
+
+@test "a publisher numbers its entries in its server's epoch, line first" {
+	redis db "$SOCK"
+	: >"$T/access.log"
+	serve pub --publish "$URL" "$T/access.log"
+	wait_for 10 grep -q 'redis: publishing to hits' "$T/pub.err"
+	# The epoch its own clients see, in the stream's start tag.
+	IFS= read -r -t 10 start <"/dev/tcp/127.0.0.1/$P"
+	epoch=$(expr "$start" : '<hits epoch="\([0-9]*\)"')
+	[ -n "$epoch" ]
+	hits 1 3 >>"$T/access.log"
+	wait_for 10 eval '[ "$(rcli XLEN hits)" -eq 3 ]'
+	for i in 1 2 3; do
+		printf 'line\n%s\nn\n%d\nepoch\n%s\n' "$(hits $i $i)" "$i" "$epoch"
+	done >"$T/want"
+	rcli XRANGE hits - + | grep -av '^[0-9]*-[0-9]*$' | cmp - "$T/want"
 }
 
 @test "a subscriber that loses Redis resumes where it was and loses nothing" {
@@ -186,6 +206,211 @@ hits() {
 	[ "$EXIT" -eq 0 ]
 	printf 'new1\nnew2\n' | cmp - "$T/c.out"
 	grep -q 'redis: hits entry [0-9-]* has no line; skipped' "$T/sub.err"
+}
+
+# lost_by SERVER COUNT: SERVER logged, once, that COUNT hits were lost.
+lost_by() {
+	[ "$(grep -c "redis: [0-9]* hits* of hits lost before this server read them" "$T/$1.err")" -eq 1 ]
+	grep -q "redis: $2 hits* of hits lost before this server read them: trimmed from the stream, or never published" "$T/$1.err"
+}
+
+# no_loss SERVER CLIENT: no loss said by SERVER's log, or to CLIENT.
+no_loss() {
+	! grep -q 'lost before' "$T/$1.err"
+	! grep -q 'dropped' "$T/$2.err"
+}
+
+@test "a subscriber stopped through a burst tells its client how many hits it lost" {
+	redis db "$SOCK"
+	serve sub --subscribe "$URL"
+	S=$P
+	wait_for 10 readers 1
+	start c "$BIN/weblog-client" "127.0.0.1:$S"
+	wait_for 10 connected sub 1
+	: >"$T/access.log"
+	serve pub --publish "$URL" -k 10 "$T/access.log"
+	wait_for 10 grep -q 'redis: publishing to hits' "$T/pub.err"
+
+	kill -STOP "$sub_pid"
+	hits 1 500 >>"$T/access.log"
+	wait_for 20 eval 'rcli XREVRANGE hits + - COUNT 1 | grep -aq "GET /500 "'
+	[ "$(rcli XLEN hits)" -lt 500 ]		# trimmed
+	kill -CONT "$sub_pid"
+	wait_for 20 grep -aq '"GET /500 ' "$T/c.out"
+
+	# Every hit delivered or counted, in one report and one log line.
+	[ "$(grep -c 'dropped by the server' "$T/c.err")" -eq 1 ]
+	dropped=$(sed -n 's/.*hits dropped by the server (\([0-9]*\) in all)$/\1/p' "$T/c.err")
+	delivered=$(wc -l <"$T/c.out")
+	echo "delivered $delivered, dropped $dropped"
+	[ "$dropped" -gt 0 ]
+	[ $((delivered + dropped)) -eq 500 ]
+	lost_by sub "$dropped"
+	# What it did read came in order: the first hits, then the last.
+	{ hits 1 $((500 - dropped - $(rcli XLEN hits))); hits $((501 - $(rcli XLEN hits))) 500; } |
+		cmp - "$T/c.out"
+}
+
+@test "hits a publisher could not publish are counted lost by its subscribers" {
+	redis db "$SOCK"
+	serve sub --subscribe "$URL"
+	S=$P
+	wait_for 10 readers 1
+	start c "$BIN/weblog-client" -n 7 "127.0.0.1:$S"
+	wait_for 10 connected sub 1
+	: >"$T/access.log"
+	serve pub --publish "$URL" "$T/access.log"
+	wait_for 10 grep -q 'redis: publishing to hits' "$T/pub.err"
+	hits 1 5 >>"$T/access.log"
+	wait_for 10 has_lines "$T/c.out" 5
+
+	# Out of memory, Redis refuses every XADD (XREAD still works).
+	rcli CONFIG SET maxmemory 1 >/dev/null
+	hits 6 8 >>"$T/access.log"
+	wait_for 10 eval 'rcli INFO errorstats | grep -q "^errorstat_OOM:count=3"'
+	rcli CONFIG SET maxmemory 0 >/dev/null
+	hits 9 10 >>"$T/access.log"
+	wait_exit "$c_pid" 20
+	[ "$EXIT" -eq 0 ]
+	{ hits 1 5; hits 9 10; } | cmp - "$T/c.out"
+	grep -q 'hits dropped by the server (3 in all)' "$T/c.err"
+	wait_for 10 grep -q 'redis: 3 hits not published to hits' "$T/pub.err"
+	wait_for 10 lost_by sub 3
+}
+
+@test "two publishers on one stream, and a publisher's restart, lose nothing" {
+	redis db "$SOCK"
+	serve sub --subscribe "$URL"
+	S=$P
+	wait_for 10 readers 1
+	start c "$BIN/weblog-client" -n 600 "127.0.0.1:$S"
+	wait_for 10 connected sub 1
+	: >"$T/a.log"
+	: >"$T/b.log"
+	serve pa --publish "$URL" -k 10000 "$T/a.log"
+	serve pb --publish "$URL" -k 10000 "$T/b.log"
+	wait_for 10 grep -q 'redis: publishing to hits' "$T/pa.err"
+	wait_for 10 grep -q 'redis: publishing to hits' "$T/pb.err"
+	# Their entries interleaved: 20 of one, then 20 of the other, ...
+	for i in $(seq 0 9); do
+		hits $((i * 20 + 1)) $((i * 20 + 20)) >>"$T/a.log"
+		wait_for 10 eval '[ "$(rcli XLEN hits)" -eq $((i * 40 + 20)) ]'
+		hits $((i * 20 + 201)) $((i * 20 + 220)) >>"$T/b.log"
+		wait_for 10 eval '[ "$(rcli XLEN hits)" -eq $((i * 40 + 40)) ]'
+	done
+	wait_for 20 has_lines "$T/c.out" 400
+
+	# One stops; another starts on its log: a new epoch, numbered from 1.
+	kill -TERM "$pa_pid"
+	wait_exit "$pa_pid"
+	serve pa2 --publish "$URL" -k 10000 "$T/a.log"
+	wait_for 10 grep -q 'redis: publishing to hits' "$T/pa2.err"
+	hits 401 500 >>"$T/a.log"
+	hits 501 600 >>"$T/b.log"
+	wait_exit "$c_pid" 20
+	[ "$EXIT" -eq 0 ]
+	[ "$(sort -u "$T/c.out" | wc -l)" -eq 600 ]
+	no_loss sub c
+}
+
+# before FILE A B: FILE has a line matching A, and the first is before
+# the first matching B.
+before() {
+	local a b
+	a=$(grep -n -m 1 -e "$2" "$1" | cut -d: -f1)
+	b=$(grep -n -m 1 -e "$3" "$1" | cut -d: -f1)
+	[ -n "$a" ] && [ -n "$b" ] && [ "$a" -lt "$b" ]
+}
+
+@test "entries without a good n and epoch are served, and count nothing" {
+	need curl curl
+	redis db "$SOCK"
+	serve sub --subscribe "$URL" --http 127.0.0.1:0
+	wait_for 10 grep -q 'listening on http://' "$T/sub.err"
+	H=$(sed -n 's|.*listening on http://127\.0\.0\.1:\([0-9]*\)/$|\1|p' "$T/sub.err")
+	wait_for 10 readers 1
+	exec 5<>"/dev/tcp/127.0.0.1/$P"
+	echo "RESUME 0 0" >&5
+	wait_for 10 connected sub 1
+	start sse curl -sN "http://127.0.0.1:$H/hits"
+	start nd curl -sN "http://127.0.0.1:$H/hits.ndjson"
+	wait_for 10 grep -q '"GET /hits" 200' "$T/sub.err"
+	wait_for 10 grep -q '"GET /hits.ndjson" 200' "$T/sub.err"
+	add() { rcli XADD hits '*' "$@" >/dev/null; }
+	add line first n 1 epoch 7
+	add line plain
+	add line bad1 n x epoch 7
+	add line bad2 n 99999999999999999999 epoch 7
+	add line bad3 n 9
+	add line bad4 n 9 epoch 07
+	add line bad5 n -1 epoch 7
+	add line bad6 epoch 7 n ''
+	add line second n 2 epoch 7
+	add line other n 50 epoch 8
+	add line fifth n 5 epoch 7
+	while IFS= read -r -t 10 l <&5; do
+		echo "$l"
+		case $l in *'>fifth<'*) break ;; esac
+	done >"$T/raw"
+	exec 5<&-
+	# The hits numbered in a row; two lost before the fifth, said there.
+	sed 1d "$T/raw" >"$T/got"
+	cat >"$T/want" <<-'EOF'
+	<hit n="1"><line>first</line></hit>
+	<hit n="2"><line>plain</line></hit>
+	<hit n="3"><line>bad1</line></hit>
+	<hit n="4"><line>bad2</line></hit>
+	<hit n="5"><line>bad3</line></hit>
+	<hit n="6"><line>bad4</line></hit>
+	<hit n="7"><line>bad5</line></hit>
+	<hit n="8"><line>bad6</line></hit>
+	<hit n="9"><line>second</line></hit>
+	<hit n="10"><line>other</line></hit>
+	<dropped count="2"/>
+	<hit n="11"><line>fifth</line></hit>
+	EOF
+	diff "$T/want" "$T/got"
+	wait_for 10 lost_by sub 2
+	# Over HTTP, in each format's own way.
+	wait_for 10 grep -q '"fifth"' "$T/sse.out"
+	wait_for 10 grep -q '"fifth"' "$T/nd.out"
+	[ "$(grep -c dropped "$T/sse.out")" -eq 1 ]
+	grep -A 1 '^event: dropped$' "$T/sse.out" | grep -qx 'data: {"count":2}'
+	before "$T/sse.out" '"other"' '^event: dropped$'
+	before "$T/sse.out" '^event: dropped$' '"fifth"'
+	[ "$(grep -c dropped "$T/nd.out")" -eq 1 ]
+	before "$T/nd.out" '"other"' '^{"dropped":2}'
+	before "$T/nd.out" '^{"dropped":2}' '"fifth"'
+}
+
+@test "a subscriber that keeps losing hits logs the count at most once a second" {
+	redis db "$SOCK"
+	start sub "$BIN/weblog-serve" -l 127.0.0.1:0 --subscribe "$URL" \
+		--logfile "$T/sub.log"
+	P=$(listening "$T/sub.log")
+	wait_for 10 readers 1
+	client c "$P" 6
+	wait_for 10 grep -q 'weblog-serve: connect ' "$T/sub.log"
+	rcli XADD hits '*' line 1 n 1 epoch 7 >/dev/null
+	# Five losses in a row, 44 hits in all, each in a reply of its own.
+	for n in 10 20 30 40 50; do
+		wait_for 10 has_lines "$T/c.out" $((n / 10))
+		rcli XADD hits '*' line "$n" n "$n" epoch 7 >/dev/null
+	done
+	wait_exit "$c_pid" 20
+	[ "$EXIT" -eq 0 ]
+	sum() {
+		[ "$(sed -n 's/.* redis: \([0-9]*\) hits of hits lost before .*/\1/p' "$T/sub.log" |
+			awk '{ s += $1 } END { print s + 0 }')" -eq 44 ]
+	}
+	wait_for 10 sum
+	# The time stamps (HH:MM:SS.mmm) of the lines a second apart at least.
+	grep ' redis: [0-9]* hits of hits lost before ' "$T/sub.log" |
+		sed 's/^[0-9-]*T\([0-9:.]*\)Z .*/\1/' >"$T/times"
+	[ "$(wc -l <"$T/times")" -ge 2 ]
+	awk -F: '{ t = $1 * 3600 + $2 * 60 + $3 }
+		NR > 1 && t - last < 0.999 { print "too soon: " $0; bad = 1 }
+		{ last = t } END { exit bad }' "$T/times"
 }
 
 @test "a subscriber cuts an entry's line at --max-line" {

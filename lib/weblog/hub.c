@@ -1199,6 +1199,17 @@ tw_hub_publish(tw_hub *h)
 }
 
 void
+tw_hub_lost(tw_hub *h, unsigned long long n)
+{
+	tw_sub *s;
+
+	tw_hub_publish(h);	/* the hits before the loss come first */
+	LIST_FOREACH(s, &h->subs, link)
+		if (!s->closing)
+			s->dropped += n;	/* not h->dropped: no client's */
+}
+
+void
 tw_hub_stop(tw_hub *h)
 {
 	tw_sub *s, *next;

@@ -106,6 +106,15 @@ int tw_hub_add(tw_hub *h, const char *line, size_t len, const char *source);
 void tw_hub_publish(tw_hub *h);
 
 /*
+ * n hits were lost before the hub read them (--subscribe: trimmed from the
+ * stream, or never published): the pending batches are published, and
+ * every subscriber is told in its format's dropped report, before the
+ * next hit it gets. Those hits were never numbered: the sequence goes on
+ * unbroken, and a client that resumes later is not told of them.
+ */
+void tw_hub_lost(tw_hub *h, unsigned long long n);
+
+/*
  * End every stream: what waits, what was dropped, the format's end; then
  * close with the linger. A second call cuts every connection off at once.
  */

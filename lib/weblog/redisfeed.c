@@ -11,6 +11,7 @@
 #include "redis/redis.h"
 #include "redis/url.h"
 #include "util/log.h"
+#include "weblog/gaps.h"
 #include "weblog/redisfeed.h"
 
 #define READ_COUNT 100		/* entries per XREAD */
@@ -19,6 +20,7 @@
 #define RETRY_SECONDS 1		/* after Redis refused a command */
 #define PUB_MAX_OUTPUT (16u * 1024 * 1024)	/* a publisher's bounds */
 #define PUB_MAX_PENDING 262144
+#define LOST_QUIET 1		/* seconds between two counts of hits lost */
 
 struct tw_redisfeed {
 	tw_reactor *r;
@@ -28,6 +30,8 @@ struct tw_redisfeed {
 
 	/* publisher */
 	char keep[24];			/* MAXLEN ~ keep, in decimal */
+	char epoch[24];			/* the server's, in decimal */
+	unsigned long long seq;		/* the last hit's number */
 	unsigned long long unpublished;	/* not yet said in the log */
 	int refusal_told;		/* this connection's first refusal */
 	int closing;			/* tw_redisfeed_close(): draining */
@@ -37,11 +41,15 @@ struct tw_redisfeed {
 	char last[48];			/* the last ID read; "" for the end */
 	size_t max_line;
 	tw_line_cb line_cb;
+	tw_redisfeed_lost_cb lost_cb;
 	tw_redisfeed_batch_cb batch_cb;
 	void *arg;
 	int was_up;
 	int skip_told;			/* an entry without "line" */
 	tw_timer retry;
+	tw_gaps gaps;			/* each publisher's last number read */
+	unsigned long long lost;	/* hits lost, not yet said in the log */
+	tw_timer quiet;			/* until the next count may be said */
 };
 
 static int
@@ -98,13 +106,17 @@ tw_redisfeed_free(tw_redisfeed *f)
 {
 	if (f == NULL)
 		return;
-	if (f->subscriber)
+	if (f->subscriber) {
 		tw_timer_cancel(f->r, &f->retry);
-	else
+		tw_timer_cancel(f->r, &f->quiet);
+	} else {
 		tw_timer_cancel(f->r, &f->linger);
+	}
 	tw_redis_free(f->c);
 	free(f);
 }
+
+static void tell_lost(tw_redisfeed *f);
 
 /* ----------------------------------------------------------- publisher */
 
@@ -177,6 +189,10 @@ tw_redisfeed_close(tw_redisfeed *f, double linger)
 {
 	if (f == NULL)
 		return;
+	if (f->subscriber) {
+		tw_timer_cancel(f->r, &f->quiet);
+		tell_lost(f);		/* what the quiet held back */
+	}
 	if (f->subscriber || !tw_redis_up(f->c) ||
 	    tw_redis_pending(f->c) == 0 ||
 	    tw_call_later(f->r, &f->linger, linger) == -1) {
@@ -188,7 +204,8 @@ tw_redisfeed_close(tw_redisfeed *f, double linger)
 }
 
 tw_redisfeed *
-tw_redisfeed_publisher(tw_reactor *r, const char *url, size_t keep)
+tw_redisfeed_publisher(tw_reactor *r, const char *url, size_t keep,
+    unsigned long long epoch)
 {
 	tw_redis_opts o;
 	tw_redisfeed *f;
@@ -200,21 +217,27 @@ tw_redisfeed_publisher(tw_reactor *r, const char *url, size_t keep)
 	if ((f = create(r, url, &o)) == NULL)
 		return NULL;
 	snprintf(f->keep, sizeof(f->keep), "%zu", keep);
+	snprintf(f->epoch, sizeof(f->epoch), "%llu", epoch);
 	tw_timer_init(&f->linger, linger_cb, f);
 	return f;
 }
 
+/* Numbered whether it goes out or not: what does not leaves a gap. */
 void
 tw_redisfeed_publish(tw_redisfeed *f, const char *line, size_t len)
 {
+	char n[24];
+	size_t nlen = (size_t)snprintf(n, sizeof(n), "%llu", ++f->seq);
 	const char *argv[] = {
-		"XADD", f->stream, "MAXLEN", "~", f->keep, "*", "line", line
+		"XADD", f->stream, "MAXLEN", "~", f->keep, "*", "line", line,
+		"n", n, "epoch", f->epoch
 	};
 	size_t argl[] = {
-		4, strlen(f->stream), 6, 1, strlen(f->keep), 1, 4, len
+		4, strlen(f->stream), 6, 1, strlen(f->keep), 1, 4, len,
+		1, nlen, 5, strlen(f->epoch)
 	};
 
-	if (tw_redis_command(f->c, added, NULL, 8, argv, argl) == -1)
+	if (tw_redis_command(f->c, added, NULL, 12, argv, argl) == -1)
 		f->unpublished++;	/* away, or the output is full */
 }
 
@@ -247,6 +270,38 @@ is_string(const tw_resp *n)
 	return n->type == TW_RESP_STRING || n->type == TW_RESP_STATUS;
 }
 
+/* Is n the field name? */
+static int
+is_field(const tw_resp *n, const char *name)
+{
+	return is_string(n) && n->len == strlen(name) &&
+	    memcmp(n->str, name, n->len) == 0;
+}
+
+/*
+ * Say how many hits were lost, at most once every LOST_QUIET seconds
+ * (what is lost meanwhile is said at its end): a subscriber that cannot
+ * keep up loses hits at every read.
+ */
+static void
+tell_lost(tw_redisfeed *f)
+{
+	if (f->lost == 0 || tw_timer_active(&f->quiet))
+		return;
+	tw_log_notice("redis: %llu hit%s of %s lost before this server read "
+	    "them: trimmed from the stream, or never published (a larger -k "
+	    "on the publisher keeps more)", f->lost, f->lost == 1 ? "" : "s",
+	    f->stream);
+	f->lost = 0;
+	tw_call_later(f->r, &f->quiet, LOST_QUIET);	/* else: no quiet */
+}
+
+static void
+quiet_cb(tw_timer *t)
+{
+	tell_lost(t->data);
+}
+
 /* XREVRANGE's answer: the stream's last ID, where reading starts. */
 static void
 got_last(tw_redis *c, const tw_resp *reply, const char *error, void *arg)
@@ -276,12 +331,17 @@ got_last(tw_redis *c, const tw_resp *reply, const char *error, void *arg)
 	read_next(f);
 }
 
-/* An entry [ID, [field, value, ...]]: its line to the callback. */
+/*
+ * An entry [ID, [field, value, ...]]: the hits its publisher numbered
+ * since the last one read said lost, then its line to the callback. The
+ * first of each field counts.
+ */
 static int
 entry(tw_redisfeed *f, const tw_resp *e)
 {
-	const tw_resp *id, *kv;
-	size_t i, len;
+	const tw_resp *id, *kv, *v, *line = NULL, *n = NULL, *epoch = NULL;
+	unsigned long long pub, seq, lost;
+	size_t i;
 
 	if (e->type != TW_RESP_ARRAY || e->n != 2 ||
 	    !is_string(id = &e->elem[0]) || id->len >= sizeof(f->last))
@@ -289,21 +349,31 @@ entry(tw_redisfeed *f, const tw_resp *e)
 	memcpy(f->last, id->str, id->len + 1);
 	kv = &e->elem[1];
 	for (i = 0; kv->type == TW_RESP_ARRAY && i + 1 < kv->n; i += 2) {
-		if (kv->elem[i].len != 4 || memcmp(kv->elem[i].str, "line",
-		    4) != 0 || !is_string(&kv->elem[i + 1]))
+		if (!is_string(v = &kv->elem[i + 1]))
 			continue;
-		len = kv->elem[i + 1].len;
-		if (len > f->max_line)
-			f->line_cb(f->arg, kv->elem[i + 1].str, f->max_line,
-			    TW_LINE_CUT);
-		else
-			f->line_cb(f->arg, kv->elem[i + 1].str, len, 0);
-		return 0;
+		if (line == NULL && is_field(&kv->elem[i], "line"))
+			line = v;
+		else if (n == NULL && is_field(&kv->elem[i], "n"))
+			n = v;
+		else if (epoch == NULL && is_field(&kv->elem[i], "epoch"))
+			epoch = v;
 	}
-	if (!f->skip_told)
-		tw_log_notice("redis: %s entry %s has no line; skipped",
-		    f->stream, f->last);
-	f->skip_told = 1;
+	if (n != NULL && epoch != NULL && tw_gaps_parse(epoch->str,
+	    epoch->len, n->str, n->len, &pub, &seq) &&
+	    (lost = tw_gaps_note(&f->gaps, pub, seq)) > 0) {
+		f->lost += lost;
+		f->lost_cb(f->arg, lost);
+	}
+	if (line == NULL) {
+		if (!f->skip_told)
+			tw_log_notice("redis: %s entry %s has no line; skipped",
+			    f->stream, f->last);
+		f->skip_told = 1;
+	} else if (line->len > f->max_line) {
+		f->line_cb(f->arg, line->str, f->max_line, TW_LINE_CUT);
+	} else {
+		f->line_cb(f->arg, line->str, line->len, 0);
+	}
 	return 0;
 }
 
@@ -335,10 +405,12 @@ got_entries(tw_redis *c, const tw_resp *reply, const char *error,
 			if (entry(f, &entries->elem[i]) == -1) {
 				retry_later(f, "XREAD", "unexpected entry");
 				f->batch_cb(f->arg);
+				tell_lost(f);
 				return;
 			}
 		}
 		f->batch_cb(f->arg);
+		tell_lost(f);
 	} else if (reply->type != TW_RESP_NIL) {
 		retry_later(f, "XREAD", "unexpected reply");
 		return;
@@ -387,8 +459,8 @@ sub_state(tw_redis *c, int up, const char *why)
 
 tw_redisfeed *
 tw_redisfeed_subscriber(tw_reactor *r, const char *url, int from_start,
-    size_t max_line, tw_line_cb line_cb, tw_redisfeed_batch_cb batch_cb,
-    void *arg)
+    size_t max_line, tw_line_cb line_cb, tw_redisfeed_lost_cb lost_cb,
+    tw_redisfeed_batch_cb batch_cb, void *arg)
 {
 	tw_redis_opts o;
 	tw_redisfeed *f;
@@ -407,8 +479,11 @@ tw_redisfeed_subscriber(tw_reactor *r, const char *url, int from_start,
 		strcpy(f->last, "0-0");
 	f->max_line = max_line;
 	f->line_cb = line_cb;
+	f->lost_cb = lost_cb;
 	f->batch_cb = batch_cb;
 	f->arg = arg;
 	tw_timer_init(&f->retry, retry_cb, f);
+	tw_timer_init(&f->quiet, quiet_cb, f);
+	tw_gaps_init(&f->gaps);
 	return f;
 }
