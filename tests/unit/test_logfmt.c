@@ -1,14 +1,14 @@
 /*
  * test_logfmt.c - log formats: the nginx and Apache documentation's own
- * formats with real-looking lines and near misses, the presets against
- * clf.c, the round trip, and the formats that are refused.
+ * formats with real-looking lines and near misses, the presets, the
+ * combined preset's strict Common and Combined rules, the round trip, and
+ * the formats that are refused.
  */
 #include <stdarg.h>
 #include <stdint.h>
 #include <string.h>
 
 #include "tap.h"
-#include "weblog/clf.h"
 #include "weblog/logfmt.h"
 
 static char err[256];
@@ -367,6 +367,15 @@ presets_name_apaches_formats(void)
 	CHECK(strcmp(tw_logfmt_text(v), "vhost_combined") == 0);
 	CHECK_EQ(tw_logfmt_fields(c), 0x1ff);
 	CHECK_EQ(tw_logfmt_fields(m), 0x7f);
+	CHECK(matches(c, "127.0.0.1 - frank [10/Oct/2000:13:55:36 -0700] "
+	    "\"GET /apache_pb.gif HTTP/1.0\" 200 2326 "
+	    "\"http://www.example.com/start.html\" "
+	    "\"Mozilla/4.08 [en] (Win98; I ;Nav)\"",
+	    "client=127.0.0.1", "ident=-", "user=frank",
+	    "time=10/Oct/2000:13:55:36 -0700",
+	    "request=GET /apache_pb.gif HTTP/1.0", "status=200",
+	    "bytes=2326", "referrer=http://www.example.com/start.html",
+	    "agent=Mozilla/4.08 [en] (Win98; I ;Nav)", NULL));
 	/* combined takes a Common line, with seven fields. */
 	CHECK(matches(c, "::1 - - [01/Jan/2024:00:00:00 +0000] "
 	    "\"GET / HTTP/1.1\" 304 -", "client=::1", "ident=-", "user=-",
@@ -424,70 +433,222 @@ random_line(char *buf, size_t max)
 	return n;
 }
 
-/* The preset and clf.c agree on a line: both refuse it or same fields. */
+/*
+ * What each of the nine fields may hold in a Common or Combined line, as
+ * SPEC's stream section and logfmt.h's table say; a line of such fields,
+ * single spaces between them, is Common or Combined, and nothing else is.
+ */
 static int
-agree(const tw_logfmt *f, const char *line, size_t n)
+clf_field_ok(int i, const char *p, size_t n)
 {
-	char back[512];
-	tw_logrec r;
-	tw_clf c;
-	int nf = tw_clf_parse(&c, line, n), i;
+	size_t k;
 
-	if (!tw_logfmt_parse(f, &r, line, n))
-		return nf == 0;
-	if (nf == 0 || r.present != (1u << nf) - 1 || r.nextra != 0)
-		return 0;
-	for (i = 0; i < nf; i++)
-		if (r.len[i] != c.len[i] || r.val[i] != c.field[i])
-			return 0;
-	return tw_logfmt_format(f, &r, back, sizeof(back)) == (long)n &&
-	    memcmp(back, line, n) == 0;
+	switch (i) {
+	case TW_CLF_TIME:
+		return n == 0 || memchr(p, ']', n) == NULL;
+	case TW_CLF_REQUEST:
+	case TW_CLF_REFERRER:
+	case TW_CLF_AGENT:
+		/* A backslash takes the byte after it; no other '"'. */
+		for (k = 0; k < n; k++)
+			if (p[k] == '"' || (p[k] == '\\' && ++k == n))
+				return 0;
+		return 1;
+	case TW_CLF_STATUS:
+	case TW_CLF_BYTES:
+		if (i == TW_CLF_BYTES && n == 1 && p[0] == '-')
+			return 1;
+		for (k = 0; k < n; k++)
+			if (p[k] < '0' || p[k] > '9')
+				return 0;
+		return n > 0;
+	default:				/* client, ident, user */
+		return n > 0 && memchr(p, ' ', n) == NULL;
+	}
 }
 
-static void
-the_combined_preset_accepts_exactly_what_clf_does(void)
+/* The delimiters before and after each field of a Combined line. */
+static const char *const clf_before[TW_CLF_NFIELDS] = {
+	"", " ", " ", " [", " \"", " ", " ", " \"", " \""
+};
+static const char *const clf_after[TW_CLF_NFIELDS] = {
+	"", "", "", "]", "\"", "", "", "\"", "\""
+};
+
+/*
+ * The combined preset took line[0..n): as Common or Combined, each field
+ * keeping to its rules, and giving back the line. 1 if so, else 0 (said).
+ */
+static int
+taken_as_clf(const tw_logfmt *f, const tw_logrec *r, const char *line,
+    size_t n)
 {
-	static const char *crafted[] = {
-		"", "hello world", "h - - [t] \"GET /\" 200 1",
-		"h - - [t] \"GET /\" 200 1 \"r\" \"a\"",
-		"h - - [t] \"GET /\" 200 1 ", "h  - - [t] \"GET /\" 200 1",
-		"h - - [t]  \"GET /\" 200 1", "h - - [t] \"GET /\" 200 1\r",
-		"h - - [t] \"GET /\" 200 1 \"r\"",
-		"h - - [t] \"GET /\" 200 1 \"r\" \"a\" \"x\"",
-		"h - - [t] \"GET /\" 200 1 \"r\" \"a\" 17",
-		"h - - [t] \"GET /\" 2x0 1", "h - - [t] \"GET /\" - 1",
-		"h - - [t] \"GET /\" 200 1k", "h - - [t] \"GET /\\\" 200 1",
-		"h - - [t \"GET /\" 200 1", "h - - t \"GET /\" 200 1",
-		" - - [t] \"GET /\" 200 1", "h - - [t] \"GET /\" 200",
-		"h - - [t] \"GET /\" 200 1 \"r\" \"a\\",
-		"h - - [t] \"GET /\" 200 1 \"r\" \"a\\\"",
-		"h - - [t] \"GET /\\\\\" 200 1", "h - - [] \"\" 0 - \"\" \"\"",
-		"h - - [t] \"GET /\" 200 1 \"r\\\\\\\"\" \"a\"",
-		"h - - [[t] \"GET /\" 200 1", "h - - [t]] \"GET /\" 200 1",
-		"h - - [t] \"GET /\" 200 -1", "h - - [t] \"GET /\" 200 --",
-		"h - - [t] \"GET /\" 200  1", "h - - [t] \"GET /\" 200 1 ",
-		"h - - [t] \"GET /\" 200 1 \"",
+	char back[512];
+	int i;
+
+	if ((r->present != 0x7f && r->present != 0x1ff) || r->nextra != 0) {
+		printf("#   present %#x nextra %d\n", r->present, r->nextra);
+		return 0;
+	}
+	for (i = 0; i < TW_CLF_NFIELDS; i++)
+		if ((r->present & TW_LOGFMT_BIT(i)) &&
+		    !clf_field_ok(i, r->val[i], r->len[i])) {
+			printf("#   %s breaks its rules: %.*s\n",
+			    tw_clf_names[i], (int)r->len[i], r->val[i]);
+			return 0;
+		}
+	if (tw_logfmt_format(f, r, back, sizeof(back)) != (long)n ||
+	    memcmp(back, line, n) != 0) {
+		printf("#   does not format back: %.*s\n", (int)n, line);
+		return 0;
+	}
+	return 1;
+}
+
+/*
+ * The combined preset is as strict as Common and Combined: a line is
+ * split only when its fields, written back with single spaces, give the
+ * same bytes (SPEC "Round trip"); anything else is sent as <line>.
+ */
+static void
+the_combined_preset_takes_only_clf_lines(void)
+{
+	static const struct {
+		const char *line;
+		int nfields;			/* 7, 9, or 0: not CLF */
+	} crafted[] = {
+		{ "", 0 },
+		{ "hello world", 0 },
+		{ "h - - [t] \"GET /\" 200 1", 7 },
+		{ "h - - [t] \"GET /\" 200 1 \"r\" \"a\"", 9 },
+		{ "h - - [t] \"GET /\" 200 1 ", 0 },	/* trailing space */
+		{ "h  - - [t] \"GET /\" 200 1", 0 },	/* two spaces */
+		{ "h - - [t]  \"GET /\" 200 1", 0 },
+		{ "h - - [t] \"GET /\" 200  1", 0 },
+		{ "h - - [t] \"GET /\" 200 1\r", 0 },	/* CR ends the line */
+		{ "h - - [t] \"GET /\" 200 1 \"r\"", 0 },	/* 8 fields */
+		{ "h - - [t] \"GET /\" 200 1 \"r\" \"a\" \"x\"", 0 },
+		{ "h - - [t] \"GET /\" 200 1 \"r\" \"a\" 17", 0 },
+		{ "h - - [t] \"GET /\" 2x0 1", 0 },	/* status not digits */
+		{ "h - - [t] \"GET /\" - 1", 0 },
+		{ "h - - [t] \"GET /\" 200 1k", 0 },	/* bytes not digits */
+		{ "h - - [t] \"GET /\" 200 -1", 0 },
+		{ "h - - [t] \"GET /\" 200 --", 0 },
+		{ "h - - [t] \"GET /\\\" 200 1", 0 },	/* escaped quote */
+		{ "h - - [t] \"GET /\\\\\" 200 1", 7 },	/* escaped backslash */
+		{ "h - - [t] \"GET /\\\"x\\\" \\\\ HTTP/1.0\" 200 1 \"-\" "
+		  "\"a \\\"quoted\\\" agent\"", 9 },
+		{ "h - - [t] \"GET /\" 200 1 \"r\\\\\\\"\" \"a\"", 9 },
+		{ "h - - [t] \"GET /\" 200 1 \"r\" \"a\\", 0 },
+		{ "h - - [t] \"GET /\" 200 1 \"r\" \"a\\\"", 0 },
+		{ "h - - [t] \"GET /\" 200 1 \"", 0 },
+		{ "h - - [t \"GET /\" 200 1", 0 },		/* no ] */
+		{ "h - - t \"GET /\" 200 1", 0 },
+		{ "h - - [[t] \"GET /\" 200 1", 7 },
+		{ "h - - [t]] \"GET /\" 200 1", 0 },
+		{ " - - [t] \"GET /\" 200 1", 0 },	/* empty client */
+		{ "h - - [t] \"GET /\" 200", 0 },
+		{ "h - - [] \"\" 0 - \"\" \"\"", 9 },
 	};
+	/* NUL, bytes that are not UTF-8, CR and tab are field text. */
+	static const char odd[] = "h\xff \x01 - [\r] \"\0\xc3(\" 200 1 "
+	    "\"\t\" \"\xed\xa0\x80\"";
 	tw_logfmt *f = compile("combined");
 	char line[128];
 	int i, accepted = 0;
-	tw_clf c;
+	tw_logrec r;
 	size_t k, n;
 
 	CHECK(f != NULL);
 	for (k = 0; k < sizeof(crafted) / sizeof(crafted[0]); k++) {
-		if (!agree(f, crafted[k], strlen(crafted[k])))
-			printf("#   disagree: %s\n", crafted[k]);
-		CHECK(agree(f, crafted[k], strlen(crafted[k])));
+		n = strlen(crafted[k].line);
+		i = tw_logfmt_parse(f, &r, crafted[k].line, n);
+		if (i != (crafted[k].nfields != 0))
+			printf("#   %s: %s\n", i ? "accepted" : "refused",
+			    crafted[k].line);
+		CHECK_EQ(i, crafted[k].nfields != 0);
+		if (i) {
+			CHECK_EQ(r.present, (1u << crafted[k].nfields) - 1);
+			CHECK(taken_as_clf(f, &r, crafted[k].line, n));
+		}
 	}
+	CHECK(tw_logfmt_parse(f, &r, odd, sizeof(odd) - 1));
+	CHECK(taken_as_clf(f, &r, odd, sizeof(odd) - 1));
+	CHECK_EQ(r.len[TW_CLF_REQUEST], 3);
+	CHECK(memcmp(r.val[TW_CLF_REQUEST], "\0\xc3(", 3) == 0);
+	CHECK(memcmp(r.val[TW_CLF_AGENT], "\xed\xa0\x80", 3) == 0);
 	for (i = 0; i < 300000; i++) {
 		n = random_line(line, sizeof(line));
-		if (!agree(f, line, n))
-			printf("#   disagree: %.*s\n", (int)n, line);
-		CHECK(agree(f, line, n));
-		accepted += tw_clf_parse(&c, line, n) != 0;
+		if (!tw_logfmt_parse(f, &r, line, n))
+			continue;
+		accepted++;
+		CHECK(taken_as_clf(f, &r, line, n));
 	}
 	CHECK(accepted > 1000);
+	tw_logfmt_free(f);
+}
+
+/* n random bytes for field i that keep to its rules, at o. */
+static size_t
+random_field(int i, char *o)
+{
+	static const char alphabet[] = " \"[]\\-0123456789ab\t\r\x00\xff&<>x";
+	size_t n = 0, len;
+	char ch;
+
+	if (i == TW_CLF_STATUS || i == TW_CLF_BYTES) {
+		if (i == TW_CLF_BYTES && rnd(4) == 0) {
+			o[0] = '-';
+			return 1;
+		}
+		for (len = 1 + rnd(6); n < len; n++)
+			o[n] = (char)('0' + rnd(10));
+		return n;
+	}
+	for (len = rnd(12) + (i < TW_CLF_TIME); n < len;) {
+		ch = alphabet[rnd(sizeof(alphabet) - 1)];
+		if (i < TW_CLF_TIME ? ch == ' ' : i == TW_CLF_TIME ? ch == ']' :
+		    ch == '"')
+			continue;
+		o[n++] = ch;
+		if (ch == '\\' && i > TW_CLF_TIME)	/* it takes one more */
+			o[n++] = alphabet[rnd(sizeof(alphabet) - 1)];
+	}
+	return n;
+}
+
+/* Every line of fields that keep to the rules is taken, those fields. */
+static void
+the_combined_preset_takes_every_clf_line(void)
+{
+	tw_logfmt *f = compile("combined");
+	char line[512];
+	size_t at[TW_CLF_NFIELDS], len[TW_CLF_NFIELDS], n, k;
+	int round, nf, i, ok;
+	tw_logrec r;
+
+	CHECK(f != NULL);
+	for (round = 0; round < 100000; round++) {
+		nf = rnd(2) ? 9 : 7;
+		for (n = 0, i = 0; i < nf; i++) {
+			k = strlen(clf_before[i]);
+			memcpy(line + n, clf_before[i], k);
+			n += k;
+			at[i] = n;
+			n += len[i] = random_field(i, line + n);
+			k = strlen(clf_after[i]);
+			memcpy(line + n, clf_after[i], k);
+			n += k;
+		}
+		ok = tw_logfmt_parse(f, &r, line, n) &&
+		    r.present == (1u << nf) - 1 && r.nextra == 0;
+		for (i = 0; ok && i < nf; i++)
+			ok = r.val[i] == line + at[i] && r.len[i] == len[i];
+		if (!ok)
+			printf("#   not taken as %d fields: %.*s\n", nf, (int)n,
+			    line);
+		CHECK(ok);
+	}
 	tw_logfmt_free(f);
 }
 
@@ -629,7 +790,8 @@ main(void)
 	RUN(the_first_sigil_decides_the_kind);
 	RUN(a_field_named_twice_is_an_extra_the_second_time);
 	RUN(presets_name_apaches_formats);
-	RUN(the_combined_preset_accepts_exactly_what_clf_does);
+	RUN(the_combined_preset_takes_only_clf_lines);
+	RUN(the_combined_preset_takes_every_clf_line);
 	RUN(every_accepted_line_formats_back_exactly);
 	RUN(format_sizes_and_refuses_records_that_do_not_fit);
 	RUN(unusable_formats_are_refused_with_a_reason);
