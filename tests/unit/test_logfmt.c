@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "clf_rules.h"
 #include "tap.h"
 #include "weblog/logfmt.h"
 
@@ -431,40 +432,6 @@ random_line(char *buf, size_t max)
 		}
 	}
 	return n;
-}
-
-/*
- * What each of the nine fields may hold in a Common or Combined line, as
- * SPEC's stream section and logfmt.h's table say; a line of such fields,
- * single spaces between them, is Common or Combined, and nothing else is.
- */
-static int
-clf_field_ok(int i, const char *p, size_t n)
-{
-	size_t k;
-
-	switch (i) {
-	case TW_CLF_TIME:
-		return n == 0 || memchr(p, ']', n) == NULL;
-	case TW_CLF_REQUEST:
-	case TW_CLF_REFERRER:
-	case TW_CLF_AGENT:
-		/* A backslash takes the byte after it; no other '"'. */
-		for (k = 0; k < n; k++)
-			if (p[k] == '"' || (p[k] == '\\' && ++k == n))
-				return 0;
-		return 1;
-	case TW_CLF_STATUS:
-	case TW_CLF_BYTES:
-		if (i == TW_CLF_BYTES && n == 1 && p[0] == '-')
-			return 1;
-		for (k = 0; k < n; k++)
-			if (p[k] < '0' || p[k] > '9')
-				return 0;
-		return n > 0;
-	default:				/* client, ident, user */
-		return n > 0 && memchr(p, ' ', n) == NULL;
-	}
 }
 
 /* The delimiters before and after each field of a Combined line. */
