@@ -11,13 +11,13 @@
  *     reporting the same length when out is too small and writing nothing;
  *   - the "combined" preset, weblog-serve's default, takes the line only
  *     as Common or Combined (seven or nine fields, no extras), each field
- *     keeping to its rules (tests/unit/clf_rules.h), and gives it back.
+ *     keeping to its rules (tests/unit/clf_lines.h), and gives it back.
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "../unit/clf_rules.h"
+#include "../unit/clf_lines.h"
 #include "weblog/logfmt.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

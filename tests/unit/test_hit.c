@@ -3,10 +3,10 @@
  * preset (tw_hit_rec), as weblog-serve sends it by default: the fields,
  * a line that is no hit of the format, escaping, and any bytes restored.
  */
-#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "clf_lines.h"
 #include "tap.h"
 #include "weblog/hit.h"
 #include "weblog/logfmt.h"
@@ -70,57 +70,6 @@ a_hit_of_an_odd_line_is_a_line_element(void)
 	    "<hit n=\"7\"><line>h - - [t] \"r\" 200 1&#13;</line></hit>\n"));
 }
 
-static uint64_t rng = 0x9e3779b97f4a7c15ull;
-
-static unsigned
-rnd(unsigned n)
-{
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return (unsigned)(rng % n);
-}
-
-/* Random lines made mostly of CLF's own delimiters, so many parse. */
-static size_t
-random_line(char *buf, size_t max)
-{
-	static const char alphabet[] = " \"[]\\-0123456789ab\t\r\x00\xff&<>x";
-	static const char *pieces[] = {
-		"h - - [t] \"GET /\" 200 1", " \"r\" \"a\"", " ", "\"", "\\\"",
-		"[", "]", "\\", "-", "200", " 12",
-	};
-	size_t n = 0, len = rnd((unsigned)max);
-
-	while (n < len) {
-		if (rnd(3) == 0) {
-			const char *p = pieces[rnd(sizeof(pieces) / sizeof(pieces[0]))];
-			size_t k = strlen(p);
-
-			if (n + k > max)
-				break;
-			memcpy(buf + n, p, k);
-			n += k;
-		} else {
-			buf[n++] = alphabet[rnd(sizeof(alphabet) - 1)];
-		}
-	}
-	return n;
-}
-
-/* The field an element name stands for, or -1. */
-static int
-field_of(const char *name, size_t n)
-{
-	int i;
-
-	for (i = 0; i < TW_CLF_NFIELDS; i++)
-		if (strlen(tw_clf_names[i]) == n &&
-		    memcmp(tw_clf_names[i], name, n) == 0)
-			return i;
-	return -1;
-}
-
 /*
  * Take the text of each element of a hit, unescape it and rebuild the
  * line: a <line> as it is, fields with the preset's tw_logfmt_format().
@@ -149,7 +98,7 @@ restore(const char *hit, size_t n, char *out, size_t size)
 			memcpy(out, texts, (size_t)k);
 			return k;
 		}
-		if ((i = field_of(p + 1, (size_t)(gt - p - 1))) < 0 ||
+		if ((i = clf_field_index(p + 1, (size_t)(gt - p - 1))) < 0 ||
 		    (r.present & ~(TW_LOGFMT_BIT(i) - 1)) != 0)
 			return -1;		/* unknown, or out of order */
 		r.val[i] = texts;
