@@ -140,7 +140,7 @@ valgrind:
 bench-reactor: $(BENCH)
 	$(BENCH)
 
-# The log-format matcher next to the Combined parser (bench/logfmt.c).
+# A custom nginx format next to the built-in "combined" (bench/logfmt.c).
 build/bench/logfmt: bench/logfmt.c $(LIBS) build/flags
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -MMD -MP $(ALL_LDFLAGS) -o $@ $< $(LIBS) $(LDLIBS)

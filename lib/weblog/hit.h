@@ -1,27 +1,27 @@
 /*
  * hit.h - one access-log line as the SPEC's <hit> element, ready to send.
  *
- *   <hit n="SEQ"><client>..</client>..<bytes>..</bytes></hit>          Common
- *   <hit n="SEQ"><client>..</client>..<agent>..</agent></hit>          Combined
- *   <hit n="SEQ"><line>..</line></hit>                                 anything else
- *
- * each followed by a newline. The line is split by clf.h and each field's
- * text escaped by xmlesc.h, so any bytes at all make well-formed XML that
- * gives back the line exactly. The delimiters between CLF fields are ASCII,
- * so escaping field by field gives what escaping the whole line would.
- *
- * weblog-serve encodes each hit once, straight into a buffer of hits that
- * every client's write queue then shares (a tw_bytes, bytes.h).
- *
- * With --format and several files (SPEC "Log formats"), a hit is a record
- * that tw_logfmt_parse() filled (logfmt.h), written by tw_hit_rec():
+ * weblog-serve splits each line with its compiled format (logfmt.h:
+ * --format, "combined" by default) and writes the record that
+ * tw_logfmt_parse() filled with tw_hit_rec():
  *
  *   <hit n="SEQ">[<source>FILE</source>]<client>..</client>..
  *       <field name="NAME">VALUE</field>..</hit>
+ *   <hit n="SEQ">[<source>FILE</source>]<line>..</line></hit>
  *
- * the present ones of the nine fields in stream order, then each extra
- * variable in the format's order; or <line> for a line the format does
- * not match.
+ * each followed by a newline: the present ones of the nine fields in
+ * stream order (with "combined": all nine for a Combined line, the first
+ * seven for a Common one), then each extra variable in the format's
+ * order; or <line> for a line the format does not match. <source> is
+ * there when several files are followed (SPEC "Log formats").
+ *
+ * Each field's text is escaped by xmlesc.h, so any bytes at all make
+ * well-formed XML; the fields and the format's literals are the line's
+ * own bytes in order, so tw_logfmt_format() gives back the line exactly
+ * (SPEC "Round trip").
+ *
+ * weblog-serve encodes each hit once, straight into a buffer of hits that
+ * every client's write queue then shares (a tw_bytes, bytes.h).
  */
 #ifndef TWIRL_HIT_H
 #define TWIRL_HIT_H
@@ -30,17 +30,6 @@
 
 #include "logfmt.h"
 #include "xmlesc.h"
-
-/* The most bytes tw_hit_encode() writes for a line of len bytes. */
-#define TW_HIT_ENCODED_MAX(len) (TW_XML_ESCAPED_MAX(len) + 256)
-
-/*
- * Encode line[0..len) (without its '\n'), the hit numbered seq (0: no
- * number, <hit>), into out, which has room for TW_HIT_ENCODED_MAX(len)
- * bytes. Returns the bytes written, the final newline included.
- */
-size_t tw_hit_encode(const char *line, size_t len, unsigned long long seq,
-    char *out);
 
 /*
  * The most bytes tw_hit_rec() writes for a hit whose line (or fields

@@ -244,33 +244,3 @@ tw_json_rec(const tw_logfmt *f, const tw_logrec *r, const char *line,
 	return tw_json_write(&h, out);
 }
 
-size_t
-tw_json_hit(const tw_clf *c, const char *line, size_t len, char *out)
-{
-	tw_logrec r;
-	tw_jsonhit h;
-	int i;
-
-	memset(&h, 0, sizeof(h));
-	h.line = line;
-	h.linelen = len;
-	if (c->nfields > 0) {
-		r.present = 0;
-		r.nextra = 0;
-		for (i = 0; i < c->nfields; i++) {
-			r.val[i] = c->field[i];
-			r.len[i] = c->len[i];
-			r.present |= TW_LOGFMT_BIT(i);
-		}
-		h.rec = &r;
-	}
-	return tw_json_write(&h, out);
-}
-size_t
-tw_json_line(const char *line, size_t len, char *out)
-{
-	tw_clf c;
-
-	tw_clf_parse(&c, line, len);
-	return tw_json_hit(&c, line, len, out);
-}

@@ -38,18 +38,10 @@
 
 #include <stddef.h>
 
-#include "clf.h"
 #include "logfmt.h"
 
 /* The most bytes tw_json_string() writes for len input bytes, quotes included. */
 #define TW_JSON_STRING_MAX(len) ((len) * 6 + 2)
-
-/*
- * The most bytes tw_json_hit() and tw_json_line() write for a hit whose
- * line (or fields together) is len bytes: six per byte at most (\u0001),
- * and the braces, keys, quotes, commas and "ts" add less than 256.
- */
-#define TW_JSON_HIT_MAX(len) ((len) * 6 + 256)
 
 /*
  * The most bytes tw_json_write() and tw_json_rec() write for a hit of len
@@ -91,21 +83,6 @@ size_t tw_json_write(const tw_jsonhit *h, char *out);
  */
 size_t tw_json_rec(const tw_logfmt *f, const tw_logrec *r, const char *line,
     size_t len, const char *source, size_t sourcelen, char *out);
-
-/*
- * The object for c's fields (c->nfields 7 or 9, named by tw_clf_names), or
- * for line[0..len) when c->nfields is 0; into out, which has room for
- * TW_JSON_HIT_MAX of the fields' or the line's length. Returns the bytes
- * written.
- */
-size_t tw_json_hit(const tw_clf *c, const char *line, size_t len, char *out);
-
-/*
- * The object for a log line as weblog-serve reads it (without its '\n'):
- * split by tw_clf_parse(), then tw_json_hit(). out has room for
- * TW_JSON_HIT_MAX(len).
- */
-size_t tw_json_line(const char *line, size_t len, char *out);
 
 /*
  * A log time, "10/Oct/2000:13:55:36 -0700", t[0..len), as ISO 8601 with

@@ -43,6 +43,11 @@ struct tw_logfmt {
 	char buf[];		/* literals, names, text */
 };
 
+const char *const tw_clf_names[TW_CLF_NFIELDS] = {
+	"client", "ident", "user", "time", "request", "status", "bytes",
+	"referrer", "agent"
+};
+
 /* The presets: Apache's own LogFormat lines. */
 static const struct preset {
 	const char *name, *format;
@@ -495,7 +500,7 @@ tw_logfmt_extra_name(const tw_logfmt *f, int j)
  * The first '"' in [p, end) not escaped by a backslash, or NULL. A quote
  * is escaped when an odd run of backslashes precedes it (back to p, or to
  * a byte that is not a backslash): the same answer as walking from p with
- * a backslash taking the byte after it, as clf.c does, at memchr's speed.
+ * a backslash taking the byte after it, at memchr's speed.
  */
 static const char *
 closing_quote(const char *p, const char *end)

@@ -9,8 +9,10 @@
  *
  *   combined        Apache's "%h %l %u %t \"%r\" %>s %b \"%{Referer}i\"
  *                   \"%{User-Agent}i\"", which also accepts a line that
- *                   ends after %b (Common): exactly the lines tw_clf_parse()
- *                   accepts (the default)
+ *                   ends after %b (Common); the default. Strict, as every
+ *                   format is (below): two spaces between fields, a
+ *                   trailing '\r' or a field too many make a line no hit
+ *                   of it
  *   common          "%h %l %u %t \"%r\" %>s %b"
  *   vhost_combined  "%v:%p %h %l %u %t \"%r\" %>s %O \"%{Referer}i\"
  *                   \"%{User-Agent}i\""
@@ -50,7 +52,8 @@
  * exactly (SPEC "Round trip"). A line that does not match is not a hit of
  * this format; the caller sends it whole as <line>.
  *
- * The nine fields of the SPEC (clf.h's TW_CLF_* order and names):
+ * The nine fields of the SPEC (TW_CLF_* below, in this order; their names
+ * are tw_clf_names):
  *
  *   client    $remote_addr  %h %a            one or more bytes
  *   ident                   %l               one or more bytes
@@ -97,7 +100,16 @@
 
 #include <stddef.h>
 
-#include "clf.h"
+/* The nine fields, in log (and stream) order. */
+enum {
+	TW_CLF_CLIENT, TW_CLF_IDENT, TW_CLF_USER, TW_CLF_TIME,
+	TW_CLF_REQUEST, TW_CLF_STATUS, TW_CLF_BYTES, TW_CLF_REFERRER,
+	TW_CLF_AGENT,
+	TW_CLF_NFIELDS
+};
+
+/* The element name of each field: "client", "ident", ... "agent". */
+extern const char *const tw_clf_names[TW_CLF_NFIELDS];
 
 #define TW_LOGFMT_MAXVARS 64		/* variables in one format */
 #define TW_LOGFMT_MAXLEN 4096		/* bytes of a format string */

@@ -1,14 +1,17 @@
 /*
- * fuzz_hit.c - a log line (any bytes) through the log-line parser and the
- * <hit> encoder, with the round trip as the oracle:
+ * fuzz_hit.c - a log line (any bytes) as weblog-serve sends it by default:
+ * split by the compiled "combined" preset (logfmt.h), written as a <hit>
+ * by tw_hit_rec(), with the round trip as the oracle:
  *
- *   - the element is well-formed by the SPEC's rules, checked here without
- *     the library: valid UTF-8 of XML characters only, '&' only in the
- *     four references the encoder writes, no '>' in text, and tags that
- *     are exactly <hit>, the CLF field names in order (7 or 9 of them) or
- *     <line>, each closed, then "</hit>\n";
- *   - each field's text, unescaped by xmlesc, is the field clf found, and
- *     writing the fields back (tests/unit/clf_format.h) gives the line;
+ *   - the element fits in TW_HIT_REC_MAX (the buffer is exactly that big,
+ *     so AddressSanitizer sees an overrun) and is well-formed by the
+ *     SPEC's rules, checked here without the library: valid UTF-8 of XML
+ *     characters only, '&' only in the four references the encoder
+ *     writes, no '>' in text, and tags that are exactly <hit n="SEQ">,
+ *     the CLF field names in order (7 or 9 of them) or <line>, each
+ *     closed, then "</hit>\n";
+ *   - each field's text, unescaped by xmlesc, is the field the preset
+ *     found, and writing the fields back (tw_logfmt_format) gives the line;
  *   - the stream parser (hitstream) accepts <hits>, the element, </hits>,
  *     and its "combined" format prints the line, byte for byte.
  */
@@ -16,10 +19,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../unit/clf_format.h"
-#include "weblog/clf.h"
+#include <stdio.h>
+
 #include "weblog/hit.h"
 #include "weblog/hitstream.h"
+#include "weblog/logfmt.h"
 #include "weblog/xmlesc.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -146,43 +150,51 @@ on_event(void *arg, const tw_hitev *ev)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+	static tw_logfmt *combined;
 	const char *line = (const char *)data, *p, *end;
-	char *enc, *scratch, *back, *stream;
-	size_t n, max = size > 0 ? size : 1;
+	char *enc, *scratch, *back, *stream, start[32];
+	size_t n, encmax, max = size > 0 ? size : 1;
+	unsigned long long seq = size + 1;
 	tw_hitstream hs;
 	struct got g;
-	tw_clf c;
-	int i, nf;
+	tw_logrec r;
+	int i, ok;
 
 	if (size > 1 << 16)
 		return 0;
-	enc = malloc(TW_HIT_ENCODED_MAX(size));
+	if (combined == NULL &&
+	    (combined = tw_logfmt_compile("combined", NULL, 0)) == NULL)
+		abort();
+	encmax = TW_HIT_REC_MAX(size, strlen(tw_logfmt_text(combined)), 0);
+	enc = malloc(encmax);
 	scratch = malloc(TW_XML_ESCAPED_MAX(size) + 1);
-	back = malloc(size + 64);
-	stream = malloc(TW_HIT_ENCODED_MAX(size) + 16);
+	back = malloc(size + 1);
+	stream = malloc(encmax + 16);
 	g.out = malloc(TW_HS_FORMAT_MAX(max, 0));
 	if (!enc || !scratch || !back || !stream || !g.out)
 		abort();
-	n = tw_hit_encode(line, size, 0, enc);
-	if (n > TW_HIT_ENCODED_MAX(size))
+	ok = tw_logfmt_parse(combined, &r, line, size);
+	n = tw_hit_rec(combined, ok ? &r : NULL, line, size, NULL, 0, seq,
+	    enc);
+	if (n > encmax)
 		abort();
 
-	/* Well-formed, and each field gives back what clf found. */
-	nf = tw_clf_parse(&c, line, size);
+	/* Well-formed, and each field gives back what the preset found. */
 	p = enc;
 	end = enc + n;
-	p = lit(p, end, "<hit>");
-	if (nf == 0) {
+	snprintf(start, sizeof(start), "<hit n=\"%llu\">", seq);
+	p = lit(p, end, start);
+	if (!ok) {
 		p = field(p, end, "line", line, size, scratch);
 	} else {
-		if (nf != TW_CLF_COMMON && nf != TW_CLF_COMBINED)
+		if ((r.present != 0x7f && r.present != 0x1ff) || r.nextra != 0)
 			abort();
-		for (i = 0; i < nf; i++)
-			p = field(p, end, tw_clf_names[i], c.field[i],
-			    c.len[i], scratch);
-		if (clf_format_len(&c) != size ||
-		    clf_format(&c, back) != size ||
-		    memcmp(back, line, size) != 0)
+		for (i = 0; i < TW_CLF_NFIELDS; i++)
+			if (r.present & TW_LOGFMT_BIT(i))
+				p = field(p, end, tw_clf_names[i], r.val[i],
+				    r.len[i], scratch);
+		if (tw_logfmt_format(combined, &r, back, size + 1) !=
+		    (long)size || memcmp(back, line, size) != 0)
 			abort();
 	}
 	p = lit(p, end, "</hit>\n");

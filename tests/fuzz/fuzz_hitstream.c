@@ -11,8 +11,10 @@
  *     format, with the start tag's format compiled (when it compiles) and
  *     a label, within TW_HS_FORMAT_MAX(max, 3) bytes (the output buffer
  *     is exactly that big, so AddressSanitizer sees an overrun);
- *   - the rest, as log lines: each line encoded by hit.c, the whole stream
- *     fed in those pieces, is accepted, and each hit prints as its line.
+ *   - the rest, as log lines: each line as weblog-serve sends it by
+ *     default (split by the "combined" preset, written by tw_hit_rec()),
+ *     the whole stream fed in those pieces, is accepted, and each hit
+ *     prints as its line.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -182,8 +184,10 @@ feed(tw_hitstream *hs, const char *data, size_t size, uint32_t seed,
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+	static tw_logfmt *combined;
 	struct sink whole, split;
 	tw_hitstream hs;
+	tw_logrec r;
 	const char *rest;
 	size_t n, max, i, off;
 	uint32_t seed;
@@ -192,6 +196,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (size < 2 || size > 1 << 16)
 		return 0;
+	if (combined == NULL &&
+	    (combined = tw_logfmt_compile("combined", NULL, 0)) == NULL)
+		abort();
 	seed = data[0];
 	/* Small limits reach the "too long" paths; 0 means roomy. */
 	max = data[1] == 0 ? 1 << 16 : data[1];
@@ -227,25 +234,29 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	tw_logfmt_free(whole.lf);
 	tw_logfmt_free(split.lf);
 
-	/* As log lines: what hit.c encodes, the parser accepts. */
+	/* As log lines: what weblog-serve sends, the parser accepts. */
 	for (i = 0; i < n; i++)
 		if (rest[i] == '\n')
 			break;
 	if (i < n && max >= n) {
-		size_t nlines = 0, len = 0, start;
+		size_t nlines = 0, len = 0, start, namelen;
 
 		for (i = 0; i < n; i++)
 			nlines += rest[i] == '\n';
-		if ((enc = malloc(TW_HIT_ENCODED_MAX(n) + nlines * 256 + 16)) ==
-		    NULL)
+		/* TW_HIT_REC_MAX is affine: n's, and an empty line's per line. */
+		namelen = strlen(tw_logfmt_text(combined));
+		if ((enc = malloc(TW_HIT_REC_MAX(n, namelen, 0) +
+		    nlines * TW_HIT_REC_MAX(0, namelen, 0) + 16)) == NULL)
 			abort();
 		memcpy(enc, "<hits>\n", 7);
 		len = 7;
 		for (start = 0, off = 0; off < n; off++) {
 			if (rest[off] != '\n')
 				continue;
-			len += tw_hit_encode(rest + start, off - start,
-			    start + 1, enc + len);
+			len += tw_hit_rec(combined, tw_logfmt_parse(combined, &r,
+			    rest + start, off - start) ? &r : NULL,
+			    rest + start, off - start, NULL, 0, start + 1,
+			    enc + len);
 			start = off + 1;
 		}
 		memcpy(enc + len, "</hits>\n", 8);

@@ -1,13 +1,15 @@
 /*
- * fuzz_json.c - a log line (any bytes) as a JSON object, read back by a
+ * fuzz_json.c - a log line (any bytes) as a JSON object, as weblog-serve's
+ * /hits and /hits.ndjson give it by default: split by the compiled
+ * "combined" preset (logfmt.h), written by tw_json_rec(); read back by a
  * JSON reader written here, without the library:
  *
- *   - the output fits in TW_JSON_HIT_MAX(size) (the buffer is exactly that
- *     big, so AddressSanitizer sees an overrun), is valid UTF-8 and holds
- *     no raw control byte;
- *   - it is one object whose keys are the CLF field names in order (as
- *     clf.h splits the line) or "line", and each string, unescaped, is its
- *     field with every byte that is not valid UTF-8 written \xHH; status
+ *   - the output fits in TW_JSON_REC_MAX (the buffer is exactly that big,
+ *     so AddressSanitizer sees an overrun), is valid UTF-8 and holds no
+ *     raw control byte;
+ *   - it is one object whose keys are the CLF field names in order (the
+ *     7 or 9 the preset found) or "line", and each string, unescaped, is
+ *     its field with every byte that is not valid UTF-8 written \xHH; status
  *     and bytes are numbers when they are digits (bytes "-" is 0); a "ts"
  *     after the time holds the time's own digits, in ISO 8601's order.
  */
@@ -15,8 +17,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "weblog/clf.h"
 #include "weblog/json.h"
+#include "weblog/logfmt.h"
 #include "weblog/xmlesc.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -183,18 +185,25 @@ ts(const char *j, size_t n, size_t *at, const char *t, size_t len)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+	static tw_logfmt *combined;
 	const char *line = (const char *)data;
 	char *out, *a, *b;
-	size_t n, i, at = 0, len;
-	tw_clf c;
+	size_t n, i, at = 0, len, max;
+	tw_logrec r;
+	int ok, first = 1;
 
-	out = malloc(TW_JSON_HIT_MAX(size));
-	a = malloc(TW_JSON_HIT_MAX(size));	/* what any output reads back to */
+	if (combined == NULL &&
+	    (combined = tw_logfmt_compile("combined", NULL, 0)) == NULL)
+		abort();
+	max = TW_JSON_REC_MAX(size, strlen(tw_logfmt_text(combined)), 0);
+	out = malloc(max);
+	a = malloc(max);	/* what any output reads back to */
 	b = malloc(4 * size + 1);
 	if (out == NULL || a == NULL || b == NULL)
 		abort();
-	n = tw_json_line(line, size, out);
-	if (n > TW_JSON_HIT_MAX(size))
+	ok = tw_logfmt_parse(combined, &r, line, size);
+	n = tw_json_rec(combined, ok ? &r : NULL, line, size, NULL, 0, out);
+	if (n > max)
 		abort();
 	for (i = 0; i < n; i += len) {
 		if ((unsigned char)out[i] < 0x20 ||
@@ -204,20 +213,25 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	if (n < 2 || out[at++] != '{' || out[n - 1] != '}')
 		abort();
-	if (tw_clf_parse(&c, line, size) == 0) {
+	if (!ok) {
 		member(out, n, &at, "line", line, size, a, b);
 	} else {
-		for (i = 0; i < (size_t)c.nfields; i++) {
-			if (i > 0 && out[at++] != ',')
+		if ((r.present != 0x7f && r.present != 0x1ff) || r.nextra != 0)
+			abort();
+		for (i = 0; i < TW_CLF_NFIELDS; i++) {
+			if (!(r.present & TW_LOGFMT_BIT(i)))
+				continue;
+			if (!first && out[at++] != ',')
 				abort();
+			first = 0;
 			if (i == TW_CLF_STATUS || i == TW_CLF_BYTES)
 				member_or_number(out, n, &at, tw_clf_names[i],
-				    c.field[i], c.len[i], a, b);
+				    r.val[i], r.len[i], a, b);
 			else
-				member(out, n, &at, tw_clf_names[i], c.field[i],
-				    c.len[i], a, b);
+				member(out, n, &at, tw_clf_names[i], r.val[i],
+				    r.len[i], a, b);
 			if (i == TW_CLF_TIME)
-				ts(out, n, &at, c.field[i], c.len[i]);
+				ts(out, n, &at, r.val[i], r.len[i]);
 		}
 	}
 	if (at != n - 1)

@@ -10,8 +10,8 @@
 #include <sys/wait.h>
 
 #include "tap.h"
-#include "weblog/clf.h"
 #include "weblog/json.h"
+#include "weblog/logfmt.h"
 
 static int
 string_is(const char *in, size_t len, const char *want)
@@ -26,11 +26,23 @@ string_is(const char *in, size_t len, const char *want)
 	return 1;
 }
 
+static tw_logfmt *combined;
+
+/* The object for line[0..len) as weblog-serve gives it by default. */
+static size_t
+json_line(const char *line, size_t len, char *out)
+{
+	tw_logrec r;
+	int ok = tw_logfmt_parse(combined, &r, line, len);
+
+	return tw_json_rec(combined, ok ? &r : NULL, line, len, NULL, 0, out);
+}
+
 static int
 line_is(const char *line, size_t len, const char *want)
 {
-	static char out[TW_JSON_HIT_MAX(1024)];
-	size_t n = tw_json_line(line, len, out);
+	static char out[TW_JSON_REC_MAX(1024, 8, 0)];
+	size_t n = json_line(line, len, out);
 
 	if (n != strlen(want) || memcmp(out, want, n) != 0) {
 		printf("#   got:  %.*s\n#   want: %s\n", (int)n, out, want);
@@ -67,7 +79,7 @@ other_lines_are_sent_whole(void)
 {
 	CHECK(line_is("", 0, "{\"line\":\"\"}"));
 	CHECK(line_is("two  spaces", 11, "{\"line\":\"two  spaces\"}"));
-	/* A trailing CR makes a line not CLF (clf.h). */
+	/* A trailing CR makes a line not CLF. */
 	CHECK(line_is("h - - [t] \"r\" 200 1\r", 20,
 	    "{\"line\":\"h - - [t] \\\"r\\\" 200 1\\r\"}"));
 }
@@ -75,39 +87,38 @@ other_lines_are_sent_whole(void)
 static void
 fields_given_directly_are_encoded(void)
 {
-	char out[TW_JSON_HIT_MAX(16)];
-	tw_clf c;
+	char out[TW_JSON_REC_MAX(16, 8, 0)];
+	tw_logrec r;
 	size_t n;
 	int i;
 
-	memset(&c, 0, sizeof(c));
-	c.nfields = TW_CLF_COMMON;
-	for (i = 0; i < c.nfields; i++) {
-		c.field[i] = "\x01";
-		c.len[i] = 1;
+	memset(&r, 0, sizeof(r));
+	r.present = 0x7f;			/* Common */
+	for (i = 0; i <= TW_CLF_BYTES; i++) {
+		r.val[i] = "\x01";
+		r.len[i] = 1;
 	}
-	n = tw_json_hit(&c, NULL, 0, out);
+	n = tw_json_rec(combined, &r, NULL, 0, NULL, 0, out);
 	out[n] = '\0';
 	CHECK(strcmp(out, "{\"client\":\"\\u0001\",\"ident\":\"\\u0001\","
 	    "\"user\":\"\\u0001\",\"time\":\"\\u0001\","
 	    "\"request\":\"\\u0001\",\"status\":\"\\u0001\","
 	    "\"bytes\":\"\\u0001\"}") == 0);
 	/* Numbers only when they are: else strings, as they were. */
-	c.field[TW_CLF_STATUS] = "-";
-	c.field[TW_CLF_BYTES] = "1234567890123456789";
-	c.len[TW_CLF_BYTES] = 19;
-	n = tw_json_hit(&c, NULL, 0, out);
+	r.val[TW_CLF_STATUS] = "-";
+	r.val[TW_CLF_BYTES] = "1234567890123456789";
+	r.len[TW_CLF_BYTES] = 19;
+	n = tw_json_rec(combined, &r, NULL, 0, NULL, 0, out);
 	out[n] = '\0';
 	CHECK(strstr(out, "\"status\":\"-\",\"bytes\":"
 	    "\"1234567890123456789\"}") != NULL);
-	c.len[TW_CLF_BYTES] = 18;
-	c.len[TW_CLF_STATUS] = 0;
-	n = tw_json_hit(&c, NULL, 0, out);
+	r.len[TW_CLF_BYTES] = 18;
+	r.len[TW_CLF_STATUS] = 0;
+	n = tw_json_rec(combined, &r, NULL, 0, NULL, 0, out);
 	out[n] = '\0';
 	CHECK(strstr(out, "\"status\":\"\",\"bytes\":"
 	    "123456789012345678}") != NULL);
-	c.nfields = 0;
-	n = tw_json_hit(&c, "x", 1, out);
+	n = tw_json_rec(combined, NULL, "x", 1, NULL, 0, out);
 	CHECK_EQ(n, 12);
 	CHECK(memcmp(out, "{\"line\":\"x\"}", 12) == 0);
 }
@@ -242,23 +253,25 @@ every_byte_makes_valid_json_text(void)
 static void
 output_stays_within_the_bound(void)
 {
-	static char line[1024], out[TW_JSON_HIT_MAX(1024) + 1];
+	static char line[1024], out[TW_JSON_REC_MAX(1024, 8, 0) + 1];
 	size_t n;
 
 	/* The worst byte: \u0001 is six. */
 	memset(line, 1, sizeof(line));
-	n = tw_json_line(line, sizeof(line), out);
+	n = json_line(line, sizeof(line), out);
 	CHECK_EQ(n, sizeof(line) * 6 + 11);	/* {"line":""} */
-	CHECK(n <= TW_JSON_HIT_MAX(sizeof(line)));
+	CHECK(n <= TW_JSON_REC_MAX(sizeof(line), 8, 0));
 	/* Nine fields of one such byte each: keys and all within 256. */
 	{
 		static const char nine[] = "\x01 \x01 \x01 [\x01] \"\x01\" "
 		    "1 1 \"\x01\" \"\x01\"";
-		tw_clf c;
+		tw_logrec r;
 
-		CHECK_EQ(tw_clf_parse(&c, nine, sizeof(nine) - 1), 9);
-		n = tw_json_line(nine, sizeof(nine) - 1, out);
-		CHECK(n <= TW_JSON_HIT_MAX(sizeof(nine) - 1));
+		CHECK(tw_logfmt_parse(combined, &r, nine, sizeof(nine) - 1));
+		CHECK_EQ(r.present, 0x1ff);
+		n = tw_json_rec(combined, &r, nine, sizeof(nine) - 1, NULL, 0,
+		    out);
+		CHECK(n <= TW_JSON_REC_MAX(sizeof(nine) - 1, 8, 0));
 	}
 }
 
@@ -305,7 +318,7 @@ static const char judge[] =
 static void
 python_json_reads_back_every_line(void)
 {
-	static char line[64], out[TW_JSON_HIT_MAX(64)];
+	static char line[64], out[TW_JSON_REC_MAX(64, 8, 0)];
 	static const char pick[] = "\\\"x\x01\n\r\t\x7f\xc3\xa9\xe2\x82\xac"
 	    "\xf0\x9f\x98\x80\xed\xa0\x80\xef\xbf\xbe\xc0\xff";
 	size_t len, i, n;
@@ -328,7 +341,7 @@ python_json_reads_back_every_line(void)
 		for (i = 0; i < len; i++)
 			fprintf(py, "%02x", (unsigned char)line[i]);
 		fputc('\t', py);
-		n = tw_json_line(line, len, out);
+		n = json_line(line, len, out);
 		fwrite(out, 1, n, py);
 		fputc('\n', py);
 	}
@@ -426,6 +439,13 @@ python_json_reads_back_every_record(void)
 int
 main(void)
 {
+	char err[128];
+
+	if ((combined = tw_logfmt_compile("combined", err, sizeof(err))) ==
+	    NULL) {
+		printf("Bail out! combined: %s\n", err);
+		return 1;
+	}
 	RUN(combined_and_common_lines_give_their_fields);
 	RUN(other_lines_are_sent_whole);
 	RUN(fields_given_directly_are_encoded);
@@ -436,5 +456,6 @@ main(void)
 	RUN(output_stays_within_the_bound);
 	RUN(python_json_reads_back_every_line);
 	RUN(python_json_reads_back_every_record);
+	tw_logfmt_free(combined);
 	return TAP_DONE();
 }
