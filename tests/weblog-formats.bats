@@ -131,7 +131,7 @@ EOF
 	: >"$T/a.log"
 	: >"$T/b.log"
 	: >"$T/d/c.log"
-	serve "$T/a.log" "$T/b.log" "$T/d/c.log"
+	serve_http "$T/a.log" "$T/b.log" "$T/d/c.log"
 	n=$(ls -l "/proc/$srv_pid/fd" | grep -c inotify) || :
 	# 0: none to be had, fs.inotify.max_user_instances taken by others?
 	[ "$n" -eq 1 ] || { echo "$n inotify instances, want 1" >&2; false; }
