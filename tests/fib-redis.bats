@@ -138,10 +138,14 @@ snap() {
 	wait_exit "$late_pid" 20
 	[ "$EXIT" -eq 0 ]
 	log_has "Redis at $URL is back"
-	cat "$T/late.out" >>"$T/got"
-	# All 23 in order, none twice: the blocks after are new ones.
+	# The 20 held ones in order; then the late client's 3, the next ones:
+	# the block after is a new one. The silent probe's request, which
+	# the server cannot see it gave up (it does not read a client it
+	# cannot answer), may have taken F(23) first: served, never again.
 	fibc check 3 <"$T/got"
-	[ "$(wc -l <"$T/got")" -eq 23 ]
+	[ "$(wc -l <"$T/got")" -eq 20 ]
+	[ "$(wc -l <"$T/late.out")" -eq 3 ]
+	fibc check 23 <"$T/late.out" || fibc check 24 <"$T/late.out"
 	[ "$(grep -c 'lost Redis' "$T/srv.err")" -eq 1 ]
 }
 
