@@ -60,6 +60,12 @@ struct conns {
 	struct tw__stock stock;		/* queue chunks to reuse */
 };
 
+/*
+ * One connection, and all an idle one costs besides its socket: thousands
+ * of them make an idle server's memory, so it is kept small (one timer
+ * for every deadline, the flags and the state in one word, the peer's
+ * name as long as it is).
+ */
 struct tw__conn {
 	tw_conn pub;		/* first: a tw_conn * is a struct tw__conn * */
 	tw_reactor *r;
@@ -68,14 +74,15 @@ struct tw__conn {
 	LIST_ENTRY(tw__conn) link;	/* in conns */
 	tw_io io;
 	tw_soon soon;		/* flush the queue, or deliver lost() */
-	tw_timer timer;		/* connect timeout, close deadline */
-	tw_timer sent;		/* LINGER: polls the kernel's send queue */
+	tw_timer timer;		/* connect timeout, close deadline; in
+				   LINGER, also polls the send queue */
+	double deadline;	/* LINGER: the close's, tw_reactor_now() */
 	struct tw__wqueue wq;
 	size_t high, low;
-	enum state state;
 	int reason;		/* for lost() */
+	unsigned state : 3;	/* enum state */
 	unsigned made : 1, paused : 1, eof : 1, blocked : 1, above : 1;
-	char peer[];		/* as long as it is: an idle server's memory */
+	char peer[];		/* as long as it is */
 };
 
 #define CONN(c) ((struct tw__conn *)(c))
@@ -83,7 +90,6 @@ struct tw__conn {
 static void conn_io_cb(tw_io *io, int events);
 static void conn_soon_cb(tw_soon *s);
 static void conn_timer_cb(tw_timer *t);
-static void conn_sent_cb(tw_timer *t);
 static void flush(struct tw__conn *c);
 
 static char conns_key;	/* its address names struct conns in the reactor */
@@ -153,7 +159,6 @@ static void
 free_conn(struct tw__conn *c)
 {
 	tw_timer_cancel(c->r, &c->timer);
-	tw_timer_cancel(c->r, &c->sent);
 	tw_soon_cancel(c->r, &c->soon);
 	if (c->io.fd >= 0) {
 		tw_io_stop(c->r, &c->io);
@@ -213,7 +218,6 @@ new_conn(tw_reactor *r, int fd, const tw_protocol *p, tw_factory *f, void *data,
 	tw_io_init(&c->io, fd, conn_io_cb, c);
 	tw_soon_init(&c->soon, conn_soon_cb, c);
 	tw_timer_init(&c->timer, conn_timer_cb, c);
-	tw_timer_init(&c->sent, conn_sent_cb, c);
 	tw__wq_init(&c->wq, &m->stock);
 	LIST_INSERT_HEAD(&m->conns, c, link);
 	return c;
@@ -303,13 +307,15 @@ closed_write_side(struct tw__conn *c)
 	}
 	c->state = LINGER;
 	update_io(c);
+	/* The close's deadline is armed until the end (tw_conn_close). */
+	c->deadline = tw_reactor_now(c->r) +
+	    tw_timer_remaining(c->r, &c->timer);
 #ifdef SIOCOUTQ
 	/*
 	 * Watch the send queue from the next turn (finish() here would free
-	 * c under our caller). Should the timer fail to arm, LINGER waits for
-	 * the peer as it does without SIOCOUTQ, still within the deadline.
+	 * c under our caller); moving an armed timer cannot fail.
 	 */
-	(void)tw_call_later(c->r, &c->sent, 0);
+	(void)tw_call_later(c->r, &c->timer, 0);
 #endif
 	if (c->made && c->p->lost != NULL)
 		c->p->lost(&c->pub, 0);
@@ -416,38 +422,47 @@ conn_soon_cb(tw_soon *s)
 		flush(c);
 }
 
+/*
+ * LINGER: SIOCOUTQ counts what the peer has not yet acknowledged (TCP, our
+ * FIN included) or read (a Unix socket). At 0 the peer has it all, and the
+ * connection is done without waiting for the peer to close. Polled every
+ * SENT_POLL up to the deadline; when the system cannot tell, the wait is
+ * for the peer, up to the deadline.
+ */
+static int
+linger_poll(struct tw__conn *c)
+{
+#ifdef SIOCOUTQ
+	double left = c->deadline - tw_reactor_now(c->r);
+	int n;
+
+	if (left <= 0)
+		return -1;
+	if (ioctl(c->io.fd, SIOCOUTQ, &n) == -1)
+		n = -1;		/* cannot tell: wait for the peer */
+	if (n == 0) {
+		finish(c, 0);	/* in LINGER: frees c */
+		return 0;
+	}
+	/* Re-armed from its own callback: cannot fail (timer.h). */
+	(void)tw_call_later(c->r, &c->timer,
+	    n > 0 && left > SENT_POLL ? SENT_POLL : left);
+	return 0;
+#else
+	(void)c;
+	return -1;		/* the timer is the deadline alone */
+#endif
+}
+
 static void
 conn_timer_cb(tw_timer *t)
 {
 	struct tw__conn *c = t->data;
 
+	if (c->state == LINGER && linger_poll(c) == 0)
+		return;
 	/* Connect timeout, or a close past its deadline. */
 	finish(c, ETIMEDOUT);
-}
-
-/*
- * LINGER: SIOCOUTQ counts what the peer has not yet acknowledged (TCP, our
- * FIN included) or read (a Unix socket). At 0 the peer has it all, and the
- * connection is done without waiting for the peer to close.
- */
-static void
-conn_sent_cb(tw_timer *t)
-{
-#ifdef SIOCOUTQ
-	struct tw__conn *c = t->data;
-	int n;
-
-	if (ioctl(c->io.fd, SIOCOUTQ, &n) == -1)
-		return;		/* cannot tell: wait for the peer */
-	if (n > 0) {
-		/* Re-armed from its own callback: cannot fail (timer.h). */
-		(void)tw_call_later(c->r, &c->sent, SENT_POLL);
-		return;
-	}
-	finish(c, 0);		/* in LINGER: frees c */
-#else
-	(void)t;		/* never armed */
-#endif
 }
 
 /* --------------------------------------------------------------- API */
@@ -572,6 +587,9 @@ tw_conn_close(tw_conn *pc, double deadline)
 	case CLOSING:
 	case LINGER:
 		/* The deadline is armed until the end: moving it cannot fail. */
+		if (c->state == LINGER &&
+		    c->deadline > tw_reactor_now(c->r) + deadline)
+			c->deadline = tw_reactor_now(c->r) + deadline;
 		if (tw_timer_remaining(c->r, &c->timer) > deadline)
 			(void)tw_call_later(c->r, &c->timer, deadline);
 		return;

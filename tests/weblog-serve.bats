@@ -1198,6 +1198,46 @@ OUT
 	[ "$(grep -c '<hit ' "$T/up.raw")" -eq 1 ]
 }
 
+@test "raw clients opening together: one gone, one resumed in pieces, the others new after the wait" {
+	serve_stdin -k 5 -r 3
+	local e
+	e=$(the_epoch)
+	seq_lines 1 3 >&4
+	wait_for 5 probe 3
+	# Four wait together for RESUME; the second goes, the fourth sends
+	# its RESUME in two pieces; the first and third open as new (-r 3).
+	"$PY" - "$P" "$e" >"$T/got" <<'OPENING'
+import socket, sys, time
+port, e = int(sys.argv[1]), sys.argv[2]
+a, b, c, d = [socket.create_connection(("127.0.0.1", port), timeout=10)
+              for _ in range(4)]
+d.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+b.close()
+d.sendall(("RESUME %s" % e).encode())
+time.sleep(0.05)
+d.sendall(b" 1\n")
+for name, s, n in (("a", a, 4), ("c", c, 4), ("d", d, 3)):
+    f = s.makefile("rb")
+    for _ in range(n):
+        print(name, f.readline().decode().rstrip("\n"))
+OPENING
+	sed -i -E 's/<hits epoch="[0-9]+"/<hits epoch="E"/' "$T/got"
+	cat >"$T/want" <<'OUT'
+a <hits epoch="E" heartbeat="15">
+a <hit n="1"><line>line 1</line></hit>
+a <hit n="2"><line>line 2</line></hit>
+a <hit n="3"><line>line 3</line></hit>
+c <hits epoch="E" heartbeat="15">
+c <hit n="1"><line>line 1</line></hit>
+c <hit n="2"><line>line 2</line></hit>
+c <hit n="3"><line>line 3</line></hit>
+d <hits epoch="E" heartbeat="15">
+d <hit n="2"><line>line 2</line></hit>
+d <hit n="3"><line>line 3</line></hit>
+OUT
+	diff "$T/want" "$T/got"
+}
+
 @test "a client that sends nothing gets its replay, then live hits, in order" {
 	serve_stdin -r 2
 	seq_lines 1 3 >&4

@@ -26,16 +26,36 @@ struct tw_httpd {
 	double started;		/* tw_reactor_now() at start */
 };
 
+/*
+ * What reading a request head takes: made with the connection, freed once
+ * the head is read, so a stream (a thousand of them, idle) keeps none of
+ * it.
+ */
+struct head {
+	tw_http_req req;
+	tw_timer timer;		/* TW_HTTPD_HEAD_WAIT */
+};
+
 /* One connection: a request head being read, then an answer or a stream. */
 struct hconn {
 	LIST_ENTRY(hconn) link;
 	tw_httpd *d;
 	tw_conn *c;
-	tw_http_req *req;	/* while the head is read */
-	tw_timer head_timer;
+	struct head *head;	/* while the head is read */
 	tw_sub *sub;		/* once it streams */
 	int done;		/* answered: nothing more is read */
 };
+
+/* The head is read, or will never be: its state goes. */
+static void
+head_free(struct hconn *hc)
+{
+	if (hc->head == NULL)
+		return;
+	tw_timer_cancel(hc->d->r, &hc->head->timer);
+	free(hc->head);
+	hc->head = NULL;
+}
 
 tw_httpd *
 tw_httpd_new(tw_reactor *r, tw_hub *h, const char *input)
@@ -61,7 +81,7 @@ tw_httpd_stop(tw_httpd *d)
 		next = LIST_NEXT(hc, link);
 		if (!hc->done) {
 			hc->done = 1;
-			tw_timer_cancel(d->r, &hc->head_timer);
+			head_free(hc);
 			tw_conn_close(hc->c, 0);
 		}
 	}
@@ -76,7 +96,7 @@ tw_httpd_free(tw_httpd *d)
 		struct hconn *hc = LIST_FIRST(&d->conns);
 
 		LIST_REMOVE(hc, link);
-		free(hc->req);
+		head_free(hc);
 		free(hc);
 	}
 	free(d);
@@ -87,7 +107,7 @@ tw_httpd_free(tw_httpd *d)
 static void
 log_request(struct hconn *hc, int status)
 {
-	const tw_http_req *q = hc->req;
+	const tw_http_req *q = hc->head != NULL ? &hc->head->req : NULL;
 
 	if (q != NULL && q->mname != NULL && q->path != NULL)
 		tw_log_info("%s \"%.*s %.*s\" %d", tw_conn_peer(hc->c),
@@ -121,9 +141,7 @@ static void
 finish(struct hconn *hc)
 {
 	hc->done = 1;
-	tw_timer_cancel(hc->d->r, &hc->head_timer);
-	free(hc->req);
-	hc->req = NULL;
+	head_free(hc);
 	tw_conn_close(hc->c, 2.0);
 }
 
@@ -134,7 +152,7 @@ answer(struct hconn *hc, int status, const char *type, const void *body,
 {
 	log_request(hc, status);
 	head(hc, status, type, (long long)len, 0);
-	if (hc->req == NULL || hc->req->method != TW_HTTP_HEAD)
+	if (hc->head == NULL || hc->head->req.method != TW_HTTP_HEAD)
 		tw_conn_write(hc->c, body, len);
 	finish(hc);
 }
@@ -256,7 +274,7 @@ query_filter(struct hconn *hc, tw_filter **fp)
 	int kind;
 
 	*fp = NULL;
-	while (tw_http_param_next(hc->req, &pos, &p)) {
+	while (tw_http_param_next(&hc->head->req, &pos, &p)) {
 		if (p.namelen >= sizeof(name))
 			continue;	/* not one of ours: stream() says so */
 		nlen = tw_http_decode(p.name, p.namelen, name);
@@ -309,7 +327,7 @@ stream(struct hconn *hc, int fmt)
 		"text/event-stream; charset=utf-8",
 		"application/x-ndjson; charset=utf-8",
 	};
-	tw_http_req *q = hc->req;
+	tw_http_req *q = &hc->head->req;
 	tw_http_param p;
 	tw_filter *filter;
 	unsigned long long epoch = 0, seq = 0;
@@ -367,11 +385,9 @@ stream(struct hconn *hc, int fmt)
 		return;
 	}
 	hc->done = 1;
-	tw_timer_cancel(hc->d->r, &hc->head_timer);
+	head_free(hc);
 	hc->sub = tw_hub_subscribe(hc->d->hub, hc->c, fmt, resume, epoch, seq,
 	    replay, filter);
-	free(hc->req);
-	hc->req = NULL;
 	if (hc->sub == NULL) {
 		tw_log_notice("%s: out of memory; closing", tw_conn_peer(hc->c));
 		tw_conn_abort(hc->c);
@@ -388,7 +404,7 @@ is_path(const tw_http_req *q, const char *path)
 static void
 route(struct hconn *hc)
 {
-	tw_http_req *q = hc->req;
+	tw_http_req *q = &hc->head->req;
 	char body[BODY_MAX];
 
 	if (q->method == TW_HTTP_OTHER) {
@@ -441,7 +457,7 @@ h_made(tw_conn *c)
 		return;
 	}
 	if ((hc = calloc(1, sizeof(*hc))) == NULL ||
-	    (hc->req = malloc(sizeof(*hc->req))) == NULL) {
+	    (hc->head = malloc(sizeof(*hc->head))) == NULL) {
 		free(hc);
 		tw_hub_leave(d->hub);
 		tw_log_notice("%s: out of memory; closing", tw_conn_peer(c));
@@ -452,9 +468,9 @@ h_made(tw_conn *c)
 	hc->c = c;
 	c->data = hc;
 	LIST_INSERT_HEAD(&d->conns, hc, link);
-	tw_http_reset(hc->req);
-	tw_timer_init(&hc->head_timer, head_timer_cb, hc);
-	if (tw_call_later(d->r, &hc->head_timer, TW_HTTPD_HEAD_WAIT) == -1) {
+	tw_http_reset(&hc->head->req);
+	tw_timer_init(&hc->head->timer, head_timer_cb, hc);
+	if (tw_call_later(d->r, &hc->head->timer, TW_HTTPD_HEAD_WAIT) == -1) {
 		tw_log_notice("%s: out of memory; closing", tw_conn_peer(c));
 		hc->done = 1;
 		tw_conn_abort(c);
@@ -469,9 +485,9 @@ h_data(tw_conn *c, const char *buf, size_t len)
 
 	if (hc == NULL || hc->done)
 		return;		/* answered: the rest is not read */
-	rc = tw_http_feed(hc->req, buf, len, NULL);
+	rc = tw_http_feed(&hc->head->req, buf, len, NULL);
 	if (rc == -1)
-		error(hc, hc->req->status, hc->req->error);
+		error(hc, hc->head->req.status, hc->head->req.error);
 	else if (rc == 1)
 		route(hc);
 }
@@ -487,7 +503,7 @@ h_eof(tw_conn *c)
 
 	if (hc != NULL) {
 		hc->done = 1;
-		tw_timer_cancel(hc->d->r, &hc->head_timer);
+		head_free(hc);
 	}
 	tw_conn_close(c, 0);
 }
@@ -511,10 +527,9 @@ h_lost(tw_conn *c, int reason)
 		return;		/* refused */
 	if (hc->sub != NULL)
 		tw_sub_lost(hc->sub);
-	tw_timer_cancel(hc->d->r, &hc->head_timer);
+	head_free(hc);
 	tw_hub_leave(hc->d->hub);
 	LIST_REMOVE(hc, link);
-	free(hc->req);
 	free(hc);
 }
 

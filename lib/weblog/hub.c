@@ -45,34 +45,52 @@ struct kept {
 };
 
 /*
- * What a raw client reads requests with: a poll client's for its life, a
- * push client's only while it is opening (an idle server's memory is
- * mostly its subscribers: they do without).
+ * What a raw client reads requests with: a poll client's for its life; a
+ * push client's only when its first line comes in pieces (an idle
+ * server's memory is mostly its subscribers: they do without).
  */
 struct rawreq {
 	tw_lines lines;		/* request lines */
-	tw_timer open_timer;	/* push: the end of the wait for RESUME */
-	uint64_t cursor;	/* poll: the first hit not yet answered;
-				   push: the first after it connected */
+	uint64_t cursor;	/* poll: the first hit not yet answered */
 	unsigned pending;	/* poll: requests not yet answered */
 };
 
+/* A subscriber's hits not yet handed to its connection. */
+struct fifo {
+	tw_ring batches;	/* struct batch */
+	size_t bytes;		/* their bytes */
+};
+
+/*
+ * A raw push client waiting for RESUME, in the hub's queue of them (in
+ * the order they came, so in the order of their deadlines): one timer for
+ * them all, and nothing of their own to allocate.
+ */
+struct waiting {
+	tw_sub *s;		/* NULL once it opened, or went */
+	uint64_t cursor;	/* the first hit after it connected */
+	double deadline;	/* tw_reactor_now() */
+};
+
+/*
+ * A subscriber: what each idle client costs, so kept small (72 bytes; the
+ * FIFO, a filter, the request state are made only when needed).
+ */
 struct tw_sub {
 	tw_hub *h;
 	tw_conn *c;
 	LIST_ENTRY(tw_sub) link;
 	tw_filter *filter;	/* the client's own (HTTP query), or NULL */
-	tw_ring *fifo;		/* struct batch: hits not yet handed to c;
-				   NULL when none (most subscribers) */
-	size_t fbytes;		/* their bytes */
+	struct fifo *fifo;	/* NULL when none (most subscribers) */
 	unsigned long long dropped;	/* to report before the next hit */
-	struct rawreq *rq;	/* raw, poll or opening: its requests */
-	unsigned quiet;		/* heartbeat ticks since the last write */
+	struct rawreq *rq;	/* raw, poll or a first line in pieces */
+	uint32_t ticket;	/* opening: its place in the hub's queue */
 	unsigned fmt : 2;
 	unsigned raw : 1;	/* the raw protocol: RESUME, NEW?, its eof */
 	unsigned eof : 1;	/* the peer sends no more */
 	unsigned closing : 1;	/* the end sent, closing */
 	unsigned opening : 1;	/* raw push: waiting for RESUME */
+	unsigned quiet : 2;	/* heartbeat ticks since the last write (< 2) */
 };
 
 struct tw_hub {
@@ -90,6 +108,9 @@ struct tw_hub {
 	size_t batch_hits;
 	unsigned long long read, sent, dropped;
 	tw_timer beat;
+	tw_ring waiting;	/* struct waiting: raw push clients opening */
+	uint32_t first_ticket;	/* the oldest one's */
+	tw_timer open_timer;	/* the oldest one's deadline */
 	int stopping;
 	char *scratch;		/* one hit's encoding, for the history */
 	size_t scratch_cap;
@@ -303,8 +324,16 @@ deliver(tw_sub *s, tw_bytes *b, size_t hits)
 static size_t
 fifo_len(const tw_sub *s)
 {
-	return s->fifo != NULL ? tw_ring_len(s->fifo) : 0;
+	return s->fifo != NULL ? tw_ring_len(&s->fifo->batches) : 0;
 }
+
+static size_t
+fifo_bytes(const tw_sub *s)
+{
+	return s->fifo != NULL ? s->fifo->bytes : 0;
+}
+
+static void fifo_clear(tw_sub *s);
 
 /* The FIFO is made when a subscriber falls behind, freed when it catches up. */
 static int
@@ -316,17 +345,19 @@ fifo_push(tw_sub *s, tw_bytes *b, size_t hits)
 		if ((s->fifo = malloc(sizeof(*s->fifo))) == NULL)
 			return -1;
 		/* A batch has bytes: --max-queue keeps the count within this. */
-		tw_ring_init(s->fifo, sizeof(struct batch),
+		tw_ring_init(&s->fifo->batches, sizeof(struct batch),
 		    s->h->o.max_queue + 1);
+		s->fifo->bytes = 0;
 	}
-	if (tw_ring_push(s->fifo, &e) == -1)
+	if (tw_ring_push(&s->fifo->batches, &e) == -1) {
+		if (tw_ring_len(&s->fifo->batches) == 0)
+			fifo_clear(s);
 		return -1;
+	}
 	tw_bytes_ref(b);
-	s->fbytes += b->len;
+	s->fifo->bytes += b->len;
 	return 0;
 }
-
-static void fifo_clear(tw_sub *s);
 
 /* The oldest batch in the FIFO, which must not be empty. */
 static struct batch
@@ -334,9 +365,9 @@ fifo_pop(tw_sub *s)
 {
 	struct batch b;
 
-	tw_ring_shift(s->fifo, &b);
-	s->fbytes -= b.b->len;
-	if (tw_ring_len(s->fifo) == 0)
+	tw_ring_shift(&s->fifo->batches, &b);
+	s->fifo->bytes -= b.b->len;
+	if (tw_ring_len(&s->fifo->batches) == 0)
 		fifo_clear(s);
 	return b;
 }
@@ -353,10 +384,9 @@ fifo_clear(tw_sub *s)
 {
 	if (s->fifo == NULL)
 		return;
-	tw_ring_free(s->fifo, unref_batch);
+	tw_ring_free(&s->fifo->batches, unref_batch);
 	free(s->fifo);
 	s->fifo = NULL;
-	s->fbytes = 0;
 }
 
 static void
@@ -421,7 +451,7 @@ sub_push(tw_sub *s, tw_bytes *b, size_t hits)
 		return;
 	}
 	while (fifo_len(s) > 0 &&
-	    s->fbytes + tw_conn_queued(s->c) > s->h->o.max_queue) {
+	    fifo_bytes(s) + tw_conn_queued(s->c) > s->h->o.max_queue) {
 		struct batch old = fifo_pop(s);
 
 		tw_bytes_unref(old.b);
@@ -457,6 +487,64 @@ sub_close(tw_sub *s)
 	tw_conn_close(s->c, s->h->o.linger > 0 ? s->h->o.linger : 1e-3);
 }
 
+/* ------------------------------------------- raw push clients opening */
+
+static struct waiting *
+waiting_of(const tw_sub *s)
+{
+	return tw_ring_at(&s->h->waiting, (uint32_t)(s->ticket -
+	    s->h->first_ticket));
+}
+
+/*
+ * A raw push client starts waiting for RESUME: 0, or -1 when there is no
+ * memory for its wait (then it is new at once).
+ */
+static int
+waiting_add(tw_sub *s)
+{
+	tw_hub *h = s->h;
+	struct waiting w = { s, h->next_seq,
+	    tw_reactor_now(h->r) + TW_HUB_RESUME_WAIT };
+
+	if (tw_ring_len(&h->waiting) == 0 &&
+	    tw_call_later(h->r, &h->open_timer, TW_HUB_RESUME_WAIT) == -1)
+		return -1;
+	if (tw_ring_push(&h->waiting, &w) == -1) {
+		if (tw_ring_len(&h->waiting) == 0)
+			tw_timer_cancel(h->r, &h->open_timer);
+		return -1;
+	}
+	s->ticket = h->first_ticket + (uint32_t)(tw_ring_len(&h->waiting) - 1);
+	s->opening = 1;
+	return 0;
+}
+
+/*
+ * s opens, or goes: out of the queue (the entries at its front that did
+ * so go; with none left, its memory and the timer go too). Returns the
+ * first hit after it connected.
+ */
+static uint64_t
+waiting_leave(tw_sub *s)
+{
+	tw_hub *h = s->h;
+	struct waiting *w = waiting_of(s), old;
+	uint64_t cursor = w->cursor;
+
+	s->opening = 0;
+	w->s = NULL;
+	while ((w = tw_ring_at(&h->waiting, 0)) != NULL && w->s == NULL) {
+		tw_ring_shift(&h->waiting, &old);
+		h->first_ticket++;
+	}
+	if (w == NULL) {
+		tw_ring_free(&h->waiting, NULL);
+		tw_timer_cancel(h->r, &h->open_timer);
+	}
+	return cursor;
+}
+
 /*
  * Open a raw push client's stream: from after seq when it sent RESUME with
  * this epoch, else as a new client: --replay hits, then what arrived since
@@ -468,12 +556,11 @@ sub_open(tw_sub *s, int resuming, uint64_t seq)
 	tw_hub *h = s->h;
 	struct batch *held = NULL;
 	size_t nheld = 0, i, n;
+	uint64_t cursor;
 
 	if (!s->opening)
 		return;
-	s->opening = 0;
-	if (s->rq != NULL)
-		tw_timer_cancel(h->r, &s->rq->open_timer);
+	cursor = waiting_leave(s);
 	if (resuming) {
 		/* All of it comes from the history: what it holds is moot. */
 		fifo_clear(s);
@@ -489,37 +576,62 @@ sub_open(tw_sub *s, int resuming, uint64_t seq)
 		}
 		while (fifo_len(s) > 0)
 			held[nheld++] = fifo_pop(s);
-		n = s->rq->cursor - history_first(h);
+		n = cursor - history_first(h);
 		if (h->o.replay < n)
 			n = h->o.replay;
-		push_kept(s, s->rq->cursor - n, s->rq->cursor);
+		push_kept(s, cursor - n, cursor);
 		for (i = 0; i < nheld; i++) {
 			sub_push(s, held[i].b, held[i].hits);
 			tw_bytes_unref(held[i].b);
 		}
 		free(held);
 	}
-	s->rq->cursor = h->next_seq;
 	pump(s, 0);
+}
+
+static void
+rawreq_free(tw_sub *s)
+{
+	if (s->rq == NULL)
+		return;
+	tw_lines_free(&s->rq->lines);
+	free(s->rq);
+	s->rq = NULL;
 }
 
 /* A push client done opening needs its request state no more. */
 static void
 rawreq_done(tw_sub *s)
 {
-	if (s->rq == NULL || s->opening || s->h->o.poll)
-		return;
-	tw_timer_cancel(s->h->r, &s->rq->open_timer);
-	tw_lines_free(&s->rq->lines);
-	free(s->rq);
-	s->rq = NULL;
+	if (!s->opening && !s->h->o.poll)
+		rawreq_free(s);
 }
 
+/* The oldest waiting client is a new one. */
+static void
+open_front(tw_hub *h)
+{
+	tw_sub *s = ((struct waiting *)tw_ring_at(&h->waiting, 0))->s;
+
+	sub_open(s, 0, 0);
+	rawreq_done(s);
+}
+
+/* The wait of the oldest is over, and maybe of a few after it. */
 static void
 open_timer_cb(tw_timer *t)
 {
-	sub_open(t->data, 0, 0);
-	rawreq_done(t->data);
+	tw_hub *h = t->data;
+	struct waiting *w;
+	double now = tw_reactor_now(h->r);
+
+	while ((w = tw_ring_at(&h->waiting, 0)) != NULL && w->deadline <= now)
+		open_front(h);
+	/* The next deadline; should the timer not arm, they all open now. */
+	if (w != NULL && tw_call_later(h->r, &h->open_timer,
+	    w->deadline - now) == -1)
+		while (tw_ring_at(&h->waiting, 0) != NULL)
+			open_front(h);
 }
 
 /* End the stream: what waits, what was dropped, the end; then close. */
@@ -625,11 +737,9 @@ sub_free(tw_sub *s)
 		tw_filter_free(s->filter);
 		free(s->filter);
 	}
-	if (s->rq != NULL) {
-		tw_timer_cancel(s->h->r, &s->rq->open_timer);
-		tw_lines_free(&s->rq->lines);
-		free(s->rq);
-	}
+	if (s->opening)
+		(void)waiting_leave(s);
+	rawreq_free(s);
 	fifo_clear(s);
 	free(s);
 }
@@ -736,14 +846,16 @@ raw_made(tw_conn *c)
 {
 	tw_hub *h = tw_conn_factory(c)->data;
 	tw_sub *s;
+	size_t n;
 
 	c->data = NULL;
 	if (tw_hub_admit(h, tw_conn_peer(c)) == -1) {
 		tw_conn_abort(c);
 		return;
 	}
+	/* A push client allocates no more: it waits in the hub's queue. */
 	if ((s = sub_new(h, c, TW_HUB_XML, NULL)) == NULL ||
-	    (s->rq = malloc(sizeof(*s->rq))) == NULL) {
+	    (h->o.poll && (s->rq = calloc(1, sizeof(*s->rq))) == NULL)) {
 		if (s != NULL)
 			sub_free(s);
 		tw_hub_leave(h);
@@ -753,31 +865,52 @@ raw_made(tw_conn *c)
 	}
 	c->data = s;
 	s->raw = 1;
-	tw_lines_init(&s->rq->lines, REQUEST_MAX);
-	s->rq->cursor = h->next_seq;
-	s->rq->pending = 0;
-	tw_timer_init(&s->rq->open_timer, open_timer_cb, s);
+	if (s->rq != NULL)
+		tw_lines_init(&s->rq->lines, REQUEST_MAX);
 	tw_log_info("connect %s", tw_conn_peer(c));
 	preamble(s);
 	if (h->stopping) {
 		sub_finish(s);
 		return;
 	}
-	if (!h->o.poll) {
-		/* Hits wait until it says RESUME, or RESUME_WAIT passes. */
-		s->opening = 1;
-		if (tw_call_later(h->r, &s->rq->open_timer,
-		    TW_HUB_RESUME_WAIT) == -1) {
-			sub_open(s, 0, 0);
-			rawreq_done(s);
-		}
+	/* Push: hits wait until it says RESUME, or RESUME_WAIT passes. */
+	if (!h->o.poll && waiting_add(s) == 0)
+		return;
+	/* Poll mode, or a push client that cannot wait: the replay now. */
+	n = tw_ring_len(&h->hist) < h->o.replay ? tw_ring_len(&h->hist) :
+	    h->o.replay;
+	push_kept(s, h->next_seq - n, h->next_seq);
+	if (s->rq != NULL)
+		s->rq->cursor = h->next_seq;
+}
+
+/*
+ * A push client's first line, read where it lies; only one that comes in
+ * pieces is kept (in a rawreq) until it ends.
+ */
+static int on_first_line(void *arg, const char *line, size_t len, int flags);
+
+static void
+first_line(tw_sub *s, const char *buf, size_t len)
+{
+	tw_lines l;
+
+	if (s->rq != NULL) {
+		tw_lines_feed(&s->rq->lines, buf, len, on_first_line, s, NULL);
 		return;
 	}
-	/* Poll mode: the replay comes at once, then answers. */
-	s->rq->cursor = h->next_seq - (tw_ring_len(&h->hist) < h->o.replay ?
-	    tw_ring_len(&h->hist) : h->o.replay);
-	push_kept(s, s->rq->cursor, h->next_seq);
-	s->rq->cursor = h->next_seq;
+	tw_lines_init(&l, REQUEST_MAX);
+	tw_lines_feed(&l, buf, len, on_first_line, s, NULL);
+	if (!s->opening) {
+		tw_lines_free(&l);
+		return;
+	}
+	if ((s->rq = calloc(1, sizeof(*s->rq))) == NULL) {
+		tw_lines_free(&l);
+		sub_open(s, 0, 0);	/* as for a line that is not RESUME */
+		return;
+	}
+	s->rq->lines = l;
 }
 
 /* A push client's first line: RESUME E SEQ, or anything else (new). */
@@ -829,8 +962,7 @@ raw_data(tw_conn *c, const char *buf, size_t len)
 	if (!s->h->o.poll) {
 		/* Push mode reads its first line, and drops the rest. */
 		if (s->opening)
-			tw_lines_feed(&s->rq->lines, buf, len, on_first_line,
-			    s, NULL);
+			first_line(s, buf, len);
 		rawreq_done(s);
 		return;
 	}
@@ -935,7 +1067,9 @@ tw_hub_new(tw_reactor *r, const struct tw_hub_opts *o)
 	h->epoch = choose_epoch();
 	h->namelen = strlen(tw_logfmt_text(o->format));
 	tw_ring_init(&h->hist, sizeof(struct kept), o->keep);
+	tw_ring_init(&h->waiting, sizeof(struct waiting), SIZE_MAX);
 	tw_timer_init(&h->beat, beat_cb, h);
+	tw_timer_init(&h->open_timer, open_timer_cb, h);
 	if (start_tag(h) == -1 || tw_ring_reserve(&h->hist, o->keep) == -1 ||
 	    preamble_make(h) == -1 ||
 	    (o->heartbeat > 0 &&
@@ -955,7 +1089,7 @@ tw_hub_free(tw_hub *h)
 	if (h == NULL)
 		return;
 	while (!LIST_EMPTY(&h->subs))
-		sub_free(LIST_FIRST(&h->subs));
+		sub_free(LIST_FIRST(&h->subs));	/* and the queue with them */
 	tw_timer_cancel(h->r, &h->beat);
 	tw_ring_free(&h->hist, kept_free);
 	for (f = 0; f < TW_HUB_NFMT; f++) {
