@@ -9,11 +9,26 @@
  * into the next byte, and out of the top byte into the next word. A byte that
  * carried holds its digit, 0 to 9; one that did not holds 0xf6 + its digit,
  * so its high bit is set: take 0xf6 back from those, add '0' to all.
+ *
+ * Word after word, the carry is a chain and each word a dozen and a half
+ * instructions: at fib-serve's sizes the addition cost more than all the
+ * system calls of its answer. Where the processor has AVX2 (asked at run
+ * time: the build targets the baseline), four words go at once: each
+ * word's sum without a carry in says whether it carries out (g) and
+ * whether a carry in would pass through it (p, all eight bytes 0xff);
+ * the carries into the four come from one binary addition of those bits,
+ * ((g << 1 | carry in) + p) ^ p, as in a carry-lookahead adder, and are
+ * added to the words, which then carry within themselves as above.
  */
 #include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+
+#if defined(__GNUC__) && defined(__x86_64__)
+#include <immintrin.h>
+#define ADD_AVX2
+#endif
 
 #include "decimal.h"
 
@@ -150,6 +165,65 @@ add_word(char *p, uint64_t y, uint64_t carry)
 	return carry;
 }
 
+#ifdef ADD_AVX2
+/*
+ * pa[-32 * n, 0) += pb[-32 * n, 0) plus *carry, four words a step, from
+ * the end; *carry gets the carry out. The words' bytes are reversed in the
+ * register (least significant digit first, as load_be() has them) and the
+ * words too (the least significant in lane 0).
+ */
+/* Carries into four words, bit i for lane i: 1 in the lanes that get one. */
+static const uint64_t lane_carry[16][4] = {
+	{ 0, 0, 0, 0 }, { 1, 0, 0, 0 }, { 0, 1, 0, 0 }, { 1, 1, 0, 0 },
+	{ 0, 0, 1, 0 }, { 1, 0, 1, 0 }, { 0, 1, 1, 0 }, { 1, 1, 1, 0 },
+	{ 0, 0, 0, 1 }, { 1, 0, 0, 1 }, { 0, 1, 0, 1 }, { 1, 1, 0, 1 },
+	{ 0, 0, 1, 1 }, { 1, 0, 1, 1 }, { 0, 1, 1, 1 }, { 1, 1, 1, 1 },
+};
+
+__attribute__((target("avx2"))) static void
+add_avx2(char *pa, const char *pb, size_t n, uint64_t *carry)
+{
+	const __m256i rev = _mm256_setr_epi8(7, 6, 5, 4, 3, 2, 1, 0,
+	    15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0,
+	    15, 14, 13, 12, 11, 10, 9, 8);
+	const __m256i bias = _mm256_set1_epi8((char)0x96);
+	const __m256i ones = _mm256_set1_epi64x(-1);
+	const __m256i fix = _mm256_set1_epi8((char)0xf6);
+	const __m256i zeros = _mm256_set1_epi8('0');
+	unsigned c = (unsigned)*carry;
+	size_t k;
+
+	for (k = 0; k < n; k++) {
+		__m256i x, s;
+		unsigned g, p, sum;
+
+		pa -= 32;
+		pb -= 32;
+		/* Digit bytes add without carrying out of the byte. */
+		x = _mm256_add_epi8(_mm256_loadu_si256((const __m256i *)pa),
+		    _mm256_loadu_si256((const __m256i *)pb));
+		x = _mm256_permute4x64_epi64(_mm256_shuffle_epi8(x, rev),
+		    0x1b);
+		s = _mm256_add_epi64(x, bias);
+		g = ~(unsigned)_mm256_movemask_pd(_mm256_castsi256_pd(s)) & 15;
+		p = (unsigned)_mm256_movemask_pd(_mm256_castsi256_pd(
+		    _mm256_cmpeq_epi64(s, ones)));
+		sum = ((g << 1) | c) + p;
+		c = sum >> 4;
+		sum = (sum ^ p) & 15;	/* the carry into each word */
+		s = _mm256_add_epi64(s, _mm256_loadu_si256(
+		    (const __m256i *)lane_carry[sum]));
+		/* Bytes that did not carry are 0xf6 + their digit: negative. */
+		s = _mm256_sub_epi8(s, _mm256_and_si256(fix,
+		    _mm256_cmpgt_epi8(_mm256_setzero_si256(), s)));
+		s = _mm256_add_epi8(s, zeros);
+		s = _mm256_shuffle_epi8(_mm256_permute4x64_epi64(s, 0x1b), rev);
+		_mm256_storeu_si256((__m256i *)pa, s);
+	}
+	*carry = c;
+}
+#endif
+
 int
 tw_dec_add(tw_dec *a, const tw_dec *b)
 {
@@ -169,7 +243,16 @@ tw_dec_add(tw_dec *a, const tw_dec *b)
 	bwords = b->cap / 8 < words ? b->cap / 8 : words;
 	pa = a->buf + a->cap;
 	pb = b->buf + b->cap;
-	for (k = 0; k < bwords; k++) {
+	k = 0;
+#ifdef ADD_AVX2
+	if (bwords >= 4 && __builtin_cpu_supports("avx2")) {
+		add_avx2(pa, pb, bwords / 4, &carry);
+		k = bwords / 4 * 4;
+		pa -= 8 * k;
+		pb -= 8 * k;
+	}
+#endif
+	for (; k < bwords; k++) {
 		pa -= 8;
 		pb -= 8;
 		carry = add_word(pa, load_be(pb), carry);

@@ -7,7 +7,7 @@
  * here the number is its text, so an answer is a pointer and a length, and
  * addition works on the ASCII digits directly, eight per 64-bit word (the
  * carry of a digit sum of ten or more rides the word's own carry chain, see
- * decimal.c).
+ * decimal.c), four words at once where the processor has AVX2.
  *
  * The digits sit at the end of a buffer whose length is a multiple of eight,
  * and every byte before them is '0', so a word-wise addition may read and

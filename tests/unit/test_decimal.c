@@ -117,21 +117,22 @@ add_to_and_of_a_number_never_set(void)
 }
 
 /*
- * Random operands of every length from 1 to 80 digits on both sides, from
- * three digit pools: any digit, nines only (every position carries) and
- * 0/9 (carry chains that start and stop).
+ * Random operands of every length from 1 to 160 digits on both sides (up
+ * to five steps of four words where AVX2 adds them), from four digit
+ * pools: any digit, nines only (every position carries), 0/9 (carry
+ * chains that start and stop) and 4/5 (sums of nine that pass a carry).
  */
 static void
-add_matches_schoolbook_for_all_lengths_to_80(void)
+add_matches_schoolbook_for_all_lengths_to_160(void)
 {
 	static const char *pools[] = { "0123456789", "9", "09", "45" };
-	char x[128], y[128], want[130];
+	char x[168], y[168], want[170];
 	size_t xl, yl, p;
 	int round;
 
 	for (p = 0; p < sizeof(pools) / sizeof(pools[0]); p++)
-		for (xl = 1; xl <= 80; xl++)
-			for (yl = 1; yl <= 80; yl++)
+		for (xl = 1; xl <= 160; xl++)
+			for (yl = 1; yl <= 160; yl++)
 				for (round = 0; round < 2; round++) {
 					tw_dec a, b;
 
@@ -223,7 +224,7 @@ main(void)
 	RUN(set_drops_leading_zeros_and_refuses_non_digits);
 	RUN(add_carries_across_words_and_out_of_the_top);
 	RUN(add_to_and_of_a_number_never_set);
-	RUN(add_matches_schoolbook_for_all_lengths_to_80);
+	RUN(add_matches_schoolbook_for_all_lengths_to_160);
 	RUN(add_in_place_doubles);
 	RUN(fib_30000_steps_match_bignum);
 	return TAP_DONE();
