@@ -411,6 +411,32 @@ before() {
 	diff "$T/want" "$T/c.err"
 }
 
+@test "a loss with no hit after it is reported before the stream's end" {
+	redis db "$SOCK"
+	# The entry after the gap is filtered out: no hit follows the loss.
+	serve sub --subscribe "$URL" --match keep
+	wait_for 10 readers 1
+	exec 5<>"/dev/tcp/127.0.0.1/$P"
+	echo "RESUME 0 0" >&5
+	wait_for 10 connected sub 1
+	rcli XADD hits '*' line 'GET /keep' n 1 epoch 7 >/dev/null
+	rcli XADD hits '*' line 'GET /other' n 5 epoch 7 >/dev/null
+	wait_for 10 lost_by sub 3
+	kill -TERM "$sub_pid"
+	while IFS= read -r -t 10 l <&5; do
+		echo "$l"
+	done >"$T/raw"
+	exec 5<&-
+	wait_exit "$sub_pid"
+	sed 1d "$T/raw" >"$T/got"
+	cat >"$T/want" <<-'EOF'
+	<hit n="1"><line>GET /keep</line></hit>
+	<lost count="3"/>
+	</hits>
+	EOF
+	diff "$T/want" "$T/got"
+}
+
 @test "a subscriber that keeps losing hits logs the count at most once a second" {
 	redis db "$SOCK"
 	start sub "$BIN/weblog-serve" -l 127.0.0.1:0 --subscribe "$URL" \
