@@ -33,7 +33,10 @@
  * Standard output is written with plain blocking write(2), deliberately,
  * as cat and nc do: a reader that does not keep up holds the client back,
  * the client stops reading its sockets, and the servers then drop hits for
- * it and say so with <dropped count="N"/>. Nothing else ever waits.
+ * it and say so with <dropped count="N"/>. Nothing else ever waits. A
+ * <lost count="N"/> (hits a server lost before it read them: trimmed from
+ * its Redis stream) is said on stderr the same way, and counted apart; it
+ * skips no numbers, so the resume position stays.
  */
 #define _POSIX_C_SOURCE 200809L
 
@@ -99,6 +102,7 @@ struct stream {
 	tw_hitstream hs;
 	tw_logfmt *lf;		/* this stream's format="..."; NULL: none */
 	unsigned long long dropped;
+	unsigned long long lost;	/* before the server read them */
 	double backoff;
 	tw_timer poll_timer, retry_timer, silence_timer;
 	unsigned long long epoch;	/* the last stream's; 0: none yet */
@@ -508,6 +512,14 @@ on_event(void *arg, const tw_hitev *ev)
 		tw_warnx("%s%s%llu %s dropped by the server (%llu in all)",
 		    cl->labelled ? st->name : "", cl->labelled ? ": " : "",
 		    ev->count, ev->count == 1 ? "hit" : "hits", st->dropped);
+		return 0;
+	case TW_HS_LOST:
+		/* Never numbered: the resume position stays. */
+		st->lost += ev->count;
+		tw_warnx("%s%s%llu %s lost before the server read them "
+		    "(%llu in all)", cl->labelled ? st->name : "",
+		    cl->labelled ? ": " : "", ev->count,
+		    ev->count == 1 ? "hit" : "hits", st->lost);
 		return 0;
 	case TW_HS_NONE:
 		return 0;

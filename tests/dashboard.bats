@@ -15,6 +15,6 @@ load helper
 	run "$PY" "$BATS_TEST_DIRNAME/dashboard.py" "$BIN" "$T"
 	echo "$output"
 	[ "$status" -eq 0 ]
-	[ "$(grep -c '^ok: ' <<<"$output")" -eq 7 ]
+	[ "$(grep -c '^ok: ' <<<"$output")" -eq 8 ]
 	sanitizer_clean
 }

@@ -8,6 +8,8 @@ chromedriver (python3-selenium), and checks, printing one line per check:
   - hits appended to the log appear in the page within a second;
   - the total, the status classes and the top lists match what was written,
     and \\xHH runs that form UTF-8 are shown decoded (caf\\xC3\\xA9: café);
+  - the stream's dropped and lost events (as weblog-serve sends them) are
+    counted apart, neither as hits;
   - a stopped server shows as such, and a server started again on the same
     port is found again: the page is live again and counts the new hits;
   - the page asked nothing of any other host (Chromium's network log).
@@ -159,6 +161,18 @@ def check(driver, server, port):
     if tc[:2] != [["10.0.0.1", "25"], ["10.0.0.2", "15"]] or len(tc) != 10:
         fail("top clients %s" % tc)
     print("ok: top paths (café decoded) and top clients", flush=True)
+
+    # Dropped and lost reports, as the stream's own events: a real loss
+    # needs a Redis stream (weblog-redis.bats checks what the server sends).
+    driver.execute_script(
+        "for (const [type, n] of [['dropped', 2], ['lost', 3], ['lost', 4]])"
+        "  source.dispatchEvent(new MessageEvent(type,"
+        "    { data: JSON.stringify({ count: n }) }));")
+    wait("7 lost", lambda: text(driver, "lost") == "7", 5)
+    if text(driver, "dropped") != "2" or text(driver, "total") != "50":
+        fail("after the reports: dropped %s, total %s" % (
+            text(driver, "dropped"), text(driver, "total")))
+    print("ok: dropped and lost counted apart", flush=True)
 
     # A stopped server shows as such; one started again is found again.
     stop(server)

@@ -114,6 +114,24 @@ assert len(rows) == 3' "$T/json"
 	grep -qx 'weblog-client: 2 hits dropped by the server (2 in all)' "$T/err"
 }
 
+@test "hits lost before the server read them are reported on stderr, apart" {
+	{
+		printf '<hits epoch="9">\n<hit n="5"><line>a</line></hit>\n'
+		printf '<lost count="3"/>\n<hit n="6"><line>b</line></hit>\n'
+		printf '<lost count="1"/><dropped count="2"/>\n'
+		printf '<hit n="9"><line>c</line></hit>\n</hits>\n'
+	} >"$T/s.xml"
+	fake srv send "$T/s.xml"
+	"$CLIENT" "$PORT" >"$T/out" 2>"$T/err"
+	printf 'a\nb\nc\n' | cmp - "$T/out"
+	cat >"$T/want" <<-'EOF'
+	weblog-client: 3 hits lost before the server read them (3 in all)
+	weblog-client: 1 hit lost before the server read them (4 in all)
+	weblog-client: 2 hits dropped by the server (2 in all)
+	EOF
+	diff "$T/want" "$T/err"
+}
+
 @test "a stream that ends without </hits> exits 1" {
 	{ printf '<hits>\n'; hit9 1.1.1.1; } >"$T/s.xml"
 	fake srv send "$T/s.xml"
@@ -547,6 +565,16 @@ EOF2
 	wait_for 20 grep -qx 'RESUME 9 7' "$T/requests"
 	[ "$(head -n 2 "$T/requests")" = "$(printf 'RESUME 0 0\nRESUME 9 7')" ]
 	[[ "$(cat "$T/client.err")" = *"no data for 0.8 seconds (4 heartbeats); reconnecting"* ]]
+}
+
+@test "--reconnect after a <lost> resumes from the last hit: it skips no numbers" {
+	printf '<hits epoch="9" heartbeat="0.2">\n<hit n="5"><line>a</line></hit>\n<lost count="3"/>\n' >"$T/s.xml"
+	export FAKE_LOG="$T/requests"
+	fake srv hold "$T/s.xml"
+	start client "$CLIENT" --reconnect "$PORT"
+	wait_for 20 grep -qx 'RESUME 9 5' "$T/requests"
+	[ "$(head -n 2 "$T/requests")" = "$(printf 'RESUME 0 0\nRESUME 9 5')" ]
+	grep -qx 'weblog-client: 3 hits lost before the server read them (3 in all)' "$T/client.err"
 }
 
 # ------------------------------------------------------------ log formats

@@ -181,6 +181,7 @@ V10
 s = json.load(sys.stdin)
 assert s["read"] == 2 and s["last"] == 2 and s["sent"] >= 2, s
 assert s["dropped"] == 0 and s["epoch"] > 0 and s["uptime"] >= 0, s
+assert s["lost"] == 0, s   # not reading Redis: none (weblog-redis.bats)
 assert set(s["clients"]) == {"xml", "sse", "ndjson", "other"}, s
 assert s["clients"]["other"] >= 1, s   # this request itself
 assert s["input"] == "standard input", s'
@@ -189,6 +190,7 @@ assert s["input"] == "standard input", s'
 	grep -qx 'weblog_hits_read_total 2' "$T/metrics"
 	grep -q '^weblog_clients{kind="sse"} ' "$T/metrics"
 	grep -q '^# TYPE weblog_hits_sent_total counter$' "$T/metrics"
+	grep -qx 'weblog_hits_lost_total 0' "$T/metrics"
 }
 
 @test "bad requests get their status, are logged, and another client goes on" {

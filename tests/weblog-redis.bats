@@ -103,7 +103,7 @@ hits() {
 	[ "$(rcli XLEN hits)" -eq 500 ]
 	! grep -q 'not published' "$T/pub.err"
 	# Nothing lost, nothing said lost.
-	! grep -q 'dropped' "$T/c1.err" "$T/c2.err"
+	! grep -q 'dropped\|lost before' "$T/c1.err" "$T/c2.err"
 	! grep -q 'lost before' "$T/sub1.err" "$T/sub2.err"
 }
 
@@ -217,7 +217,7 @@ lost_by() {
 # no_loss SERVER CLIENT: no loss said by SERVER's log, or to CLIENT.
 no_loss() {
 	! grep -q 'lost before' "$T/$1.err"
-	! grep -q 'dropped' "$T/$2.err"
+	! grep -q 'dropped\|lost before' "$T/$2.err"
 }
 
 @test "a subscriber stopped through a burst tells its client how many hits it lost" {
@@ -238,16 +238,18 @@ no_loss() {
 	kill -CONT "$sub_pid"
 	wait_for 20 grep -aq '"GET /500 ' "$T/c.out"
 
-	# Every hit delivered or counted, in one report and one log line.
-	[ "$(grep -c 'dropped by the server' "$T/c.err")" -eq 1 ]
-	dropped=$(sed -n 's/.*hits dropped by the server (\([0-9]*\) in all)$/\1/p' "$T/c.err")
+	# Every hit delivered or counted, in one report and one log line;
+	# counted lost, not dropped: the numbers go on unbroken.
+	[ "$(grep -c 'lost before the server read them' "$T/c.err")" -eq 1 ]
+	! grep -q 'dropped' "$T/c.err"
+	lost=$(sed -n 's/.*hits lost before the server read them (\([0-9]*\) in all)$/\1/p' "$T/c.err")
 	delivered=$(wc -l <"$T/c.out")
-	echo "delivered $delivered, dropped $dropped"
-	[ "$dropped" -gt 0 ]
-	[ $((delivered + dropped)) -eq 500 ]
-	lost_by sub "$dropped"
+	echo "delivered $delivered, lost $lost"
+	[ "$lost" -gt 0 ]
+	[ $((delivered + lost)) -eq 500 ]
+	lost_by sub "$lost"
 	# What it did read came in order: the first hits, then the last.
-	{ hits 1 $((500 - dropped - $(rcli XLEN hits))); hits $((501 - $(rcli XLEN hits))) 500; } |
+	{ hits 1 $((500 - lost - $(rcli XLEN hits))); hits $((501 - $(rcli XLEN hits))) 500; } |
 		cmp - "$T/c.out"
 }
 
@@ -273,7 +275,8 @@ no_loss() {
 	wait_exit "$c_pid" 20
 	[ "$EXIT" -eq 0 ]
 	{ hits 1 5; hits 9 10; } | cmp - "$T/c.out"
-	grep -q 'hits dropped by the server (3 in all)' "$T/c.err"
+	grep -q 'hits lost before the server read them (3 in all)' "$T/c.err"
+	! grep -q 'dropped' "$T/c.err"
 	wait_for 10 grep -q 'redis: 3 hits not published to hits' "$T/pub.err"
 	wait_for 10 lost_by sub 3
 }
@@ -353,7 +356,8 @@ before() {
 		case $l in *'>fifth<'*) break ;; esac
 	done >"$T/raw"
 	exec 5<&-
-	# The hits numbered in a row; two lost before the fifth, said there.
+	# The hits numbered in a row; two lost before the fifth, said there
+	# (no numbers skipped: <lost>, not <dropped>).
 	sed 1d "$T/raw" >"$T/got"
 	cat >"$T/want" <<-'EOF'
 	<hit n="1"><line>first</line></hit>
@@ -366,7 +370,7 @@ before() {
 	<hit n="8"><line>bad6</line></hit>
 	<hit n="9"><line>second</line></hit>
 	<hit n="10"><line>other</line></hit>
-	<dropped count="2"/>
+	<lost count="2"/>
 	<hit n="11"><line>fifth</line></hit>
 	EOF
 	diff "$T/want" "$T/got"
@@ -374,13 +378,63 @@ before() {
 	# Over HTTP, in each format's own way.
 	wait_for 10 grep -q '"fifth"' "$T/sse.out"
 	wait_for 10 grep -q '"fifth"' "$T/nd.out"
-	[ "$(grep -c dropped "$T/sse.out")" -eq 1 ]
-	grep -A 1 '^event: dropped$' "$T/sse.out" | grep -qx 'data: {"count":2}'
-	before "$T/sse.out" '"other"' '^event: dropped$'
-	before "$T/sse.out" '^event: dropped$' '"fifth"'
-	[ "$(grep -c dropped "$T/nd.out")" -eq 1 ]
-	before "$T/nd.out" '"other"' '^{"dropped":2}'
-	before "$T/nd.out" '^{"dropped":2}' '"fifth"'
+	! grep -q dropped "$T/sse.out" "$T/nd.out"
+	[ "$(grep -c lost "$T/sse.out")" -eq 1 ]
+	grep -A 1 '^event: lost$' "$T/sse.out" | grep -qx 'data: {"count":2}'
+	before "$T/sse.out" '"other"' '^event: lost$'
+	before "$T/sse.out" '^event: lost$' '"fifth"'
+	[ "$(grep -c lost "$T/nd.out")" -eq 1 ]
+	before "$T/nd.out" '"other"' '^{"lost":2}'
+	before "$T/nd.out" '^{"lost":2}' '"fifth"'
+	# Counted once for the server, however many clients it told.
+	curl -s "http://127.0.0.1:$H/stats" | grep -q '"dropped":0,"lost":2,'
+	curl -s "http://127.0.0.1:$H/metrics" | grep -qx 'weblog_hits_lost_total 2'
+}
+
+@test "a loss past 2^24 hits is reported whole" {
+	redis db "$SOCK"
+	serve sub --subscribe "$URL"
+	wait_for 10 readers 1
+	start c "$BIN/weblog-client" -n 3 "127.0.0.1:$P"
+	wait_for 10 connected sub 1
+	# 16777215 fits the count a subscriber keeps; one more does not.
+	rcli XADD hits '*' line a n 1 epoch 7 >/dev/null
+	rcli XADD hits '*' line b n 16777217 epoch 7 >/dev/null
+	rcli XADD hits '*' line c n 33554434 epoch 7 >/dev/null
+	wait_exit "$c_pid" 20
+	[ "$EXIT" -eq 0 ]
+	printf 'a\nb\nc\n' | cmp - "$T/c.out"
+	cat >"$T/want" <<-'EOF'
+	weblog-client: 16777215 hits lost before the server read them (16777215 in all)
+	weblog-client: 16777216 hits lost before the server read them (33554431 in all)
+	EOF
+	diff "$T/want" "$T/c.err"
+}
+
+@test "a loss with no hit after it is reported before the stream's end" {
+	redis db "$SOCK"
+	# The entry after the gap is filtered out: no hit follows the loss.
+	serve sub --subscribe "$URL" --match keep
+	wait_for 10 readers 1
+	exec 5<>"/dev/tcp/127.0.0.1/$P"
+	echo "RESUME 0 0" >&5
+	wait_for 10 connected sub 1
+	rcli XADD hits '*' line 'GET /keep' n 1 epoch 7 >/dev/null
+	rcli XADD hits '*' line 'GET /other' n 5 epoch 7 >/dev/null
+	wait_for 10 lost_by sub 3
+	kill -TERM "$sub_pid"
+	while IFS= read -r -t 10 l <&5; do
+		echo "$l"
+	done >"$T/raw"
+	exec 5<&-
+	wait_exit "$sub_pid"
+	sed 1d "$T/raw" >"$T/got"
+	cat >"$T/want" <<-'EOF'
+	<hit n="1"><line>GET /keep</line></hit>
+	<lost count="3"/>
+	</hits>
+	EOF
+	diff "$T/want" "$T/got"
 }
 
 @test "a subscriber that keeps losing hits logs the count at most once a second" {

@@ -30,6 +30,7 @@ enum state {
 	S_HIT,			/* between the fields of a <hit> */
 	S_FIELD,		/* inside a field: text */
 	S_DROPPED,		/* inside <dropped count="N">, before its end tag */
+	S_LOST,			/* the same, <lost count="N"> */
 	S_NONE,			/* inside <none>, before its end tag */
 	S_SKIP,			/* inside an element this parser does not know */
 	S_END,			/* after </hits> */
@@ -49,7 +50,9 @@ static const char *const names[] = {
 };
 
 /* The elements of the grammar besides those of a hit: never skipped. */
-static const char *const elements[] = { "hits", "hit", "dropped", "none" };
+static const char *const elements[] = {
+	"hits", "hit", "dropped", "lost", "none"
+};
 
 void
 tw_hitstream_init(tw_hitstream *hs, size_t max)
@@ -148,6 +151,8 @@ where(const tw_hitstream *hs)
 		return "in a field";
 	case S_DROPPED:
 		return "in <dropped>";
+	case S_LOST:
+		return "in <lost>";
 	case S_NONE:
 		return "in <none>";
 	case S_SKIP:
@@ -655,7 +660,7 @@ tag(tw_hitstream *hs, unsigned long long pos, tw_hitstream_cb cb, void *arg)
 {
 	char *t = hs->tag, shown[32], str[TW_HITSTREAM_TAG_MAX];
 	size_t len = hs->taglen, nlen = 0;
-	int end = 0, empty = 0, f, has = 0, hasfmt = 0;
+	int end = 0, empty = 0, f, has = 0, hasfmt = 0, lost;
 	unsigned long long heartbeat = 0, slen = 0;
 	size_t i;
 	unsigned long long count = 0;
@@ -693,7 +698,8 @@ tag(tw_hitstream *hs, unsigned long long pos, tw_hitstream_cb cb, void *arg)
 			return -1;
 	} else if (!end && (has = attributes(hs, pos, attrs, alen,
 	    is_name(t, nlen, "hits") ? "epoch" : is_name(t, nlen, "hit") ?
-	    "n" : is_name(t, nlen, "dropped") ? "count" : NULL, &count, 0,
+	    "n" : is_name(t, nlen, "dropped") || is_name(t, nlen, "lost") ?
+	    "count" : NULL, &count, 0,
 	    NULL)) < 0)
 		return -1;
 	if (!end && hs->state == S_PROLOG && is_name(t, nlen, "hits") &&
@@ -742,16 +748,18 @@ tag(tw_hitstream *hs, unsigned long long pos, tw_hitstream_cb cb, void *arg)
 			hs->flen = hs->rawlen = hs->checked = 0;
 			return 0;
 		}
-		if (is_name(t, nlen, "dropped")) {
+		if (is_name(t, nlen, "dropped") || is_name(t, nlen, "lost")) {
+			lost = t[0] == 'l';
 			if (!has)
-				return fail(hs, pos, "<dropped> needs "
-				    "count=\"N\"");
+				return fail(hs, pos, "<%s> needs count=\"N\"",
+				    lost ? "lost" : "dropped");
 			if (!empty) {
-				hs->state = S_DROPPED;
+				hs->state = lost ? S_LOST : S_DROPPED;
 				hs->count = count;
 				return 0;
 			}
-			return emit(TW_HS_DROPPED, count, cb, arg);
+			return emit(lost ? TW_HS_LOST : TW_HS_DROPPED, count,
+			    cb, arg);
 		}
 		if (is_name(t, nlen, "none")) {
 			if (!empty) {
@@ -779,10 +787,13 @@ tag(tw_hitstream *hs, unsigned long long pos, tw_hitstream_cb cb, void *arg)
 			break;
 		return end_field(hs, pos);
 	case S_DROPPED:
-		if (!end || !is_name(t, nlen, "dropped"))
+	case S_LOST:
+		lost = hs->state == S_LOST;
+		if (!end || !is_name(t, nlen, lost ? "lost" : "dropped"))
 			break;
 		hs->state = S_HITS;
-		return emit(TW_HS_DROPPED, hs->count, cb, arg);
+		return emit(lost ? TW_HS_LOST : TW_HS_DROPPED, hs->count, cb,
+		    arg);
 	case S_NONE:
 		if (!end || !is_name(t, nlen, "none"))
 			break;

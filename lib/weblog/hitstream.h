@@ -8,12 +8,13 @@
  *   <hit n="SEQ">[<source>..</source>]<client>..</client> .. <agent>..</agent>[<field name="NAME">..</field>..]</hit>
  *   <hit n="SEQ">[<source>..</source>]<line>..</line></hit>
  *   <dropped count="N"/>
+ *   <lost count="N"/>
  *   <none/>
  *   </hits>
  *
  * Feed it whatever read(2) returned, split anywhere (inside a tag, an
  * entity or a \xHH); it calls back once per event: the stream's start, a
- * hit, a drop, a poll's empty answer, the stream's end. Whitespace between
+ * hit, a drop, a loss, a poll's empty answer, the stream's end. Whitespace between
  * elements is allowed and ignored; an element may be written empty
  * (<none></none>, <referrer/>). Field text is restored with
  * tw_xml_unescape(), so every byte of the original log line comes back.
@@ -37,10 +38,12 @@
  *
  * The attributes read: <hits epoch="E" heartbeat="SECONDS" format="FMT">,
  * <hit n="SEQ"> (optional: a server of the first version sends none of
- * them), <field name="NAME"> (required) and <dropped count="N">. The
- * heartbeat is the longest time the server stays silent (a decimal with up
- * to three places); the format is the log format the server splits lines
- * with (logfmt.h), absent for the default, combined.
+ * them), <field name="NAME"> (required), <dropped count="N"> and <lost
+ * count="N"> (required: hits the server skipped for this client, which
+ * skip their numbers; hits lost before the server read them, which never
+ * had any). The heartbeat is the longest time the server stays silent (a
+ * decimal with up to three places); the format is the log format the
+ * server splits lines with (logfmt.h), absent for the default, combined.
  *
  * A hit is either <line> or fields. Its fields are any of the nine, each
  * at most once and in the order above (a log format may lack some: nginx
@@ -82,7 +85,8 @@ enum {
 	TW_HS_HIT,		/* <hit>..</hit>: seq */
 	TW_HS_DROPPED,		/* <dropped count="N"/> */
 	TW_HS_NONE,		/* <none/> */
-	TW_HS_END		/* </hits> */
+	TW_HS_END,		/* </hits> */
+	TW_HS_LOST		/* <lost count="N"/> */
 };
 
 #define TW_HITSTREAM_TAG_MAX 4096	/* a tag, its attributes included */
@@ -120,7 +124,7 @@ typedef struct tw_hitev {
 	size_t xlen[TW_HITSTREAM_EXTRAS];
 	const char *format;		/* TW_HS_START */
 	size_t formatlen;
-	unsigned long long count;	/* TW_HS_DROPPED */
+	unsigned long long count;	/* TW_HS_DROPPED, TW_HS_LOST */
 	unsigned long long epoch;	/* TW_HS_START */
 	double heartbeat;		/* TW_HS_START: seconds; 0: none */
 	unsigned long long seq;		/* TW_HS_HIT */
@@ -157,7 +161,8 @@ typedef struct tw_hitstream {
 	size_t xnstart[TW_HITSTREAM_EXTRAS], xnlen[TW_HITSTREAM_EXTRAS];
 	size_t xnused;
 	int state;		/* where in the grammar: see hitstream.c */
-	unsigned long long count;	/* <dropped count="N">, until its end tag */
+	unsigned long long count;	/* <dropped count="N">, <lost ..>: until
+					   its end tag */
 	unsigned long long seq;		/* <hit n="SEQ">, until its end tag */
 	int skip;		/* unknown elements open */
 	int skip_from;		/* the state they opened in */

@@ -188,12 +188,12 @@ stats_json(const tw_httpd *d, char *out, size_t cap)
 	else
 		input[tw_json_string(d->input, strlen(d->input), input)] = '\0';
 	n = snprintf(out, cap, "{\"uptime\":%.3f,\"epoch\":%llu,\"last\":%llu,"
-	    "\"read\":%llu,\"sent\":%llu,\"dropped\":%llu,"
+	    "\"read\":%llu,\"sent\":%llu,\"dropped\":%llu,\"lost\":%llu,"
 	    "\"clients\":{\"xml\":%zu,\"sse\":%zu,\"ndjson\":%zu,"
 	    "\"other\":%zu},\"input\":%s}\n",
 	    tw_reactor_now(d->r) - d->started, st.epoch, st.last, st.read,
-	    st.sent, st.dropped, st.subs[TW_HUB_XML], st.subs[TW_HUB_SSE],
-	    st.subs[TW_HUB_NDJSON], others, input);
+	    st.sent, st.dropped, st.lost, st.subs[TW_HUB_XML],
+	    st.subs[TW_HUB_SSE], st.subs[TW_HUB_NDJSON], others, input);
 	return n < 0 ? 0 : (size_t)n < cap ? (size_t)n : cap - 1;
 }
 
@@ -226,6 +226,10 @@ metrics_text(const tw_httpd *d, char *out, size_t cap)
 	    "# HELP weblog_hits_dropped_total Hits dropped for slow clients.\n"
 	    "# TYPE weblog_hits_dropped_total counter\n"
 	    "weblog_hits_dropped_total %llu\n"
+	    "# HELP weblog_hits_lost_total Hits lost before the server read "
+	    "them.\n"
+	    "# TYPE weblog_hits_lost_total counter\n"
+	    "weblog_hits_lost_total %llu\n"
 	    "# HELP weblog_clients Connected clients, by kind.\n"
 	    "# TYPE weblog_clients gauge\n"
 	    "weblog_clients{kind=\"xml\"} %zu\n"
@@ -233,8 +237,8 @@ metrics_text(const tw_httpd *d, char *out, size_t cap)
 	    "weblog_clients{kind=\"ndjson\"} %zu\n"
 	    "weblog_clients{kind=\"other\"} %zu\n",
 	    tw_reactor_now(d->r) - d->started, st.epoch, st.last, st.read,
-	    st.sent, st.dropped, st.subs[TW_HUB_XML], st.subs[TW_HUB_SSE],
-	    st.subs[TW_HUB_NDJSON], others);
+	    st.sent, st.dropped, st.lost, st.subs[TW_HUB_XML],
+	    st.subs[TW_HUB_SSE], st.subs[TW_HUB_NDJSON], others);
 	return n < 0 ? 0 : (size_t)n < cap ? (size_t)n : cap - 1;
 }
 

@@ -22,6 +22,7 @@
 #define PENDING_MAX 8		/* poll requests read ahead of their answers */
 #define CHUNK_HEAD 18		/* "%016zx\r\n": chunk sizes of fixed width */
 #define SSE_HEAD 96		/* "id: E-SEQ\nevent: hit\ndata: " and "\n\n" */
+#define LOST_MAX ((1u << 24) - 1)	/* what tw_sub.lost holds */
 
 /* Hits encoded together, and how many they are (for the dropped count). */
 struct batch {
@@ -91,6 +92,7 @@ struct tw_sub {
 	unsigned closing : 1;	/* the end sent, closing */
 	unsigned opening : 1;	/* raw push: waiting for RESUME */
 	unsigned quiet : 2;	/* heartbeat ticks since the last write (< 2) */
+	unsigned lost : 24;	/* as dropped, tw_hub_lost()'s (< LOST_MAX) */
 };
 
 struct tw_hub {
@@ -106,7 +108,7 @@ struct tw_hub {
 	unsigned long long epoch;
 	tw_bytes *batch[TW_HUB_NFMT];	/* hits encoded since the last publish */
 	size_t batch_hits;
-	unsigned long long read, sent, dropped;
+	unsigned long long read, sent, dropped, lost;
 	tw_timer beat;
 	tw_ring waiting;	/* struct waiting: raw push clients opening */
 	uint32_t first_ticket;	/* the oldest one's */
@@ -181,21 +183,24 @@ chunk_head(char *out, size_t n)
 	memcpy(out, head, CHUNK_HEAD);
 }
 
-/* Bytes that say n hits were dropped, in format fmt, into out (128). */
+/*
+ * Bytes that say n hits were what (dropped: skipped numbers; lost: never
+ * numbered), in format fmt, into out (128).
+ */
 static size_t
-dropped_text(int fmt, unsigned long long n, char *out)
+report_text(int fmt, const char *what, unsigned long long n, char *out)
 {
 	char body[64];
 	int len;
 
 	switch (fmt) {
 	case TW_HUB_XML:
-		return (size_t)sprintf(out, "<dropped count=\"%llu\"/>\n", n);
+		return (size_t)sprintf(out, "<%s count=\"%llu\"/>\n", what, n);
 	case TW_HUB_SSE:
-		return (size_t)sprintf(out, "event: dropped\ndata: "
-		    "{\"count\":%llu}\n\n", n);
+		return (size_t)sprintf(out, "event: %s\ndata: "
+		    "{\"count\":%llu}\n\n", what, n);
 	default:
-		len = snprintf(body, sizeof(body), "{\"dropped\":%llu}\n", n);
+		len = snprintf(body, sizeof(body), "{\"%s\":%llu}\n", what, n);
 		return (size_t)sprintf(out, "%x\r\n%s\r\n", (unsigned)len, body);
 	}
 }
@@ -396,15 +401,25 @@ count_dropped(tw_sub *s, unsigned long long n)
 	s->h->dropped += n;
 }
 
+/* Are there hits dropped or lost to report? */
+static int
+reports_pending(const tw_sub *s)
+{
+	return s->dropped > 0 || s->lost > 0;
+}
+
+/* Report the hits dropped and those lost, if any. */
 static void
-write_dropped(tw_sub *s)
+write_reports(tw_sub *s)
 {
 	char buf[128];
 
-	if (s->dropped == 0)
-		return;
-	put(s, buf, dropped_text(s->fmt, s->dropped, buf));
+	if (s->dropped > 0)
+		put(s, buf, report_text(s->fmt, "dropped", s->dropped, buf));
+	if (s->lost > 0)
+		put(s, buf, report_text(s->fmt, "lost", s->lost, buf));
 	s->dropped = 0;
+	s->lost = 0;
 }
 
 /* Hand hits to the connection while its queue is short (all: at the end). */
@@ -417,14 +432,14 @@ pump(tw_sub *s, int all)
 	    (all || tw_conn_queued(s->c) <= s->h->high)) {
 		struct batch b = fifo_pop(s);
 
-		write_dropped(s);
+		write_reports(s);
 		deliver(s, b.b, b.hits);
 		tw_bytes_unref(b.b);
 	}
-	/* Caught up after a drop: say so now, not at the next hit. */
-	if (fifo_len(s) == 0 && s->dropped > 0 && !s->h->o.poll &&
+	/* Caught up after a drop or loss: say so now, not at the next hit. */
+	if (fifo_len(s) == 0 && reports_pending(s) && !s->h->o.poll &&
 	    tw_conn_queued(s->c) <= s->h->high)
-		write_dropped(s);
+		write_reports(s);
 }
 
 /*
@@ -441,7 +456,7 @@ sub_push(tw_sub *s, tw_bytes *b, size_t hits)
 		count_dropped(s, hits);		/* could not be encoded */
 		return;
 	}
-	if (fifo_len(s) == 0 && s->dropped == 0 && !s->opening &&
+	if (fifo_len(s) == 0 && !reports_pending(s) && !s->opening &&
 	    tw_conn_queued(s->c) <= s->h->high) {
 		deliver(s, b, hits);
 		return;
@@ -634,7 +649,7 @@ open_timer_cb(tw_timer *t)
 			open_front(h);
 }
 
-/* End the stream: what waits, what was dropped, the end; then close. */
+/* End the stream: what waits, what was dropped or lost, the end; close. */
 static void
 sub_finish(tw_sub *s)
 {
@@ -642,7 +657,7 @@ sub_finish(tw_sub *s)
 		return;
 	sub_open(s, 0, 0);
 	pump(s, 1);
-	write_dropped(s);
+	write_reports(s);
 	put(s, endings[s->fmt].s, endings[s->fmt].n);
 	sub_close(s);
 }
@@ -660,8 +675,8 @@ answer(tw_sub *s)
 		q->cursor = history_first(h);
 	}
 	if (q->cursor == h->next_seq) {
-		if (s->dropped > 0)
-			write_dropped(s);
+		if (reports_pending(s))
+			write_reports(s);
 		else
 			put(s, "<none/>\n", 8);
 		return;
@@ -669,7 +684,7 @@ answer(tw_sub *s)
 	push_kept(s, q->cursor, h->next_seq);
 	q->cursor = h->next_seq;
 	if (fifo_len(s) == 0)
-		write_dropped(s);	/* all of them, if none went out */
+		write_reports(s);	/* all of them, if none went out */
 }
 
 /*
@@ -1335,12 +1350,25 @@ tw_hub_publish(tw_hub *h)
 void
 tw_hub_lost(tw_hub *h, unsigned long long n)
 {
+	char buf[128];
 	tw_sub *s;
 
 	tw_hub_publish(h);	/* the hits before the loss come first */
-	LIST_FOREACH(s, &h->subs, link)
-		if (!s->closing)
-			s->dropped += n;	/* not h->dropped: no client's */
+	h->lost += n;
+	LIST_FOREACH(s, &h->subs, link) {
+		if (s->closing)
+			continue;
+		if (s->lost + n <= LOST_MAX) {
+			s->lost += (unsigned)n;
+			continue;
+		}
+		/*
+		 * Past what the subscriber holds (24 bits, free in its
+		 * bit-fields): said at once, a report per 16 M hits at most.
+		 */
+		put(s, buf, report_text(s->fmt, "lost", s->lost + n, buf));
+		s->lost = 0;
+	}
 }
 
 void
@@ -1374,6 +1402,7 @@ tw_hub_stats(const tw_hub *h, struct tw_hub_stats *st)
 	st->read = h->read;
 	st->sent = h->sent;
 	st->dropped = h->dropped;
+	st->lost = h->lost;
 	for (f = 0; f < TW_HUB_NFMT; f++)
 		st->subs[f] = h->nsubs[f];
 	st->conns = h->conns;

@@ -24,7 +24,10 @@
  * queue together pass --max-queue, the oldest waiting hits are dropped and
  * counted, reported in the format's own way (<dropped count="N"/>, an
  * event "dropped", {"dropped":N}) before the next hit it gets. Every hit
- * is delivered or counted.
+ * is delivered or counted. Hits lost before the hub read them
+ * (tw_hub_lost()) are reported the same way, as <lost count="N"/>, an
+ * event "lost", {"lost":N}: those never had numbers, so unlike a dropped
+ * report, a lost one skips none.
  *
  * Sequence and resume: each hit is numbered from 1 in this run's epoch.
  * A raw push client is "opening" until its first line (RESUME E SEQ, or
@@ -78,6 +81,7 @@ struct tw_hub_stats {
 	unsigned long long read;	/* hits read */
 	unsigned long long sent;	/* hits handed to connections */
 	unsigned long long dropped;	/* hits dropped for slow subscribers */
+	unsigned long long lost;	/* hits lost before the hub read them */
 	size_t subs[TW_HUB_NFMT];	/* subscribers of each format */
 	size_t conns;			/* connections, subscribers or not */
 };
@@ -108,15 +112,18 @@ void tw_hub_publish(tw_hub *h);
 /*
  * n hits were lost before the hub read them (--subscribe: trimmed from the
  * stream, or never published): the pending batches are published, and
- * every subscriber is told in its format's dropped report, before the
- * next hit it gets. Those hits were never numbered: the sequence goes on
+ * every subscriber is told in its format's lost report (not a dropped
+ * one, which would skip numbers), before the next hit it gets or at the
+ * stream's end (at once when its count would pass 2^24 - 1, what a
+ * subscriber keeps). Those hits were never numbered: the sequence goes on
  * unbroken, and a client that resumes later is not told of them.
  */
 void tw_hub_lost(tw_hub *h, unsigned long long n);
 
 /*
- * End every stream: what waits, what was dropped, the format's end; then
- * close with the linger. A second call cuts every connection off at once.
+ * End every stream: what waits, what was dropped or lost, the format's end;
+ * then close with the linger. A second call cuts every connection off at
+ * once.
  */
 void tw_hub_stop(tw_hub *h);
 

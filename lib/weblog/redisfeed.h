@@ -34,7 +34,9 @@
  * What is lost is counted: an entry whose n jumps past the last one read
  * from its publisher (its epoch; gaps.h) follows hits trimmed before they
  * were read, or never published, and the subscriber hands their count to
- * its lost callback before the entry's line, then logs it after the reply
+ * its lost callback before the entry's line (weblog-serve's tells its
+ * clients with a <lost count="N"/>, hub.h, which skips none of their
+ * numbers: those hits never had any), then logs it after the reply
  * ("redis: N hits of STREAM lost before this server read them: ...", at
  * most once a second, what comes meanwhile added up). The first entry read
  * from a publisher only says where it is (also with from_start: the hits

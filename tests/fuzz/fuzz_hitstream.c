@@ -60,7 +60,7 @@ on_event(void *arg, const tw_hitev *ev)
 
 	mix(s, &ev->type, sizeof(ev->type));
 	s->events++;
-	if (ev->type == TW_HS_DROPPED)
+	if (ev->type == TW_HS_DROPPED || ev->type == TW_HS_LOST)
 		mix(s, &ev->count, sizeof(ev->count));
 	if (ev->type == TW_HS_START && ev->format != NULL) {
 		mix(s, ev->format, ev->formatlen);

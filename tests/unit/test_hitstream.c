@@ -57,6 +57,10 @@ record(void *arg, const tw_hitev *ev)
 		snprintf(tmp, sizeof(tmp), "D%llu|", ev->count);
 		add(l, tmp, strlen(tmp));
 		break;
+	case TW_HS_LOST:
+		snprintf(tmp, sizeof(tmp), "X%llu|", ev->count);
+		add(l, tmp, strlen(tmp));
+		break;
 	case TW_HS_HIT:
 		l->hits++;
 		if (ev->source != NULL) {
@@ -136,6 +140,7 @@ static const char stream[] =
     "<hit><client>h</client><ident>i</ident><user>u</user><time>t</time>"
     "<request>r</request><status>404</status><bytes>-</bytes></hit>\n"
     "<dropped count=\"17\"/>\n"
+    "<lost count=\"4\"/>\n"
     "<hit><line>a &amp; b &lt;c&gt; \\x00\\x5Cx41&#13;</line></hit>\n"
     "<none/>\n"
     "</hits>\n";
@@ -143,7 +148,7 @@ static const char stream[] =
 static const char events[] =
     "S|H9:1.2.3.4:-:frank:10/Oct/2000:13:55:36 -0700:GET /a.gif HTTP/1.0"
     ":200:2326:http://x/:Mozilla/4.08 [en] (Win98; I ;Nav)|"
-    "H7:h:i:u:t:r:404:-|D17|L:a & b <c> \0\\x41\r|N|E|";
+    "H7:h:i:u:t:r:404:-|D17|X4|L:a & b <c> \0\\x41\r|N|E|";
 
 static void
 a_whole_stream_gives_every_event(void)
@@ -245,9 +250,9 @@ whitespace_and_empty_elements_are_accepted(void)
 	    "\r\n <hits >\n\t<hit>\n <client>c</client> <ident/><user></user>"
 	    "<time>t</time><request>r</request><status>1</status>"
 	    "<bytes>2</bytes>\n<referrer/><agent>a b</agent>\n</hit>\n"
-	    "<dropped  count = '5' ></dropped>"
+	    "<dropped  count = '5' ></dropped><lost count= '6'></lost >"
 	    "<none></none><hit><line/></hit></hits >\n \n";
-	static const char want[] = "S|H9:c:::t:r:1:2::a b|D5|N|L:|E|";
+	static const char want[] = "S|H9:c:::t:r:1:2::a b|D5|X6|N|L:|E|";
 	struct log l;
 
 	CHECK_EQ(parse(s, sizeof(s) - 1, 100, &l), 0);
@@ -461,6 +466,16 @@ malformed_streams_are_refused(void)
 		"<hits><dropped/>",
 		"<hits><dropped count=\"x\"/>",
 		"<hits><dropped count=\"99999999999999999999\"/>",
+		"<hits><lost><foo/>",
+		"<hits><lost/>",
+		"<hits><lost count=\"x\"/>",
+		"<hits><lost count=\"-1\"/>",
+		"<hits><lost count=\"99999999999999999999\"/>",
+		"<hits><lost count=\"1\"></dropped>",
+		"<hits><dropped count=\"1\"></lost>",
+		"<hits><lost count=\"1\">x</lost>",
+		"<hits><hit><lost count=\"1\"/>",
+		"</lost>",
 		"<hits><none>x</none>",
 		"<hits></hit>",
 		"<hits></hits>x",
@@ -520,6 +535,10 @@ malformed_streams_are_refused(void)
 	CHECK_EQ(tw_hitstream_feed(&hs, "<hits>", 6, record, &l, NULL), -1);
 	tw_hitstream_reset(&hs);
 	CHECK_EQ(tw_hitstream_feed(&hs, "<hits>", 6, record, &l, NULL), 0);
+	CHECK_EQ(tw_hitstream_feed(&hs, "<lost n=\"1\"/>", 14, record, &l,
+	    NULL), -1);
+	CHECK(strstr(tw_hitstream_error(&hs), "<lost> needs count=\"N\"") !=
+	    NULL);
 	tw_hitstream_free(&hs);
 }
 
