@@ -12,16 +12,33 @@
  * is. random_line() makes lines mostly of those delimiters, so that many
  * are Common or Combined and many just miss.
  *
- * The functions are static inline so that a file may use only some.
+ * combined_preset() compiles the preset under test or bails out. The
+ * functions are static inline so that a file may use only some.
  */
 #ifndef TWIRL_CLF_LINES_H
 #define TWIRL_CLF_LINES_H
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "weblog/logfmt.h"
+
+/* The "combined" preset, compiled; a test that cannot have it bails out. */
+static inline tw_logfmt *
+combined_preset(void)
+{
+	char err[128];
+	tw_logfmt *f;
+
+	if ((f = tw_logfmt_compile("combined", err, sizeof(err))) == NULL) {
+		printf("Bail out! combined: %s\n", err);
+		exit(1);
+	}
+	return f;
+}
 
 /* Does p[0..n) keep to the rules of field i (TW_CLF_CLIENT ...)? */
 static inline int

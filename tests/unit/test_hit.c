@@ -159,13 +159,7 @@ a_long_line_encodes_within_the_bound(void)
 int
 main(void)
 {
-	char err[128];
-
-	if ((combined = tw_logfmt_compile("combined", err, sizeof(err))) ==
-	    NULL) {
-		printf("Bail out! combined: %s\n", err);
-		return 1;
-	}
+	combined = combined_preset();
 	RUN(a_hit_of_a_combined_line_has_nine_elements);
 	RUN(a_hit_of_an_odd_line_is_a_line_element);
 	RUN(any_bytes_encode_and_restore_exactly);

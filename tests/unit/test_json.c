@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/wait.h>
 
+#include "clf_lines.h"
 #include "tap.h"
 #include "weblog/json.h"
 #include "weblog/logfmt.h"
@@ -439,13 +440,7 @@ python_json_reads_back_every_record(void)
 int
 main(void)
 {
-	char err[128];
-
-	if ((combined = tw_logfmt_compile("combined", err, sizeof(err))) ==
-	    NULL) {
-		printf("Bail out! combined: %s\n", err);
-		return 1;
-	}
+	combined = combined_preset();
 	RUN(combined_and_common_lines_give_their_fields);
 	RUN(other_lines_are_sent_whole);
 	RUN(fields_given_directly_are_encoded);
